@@ -1,0 +1,26 @@
+import type { Command } from "commander";
+import { callDaemon } from "../../daemon/client.js";
+import { UserError } from "../../errors.js";
+import { globalOptions, targetStackName } from "../context.js";
+import { printJson, printLine } from "../output.js";
+
+export function registerScale(program: Command): void {
+  program
+    .command("scale")
+    .description("set the number of replicas of services, e.g. berth scale web=3 worker=2")
+    .argument("<service=count...>")
+    .action(async (assignments: string[], _options: unknown, command: Command) => {
+      const global = globalOptions(command);
+      const name = targetStackName(global);
+      const targets = assignments.map(parseAssignment);
+      for (const { service, count } of targets) await callDaemon({ op: "scale", name, service, count });
+      if (global.json) printJson({ stack: name, scaled: Object.fromEntries(targets.map((t) => [t.service, t.count])) });
+      else for (const { service, count } of targets) printLine(`${service} now runs ${count} replica${count === 1 ? "" : "s"}`);
+    });
+}
+
+function parseAssignment(text: string): { service: string; count: number } {
+  const match = /^([a-z][a-z0-9-]*)=(\d+)$/.exec(text);
+  if (!match) throw new UserError(`cannot read "${text}"`, { hint: "write service=count, for example web=3" });
+  return { service: match[1]!, count: Number(match[2]) };
+}

@@ -1,0 +1,50 @@
+import { isMap, isPair, isScalar, isSeq, Scalar, type Document } from "yaml";
+import type { Problem } from "./diagnostics.js";
+import { interpolate, type InterpolationSources } from "./interpolate.js";
+import { keyText, type KeyPath } from "./yaml-locator.js";
+
+/**
+ * Interpolates every string scalar of the document in place, before validation, so a value such as
+ * `replicas: ${WEB_REPLICAS:-2}` is checked after substitution. Keys are never interpolated.
+ */
+export function interpolateDocument(document: Document, source: string, sources: InterpolationSources): Problem[] {
+  const problems: Problem[] = [];
+  const visit = (node: unknown, path: KeyPath): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isPair(pair)) visit(pair.value, [...path, keyText(pair.key)]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => visit(item, [...path, index]));
+    } else if (isScalar(node) && typeof node.value === "string" && node.value.includes("$")) {
+      const result = interpolate(node.value, sources);
+      for (const { message, hint, expression } of result.problems) {
+        problems.push({ path, message, hint, offset: offsetOf(expression, node, source) });
+      }
+      if (result.value !== node.value) node.value = retype(node, node.value, result.value);
+    }
+  };
+  visit(document.contents, []);
+  return problems;
+}
+
+// Where the expression is written, when it appears verbatim (no escapes) in the scalar's source.
+function offsetOf(expression: string, node: Scalar, source: string): number | undefined {
+  if (!node.range) return undefined;
+  const [start, end] = node.range;
+  const index = source.slice(start, end).indexOf(expression);
+  return index === -1 ? start : start + index;
+}
+
+const WHOLE_EXPRESSION = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?-][^{}]*)?\}$/;
+
+// `replicas: ${REPLICAS}` that became "2" should be the number 2, as if it had been written so. The
+// same goes for a quoted "${REPLICAS}", since flow maps ({ replicas: ... }) force quotes around
+// braces. Other quoted scalars stay strings, as YAML would have it. Only exact round trips become
+// numbers, so "1.10" or "007" keep their spelling.
+function retype(node: Scalar, original: string, value: string): unknown {
+  if (node.type !== Scalar.PLAIN && !WHOLE_EXPRESSION.test(original)) return value;
+  if (value !== "" && String(Number(value)) === value) return Number(value);
+  if (value === "true" || value === "false") return value === "true";
+  return value;
+}

@@ -1,0 +1,65 @@
+import { isMap, isScalar, isSeq, type Document, type Node } from "yaml";
+import { isRuntimeVariable } from "./defaults.js";
+import type { Problem } from "./diagnostics.js";
+import { readEnvFiles, type EnvFileReference } from "./env-file.js";
+import { interpolate, type InterpolationSources } from "./interpolate.js";
+import { keyText } from "./yaml-locator.js";
+
+export interface PreparedInterpolation {
+  sources: InterpolationSources;
+  envFileValues: Record<string, string>;
+  /** Problems with env files (missing, unreadable). */
+  problems: Problem[];
+}
+
+/**
+ * Gathers what `${VAR}` can refer to before the document is interpolated, highest first: the
+ * process environment, then env_file values, then the top-level `env:` as written. `secrets:` and
+ * berth's runtime variables are left for the shell, since their values exist only at process start.
+ */
+export function prepareInterpolation(document: Document, root: string, processEnv: NodeJS.ProcessEnv): PreparedInterpolation {
+  const literalEnv = readLiteralEnv(document);
+  const secretNames = new Set(readStrings(document.get("secrets", true)).map(({ value }) => value));
+  const isLeftForShell = (name: string) => isRuntimeVariable(name) || secretNames.has(name);
+
+  // env_file paths may use the process environment or env: themselves; their problems are
+  // reported when the whole document is interpolated, so they are ignored here.
+  const early: InterpolationSources = { lookup: (name) => processEnv[name] ?? literalEnv[name], isLeftForShell };
+  const references: EnvFileReference[] = readStrings(document.get("env_file", true))
+    .map(({ value, index }) => ({
+      file: interpolate(value, early).value,
+      path: index === undefined ? ["env_file"] : ["env_file", index],
+    }))
+    .filter((reference) => reference.file !== "");
+  const envFiles = readEnvFiles(references, root);
+
+  return {
+    sources: {
+      lookup: (name) => processEnv[name] ?? envFiles.values[name] ?? literalEnv[name],
+      isLeftForShell,
+    },
+    envFileValues: envFiles.values,
+    problems: envFiles.problems,
+  };
+}
+
+/** A string scalar, or a list's string items with their indexes. */
+function readStrings(node: unknown): { value: string; index?: number }[] {
+  if (isScalar(node) && typeof node.value === "string") return [{ value: node.value }];
+  if (!isSeq(node)) return [];
+  return node.items.flatMap((item, index) =>
+    isScalar(item) && typeof item.value === "string" ? [{ value: item.value, index }] : [],
+  );
+}
+
+function readLiteralEnv(document: Document): Record<string, string> {
+  const env = document.get("env", true) as Node | undefined;
+  if (!isMap(env)) return {};
+  const values: Record<string, string> = {};
+  for (const pair of env.items) {
+    if (isScalar(pair.value) && pair.value.value !== null && typeof pair.value.value !== "object") {
+      values[keyText(pair.key)] = String(pair.value.value);
+    }
+  }
+  return values;
+}

@@ -1,0 +1,68 @@
+import { stringify } from "yaml";
+import { DEFAULTS } from "./defaults.js";
+import type { DetectedService, Detection } from "./detect.js";
+
+// Renders what detectProject() found as a berth.yml that loads as is and teaches by its comments:
+// the settings berth guessed are written out, the ones it could not guess are shown commented.
+
+export function renderBerthYml(detection: Detection): string {
+  const lines: string[] = [
+    `# berth.yml for ${detection.summary}.`,
+    "# Every key is described in docs/berth-yml.md. `berth up` checks this file and points at any mistake.",
+    ...comments(detection.notes, ""),
+    "",
+    `name: ${scalar(detection.name)}`,
+    "",
+    "# Variables for every service. ${VAR} is read from your environment, the env_file or env: when",
+    "# berth loads this file; write $VAR (no braces) or $${VAR} to leave it to the shell instead.",
+    `${detection.hasEnvFile ? "" : "# "}env_file: .env`,
+    "# env:",
+    '#   LOG_LEVEL: info',
+    "",
+    "# Generated once (32 random bytes), stored readable only by you, given to every process as a variable.",
+    detection.secrets.length ? `secrets: ${flowList(detection.secrets)}` : "# secrets: [SECRET_KEY]",
+    "",
+    "# Every process gets DATABASE_URL (sqlite:////path/to/db.sqlite3) pointing at the stack's data directory.",
+    "database: sqlite",
+    "",
+    ...renderRelease(detection.release),
+    "services:",
+    ...detection.services.flatMap(renderService),
+    "",
+    "# Log files per process, rotated by size.",
+    `# logs: { max_size: ${DEFAULTS.logs.maxSize}, keep: ${DEFAULTS.logs.keep}, compress: ${DEFAULTS.logs.compress} }`,
+  ];
+  return lines.join("\n") + "\n";
+}
+
+function renderRelease(release: string[]): string[] {
+  const header = "# Run once per deploy, in order, before the new version gets traffic; a failure stops the deploy.";
+  if (release.length === 0) return [header, "# release:", "#   - ./migrate.sh", ""];
+  return [header, "release:", ...release.map((command) => `  - ${scalar(command)}`), ""];
+}
+
+function renderService(service: DetectedService): string[] {
+  const lines = [...comments(service.notes, "  "), `  ${service.name}:`, `    command: ${scalar(service.command)}`];
+  if (service.port) lines.push(`    port: ${service.port}`);
+  lines.push(`    # replicas: ${DEFAULTS.service.replicas}`);
+  if (service.health) {
+    lines.push(`    health:`, `      http: ${scalar(service.health.http)}`, `      # host: example.org`, `      # start_period: 30s`);
+  } else {
+    lines.push("    # health: { http: /healthz }");
+  }
+  lines.push(`    # restart: ${DEFAULTS.service.restart}`);
+  return lines;
+}
+
+function comments(notes: string[], indent: string): string[] {
+  return notes.map((note) => `${indent}# ${note}`);
+}
+
+/** A YAML scalar exactly as yaml would write it: plain when safe, quoted when needed. */
+function scalar(value: string): string {
+  return stringify(value, { lineWidth: 0 }).trimEnd();
+}
+
+function flowList(values: string[]): string {
+  return `[${values.map(scalar).join(", ")}]`;
+}

@@ -1,0 +1,110 @@
+import { basename, dirname, resolve } from "node:path";
+import { DEFAULTS } from "./defaults.js";
+import type { BerthFile, HealthEntry, ServiceEntry } from "./schema.js";
+import type { Database, HealthCheck, LogPolicy, PortPolicy, Service, Stack } from "./types.js";
+import { durationToMs, sizeToBytes } from "./units.js";
+
+export interface ResolveContext {
+  /** Absolute path of berth.yml. */
+  file: string;
+  /** Values read from the env_file entries, in order. */
+  envFileValues: Record<string, string>;
+}
+
+/** Fills in every default and converts units, turning what the user wrote into the Stack every module reads. */
+export function resolveStack(config: BerthFile, context: ResolveContext): Stack {
+  const file = resolve(context.file);
+  const root = dirname(file);
+  return {
+    name: config.name ?? stackNameFromDirectory(root),
+    file,
+    root,
+    env: { ...context.envFileValues, ...stringifyValues(config.env) },
+    secrets: unique(config.secrets ?? []),
+    database: resolveDatabase(config.database, root),
+    release: typeof config.release === "string" ? [config.release] : [...(config.release ?? [])],
+    services: Object.entries(config.services).map(([name, entry]) => resolveService(name, entry, root)),
+    logs: resolveLogs(config.logs),
+  };
+}
+
+/** The default stack name: the directory's name, made valid. */
+export function stackNameFromDirectory(directory: string): string {
+  return toStackName(basename(resolve(directory)));
+}
+
+/** A valid stack name from any text: "My App_2" -> "my-app-2". */
+export function toStackName(text: string): string {
+  const name = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-{2,}/g, "-")
+    .replace(/^[^a-z]+/, "")
+    .slice(0, 40)
+    .replace(/-+$/, "");
+  return name || DEFAULTS.stackName;
+}
+
+function resolveService(name: string, entry: ServiceEntry, root: string): Service {
+  const health = resolveHealth(entry.health);
+  return {
+    name,
+    command: entry.command,
+    cwd: resolve(root, entry.cwd ?? "."),
+    env: stringifyValues(entry.env),
+    replicas: entry.replicas ?? DEFAULTS.service.replicas,
+    port: resolvePort(entry.port, entry.command, health),
+    health,
+    restart: entry.restart === false ? "no" : (entry.restart ?? DEFAULTS.service.restart),
+    stopGraceMs: durationToMs(entry.stop_grace ?? DEFAULTS.service.stopGrace),
+    dependsOn: unique(entry.depends_on ?? []),
+  };
+}
+
+// Without an explicit `port`, a service gets one exactly when something will use it: the command
+// mentions $PORT, or a probe has to connect to it.
+const MENTIONS_PORT = /\$(?:PORT|\{PORT)(?![A-Za-z0-9_])/;
+
+function resolvePort(port: ServiceEntry["port"], command: string, health: HealthCheck | null): PortPolicy {
+  if (port === true || port === "auto") return { kind: "auto" };
+  if (port === false) return { kind: "none" };
+  if (typeof port === "number") return { kind: "fixed", base: port };
+  const probed = health?.kind === "http" || health?.kind === "tcp";
+  return MENTIONS_PORT.test(command) || probed ? { kind: "auto" } : { kind: "none" };
+}
+
+function resolveHealth(entry: HealthEntry | undefined): HealthCheck | null {
+  if (!entry) return null;
+  const probe = {
+    intervalMs: durationToMs(entry.interval ?? DEFAULTS.health.interval),
+    timeoutMs: durationToMs(entry.timeout ?? DEFAULTS.health.timeout),
+    retries: entry.retries ?? DEFAULTS.health.retries,
+    startPeriodMs: durationToMs(entry.start_period ?? DEFAULTS.health.startPeriod),
+  };
+  if (entry.http !== undefined) {
+    return { kind: "http", path: entry.http, status: entry.status ?? DEFAULTS.health.status, host: entry.host ?? null, probe };
+  }
+  if (entry.command !== undefined) return { kind: "command", command: entry.command, probe };
+  return { kind: "tcp", probe };
+}
+
+function resolveDatabase(entry: BerthFile["database"], root: string): Database {
+  const file = typeof entry === "object" && entry.file !== undefined ? resolve(root, entry.file) : null;
+  return { engine: "sqlite", file };
+}
+
+function resolveLogs(entry: BerthFile["logs"]): LogPolicy {
+  return {
+    maxSizeBytes: sizeToBytes(entry?.max_size ?? DEFAULTS.logs.maxSize),
+    keep: entry?.keep ?? DEFAULTS.logs.keep,
+    compress: entry?.compress ?? DEFAULTS.logs.compress,
+  };
+}
+
+function stringifyValues(values: Record<string, string | number | boolean> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, String(value)]));
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}

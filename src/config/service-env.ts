@@ -1,0 +1,66 @@
+import { join, resolve } from "node:path";
+import { DEFAULTS } from "./defaults.js";
+import type { Service, Stack } from "./types.js";
+
+// The environment contract for processes berth starts, lowest precedence first: the daemon's own
+// environment, the stack's env (env_file + env:), the service's env, secrets, then what berth
+// itself provides (DATABASE_URL, BERTH_*, PORT), which nothing in berth.yml can override.
+
+export interface TaskEnvOptions {
+  stack: Stack;
+  /** Secret values by name, from ensureSecrets(). */
+  secrets: Record<string, string>;
+  /** The stack's persistent data directory (where the default SQLite file lives). */
+  dataDir: string;
+  /** The environment berth itself runs with; processes inherit it (PATH, HOME, LANG...). */
+  baseEnv: NodeJS.ProcessEnv | Record<string, string>;
+  /** Release id, exposed as BERTH_RELEASE when known. */
+  release?: string;
+}
+
+export interface ServiceEnvOptions extends TaskEnvOptions {
+  service: Service;
+  /** 0-based replica index. */
+  replica: number;
+  /** The port this replica listens on, or null when the service has none. */
+  port: number | null;
+}
+
+// Set by berth per process; stale copies inherited from berth's own environment (say, when berth
+// runs under another supervisor) must not leak into processes they do not describe.
+const PER_PROCESS_VARIABLES = ["PORT", "BERTH_SERVICE", "BERTH_REPLICA", "BERTH_RELEASE"];
+
+export function buildServiceEnv(options: ServiceEnvOptions): Record<string, string> {
+  const env = buildCommonEnv(options, options.service.env);
+  env.BERTH_SERVICE = options.service.name;
+  env.BERTH_REPLICA = String(options.replica);
+  if (options.port !== null) env.PORT = String(options.port);
+  return env;
+}
+
+/** The environment of one-off commands and release tasks: no PORT, no replica, no BERTH_SERVICE. */
+export function buildTaskEnv(options: TaskEnvOptions): Record<string, string> {
+  return buildCommonEnv(options, {});
+}
+
+/** Absolute path of the stack's SQLite database file. */
+export function sqliteDatabasePath(stack: Stack, dataDir: string): string {
+  return stack.database.file ? resolve(stack.root, stack.database.file) : join(resolve(dataDir), DEFAULTS.database.fileName);
+}
+
+/** `sqlite:////abs/path`: scheme, empty host, then the absolute path (as dj-database-url and SQLAlchemy read it). */
+export function sqliteDatabaseUrl(absolutePath: string): string {
+  return `sqlite:///${absolutePath}`;
+}
+
+function buildCommonEnv(options: TaskEnvOptions, serviceEnv: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.baseEnv)) {
+    if (value !== undefined && !PER_PROCESS_VARIABLES.includes(name)) env[name] = value;
+  }
+  Object.assign(env, options.stack.env, serviceEnv, options.secrets);
+  env.DATABASE_URL = sqliteDatabaseUrl(sqliteDatabasePath(options.stack, options.dataDir));
+  env.BERTH_STACK = options.stack.name;
+  if (options.release !== undefined) env.BERTH_RELEASE = options.release;
+  return env;
+}

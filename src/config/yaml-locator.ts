@@ -1,0 +1,79 @@
+import { isMap, isNode, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from "yaml";
+import type { SourceLocation } from "../errors.js";
+
+export type KeyPath = readonly PropertyKey[];
+
+/** Finds where a key path is written in the YAML source, so every diagnostic points at a line. */
+export interface YamlLocator {
+  /** The value at `path`; for a missing key, the nearest key that does exist. */
+  valueAt(path: KeyPath): SourceLocation;
+  /** The key itself (for unknown keys and bad map keys). */
+  keyAt(path: KeyPath): SourceLocation;
+  /** The location of a YAML node. */
+  nodeAt(node: Node): SourceLocation;
+  offsetAt(offset: number): SourceLocation;
+}
+
+export function createYamlLocator(document: Document, lineCounter: LineCounter, file: string): YamlLocator {
+  const offsetAt = (offset: number): SourceLocation => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+  const nodeStart = (node: unknown): number | undefined =>
+    isNode(node) && node.range ? node.range[0] : undefined;
+
+  const walk = (path: KeyPath) => {
+    let node: unknown = document.contents;
+    let lastKey: unknown = undefined;
+    let found = 0;
+    for (const segment of path) {
+      const pair = isMap(node) ? findPair(node.items, segment) : undefined;
+      if (pair) {
+        lastKey = pair.key;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === "number" && node.items[segment] !== undefined) {
+        node = node.items[segment];
+      } else {
+        break;
+      }
+      found += 1;
+    }
+    return { node, lastKey, complete: found === path.length };
+  };
+
+  const fallback = () => offsetAt(nodeStart(document.contents) ?? 0);
+
+  return {
+    valueAt(path) {
+      const { node, lastKey, complete } = walk(path);
+      const valueStart = nodeStart(node);
+      if (complete && valueStart !== undefined && !(isScalar(node) && node.value === null && lastKey)) {
+        return offsetAt(valueStart);
+      }
+      const keyStart = nodeStart(lastKey);
+      return keyStart !== undefined ? offsetAt(keyStart) : fallback();
+    },
+    keyAt(path) {
+      const { lastKey, node, complete } = walk(path);
+      const start = complete ? (nodeStart(lastKey) ?? nodeStart(node)) : nodeStart(lastKey);
+      return start !== undefined ? offsetAt(start) : fallback();
+    },
+    nodeAt(node) {
+      return offsetAt(nodeStart(node) ?? 0);
+    },
+    offsetAt,
+  };
+}
+
+function findPair(items: Pair<unknown, unknown>[], segment: PropertyKey): Pair<unknown, unknown> | undefined {
+  return items.find((item) => isPair(item) && keyText(item.key) === String(segment));
+}
+
+export function keyText(key: unknown): string {
+  return isScalar(key) ? String(key.value) : String(key);
+}
+
+/** `services.web.depends_on.0` */
+export function formatKeyPath(path: KeyPath): string {
+  return path.map(String).join(".");
+}

@@ -1,0 +1,181 @@
+import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Readable } from "node:stream";
+import type { LogPolicy } from "../config/types.js";
+import { errorMessage } from "../errors.js";
+import { silentLogger, type Logger } from "../util/logger.js";
+import { LineSplitter } from "./line-splitter.js";
+import { rotatedLogPath } from "./list.js";
+import { formatLogLine, type OutputStream } from "./log-line.js";
+import { compressToTemporary, removeCompressionLeftovers, shiftGenerations, uncompressedGenerations } from "./rotate.js";
+
+// The daemon owns every replica's pipes, so it can rotate by renaming between two writes instead of
+// pm2-logrotate's copy-then-truncate, which loses whatever the app writes during the copy.
+
+interface CompressionJob {
+  /** The generation the job will compress; each rotation moves the file one generation older. */
+  index: number;
+  /** Set when a rotation failed halfway and generation numbers can no longer be trusted. */
+  cancelled: boolean;
+}
+
+interface Attachment {
+  detach(): void;
+}
+
+export class RotatingLogFile {
+  /** -1 while no file is open, so a stale descriptor number is never written to. */
+  private fd: number;
+  private size: number;
+  private closed = false;
+  private readonly compressionJobs = new Set<CompressionJob>();
+  private compressionChain: Promise<void> = Promise.resolve();
+  private readonly attachments = new Set<Attachment>();
+
+  constructor(
+    readonly path: string,
+    private readonly policy: LogPolicy,
+    private readonly logger: Logger = silentLogger,
+  ) {
+    ({ fd: this.fd, size: this.size } = openForAppend(path));
+    removeCompressionLeftovers(path);
+    if (policy.compress) {
+      for (const index of uncompressedGenerations(path, policy.keep)) this.enqueueCompression(index);
+    }
+  }
+
+  /**
+   * Appends exactly one line, synchronously, so lines from concurrent sources never interleave.
+   * After close() lines are dropped: exit and health handlers may still fire during shutdown, and
+   * throwing from them would take the daemon down.
+   */
+  writeLine(stream: OutputStream, text: string, at: Date = new Date()): void {
+    if (this.closed) return;
+    const bytes = Buffer.from(formatLogLine(stream, text, at));
+    if (this.fd === -1) this.reopen();
+    if (this.size > 0 && this.size + bytes.length > this.policy.maxSizeBytes) this.rotate();
+    writeAll(this.fd, bytes);
+    this.size += bytes.length;
+  }
+
+  /** Copies a child's stdout or stderr into the file line by line until the stream ends or the file closes. */
+  attachStream(readable: Readable, stream: OutputStream): void {
+    if (this.closed) {
+      // Still drain it: a child whose pipe nobody reads blocks once the pipe buffer fills.
+      readable.resume();
+      return;
+    }
+    const splitter = new LineSplitter((text) => this.writeFromStream(stream, text));
+    const onData = (chunk: Buffer | string) => splitter.push(chunk);
+    const attachment: Attachment = {
+      detach: () => {
+        if (!this.attachments.delete(attachment)) return;
+        readable.off("data", onData);
+        readable.off("end", attachment.detach);
+        readable.off("close", attachment.detach);
+        splitter.flush();
+      },
+    };
+    this.attachments.add(attachment);
+    readable.on("data", onData);
+    readable.once("end", attachment.detach);
+    readable.once("close", attachment.detach);
+    // Stays attached after detaching: an unhandled 'error' on a child's pipe would crash the daemon.
+    readable.on("error", (error) => {
+      this.logger.warn("log stream failed", { file: this.path, stream, error: errorMessage(error) });
+      attachment.detach();
+    });
+  }
+
+  /** Flushes attached streams, closes the file, and resolves once pending compression has finished. */
+  async close(): Promise<void> {
+    if (!this.closed) {
+      for (const attachment of [...this.attachments]) attachment.detach();
+      this.closed = true;
+      if (this.fd !== -1) closeSync(this.fd);
+      this.fd = -1;
+    }
+    await this.compressionChain;
+  }
+
+  private writeFromStream(stream: OutputStream, text: string): void {
+    try {
+      this.writeLine(stream, text);
+    } catch (error) {
+      // Thrown from a 'data' handler this would take the daemon down with it.
+      this.logger.warn("could not write log line", { file: this.path, error: errorMessage(error) });
+    }
+  }
+
+  private rotate(): void {
+    closeSync(this.fd);
+    this.fd = -1;
+    try {
+      shiftGenerations(this.path, this.policy.keep);
+      for (const job of this.compressionJobs) job.index++;
+      if (this.policy.compress && this.policy.keep > 0) this.enqueueCompression(1);
+    } catch (error) {
+      for (const job of this.compressionJobs) job.cancelled = true;
+      this.logger.warn("could not rotate log file; writing on", { file: this.path, error: errorMessage(error) });
+    } finally {
+      this.reopen();
+    }
+    // After a failed rotation, try again only after another maxSizeBytes rather than before every line.
+    if (this.size > this.policy.maxSizeBytes) this.size = 0;
+  }
+
+  private reopen(): void {
+    ({ fd: this.fd, size: this.size } = openForAppend(this.path));
+  }
+
+  private enqueueCompression(index: number): void {
+    const job: CompressionJob = { index, cancelled: false };
+    this.compressionJobs.add(job);
+    this.compressionChain = this.compressionChain.then(async () => {
+      try {
+        await this.compress(job);
+      } catch (error) {
+        this.logger.warn("could not compress rotated log file", {
+          file: rotatedLogPath(this.path, job.index),
+          error: errorMessage(error),
+        });
+      } finally {
+        this.compressionJobs.delete(job);
+      }
+    });
+  }
+
+  private async compress(job: CompressionJob): Promise<void> {
+    if (!this.isCurrent(job)) return;
+    const temporary = await compressToTemporary(this.path, rotatedLogPath(this.path, job.index));
+    if (temporary === null) return;
+    // Rotations may have happened meanwhile; job.index says where the source is now.
+    if (!this.isCurrent(job)) {
+      rmSync(temporary, { force: true });
+      return;
+    }
+    try {
+      renameSync(temporary, rotatedLogPath(this.path, job.index, true));
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
+    rmSync(rotatedLogPath(this.path, job.index), { force: true });
+  }
+
+  private isCurrent(job: CompressionJob): boolean {
+    return !job.cancelled && job.index <= this.policy.keep;
+  }
+}
+
+function openForAppend(path: string): { fd: number; size: number } {
+  // Every time, not just at construction: the directory may have been removed under a running daemon.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const fd = openSync(path, "a", 0o600);
+  return { fd, size: fstatSync(fd).size };
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  let written = 0;
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+}

@@ -1,0 +1,55 @@
+import { spawn } from "node:child_process";
+import { EXIT_STACK_FAILED, UserError } from "../errors.js";
+import type { RotatingLogFile } from "../logs/index.js";
+import { redactText } from "../config/index.js";
+
+const OUTPUT_TAIL_LINES = 40;
+
+export interface ReleaseTaskOptions {
+  commands: string[];
+  cwd: string;
+  env: Record<string, string>;
+  log: RotatingLogFile;
+  secretValues: string[];
+  onProgress: (message: string) => void;
+}
+
+/** Runs release tasks (migrate, collectstatic) one after another; the first failure stops the rest. */
+export async function runReleaseTasks(options: ReleaseTaskOptions): Promise<void> {
+  for (const command of options.commands) {
+    options.onProgress(`release: ${command}`);
+    options.log.writeLine("err", `[berth] release task: ${command}`);
+    const { code, tail } = await runTask(command, options);
+    if (code !== 0) {
+      options.log.writeLine("err", `[berth] release task failed with exit code ${code}`);
+      throw new UserError(`release task failed (exit code ${code}): ${command}`, {
+        exitCode: EXIT_STACK_FAILED,
+        details: redactText(tail.join("\n"), options.secretValues),
+        hint: "fix the task or the code it runs, then run `berth up` again; the full output is in `berth logs release`",
+      });
+    }
+  }
+}
+
+function runTask(command: string, options: ReleaseTaskOptions): Promise<{ code: number | null; tail: string[] }> {
+  return new Promise((resolve) => {
+    const tail: string[] = [];
+    const child = spawn("/bin/sh", ["-c", command], { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const remember = (chunk: Buffer) => {
+      for (const line of chunk.toString("utf8").split("\n")) {
+        if (!line) continue;
+        tail.push(line);
+        if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
+      }
+    };
+    child.stdout!.on("data", remember);
+    child.stderr!.on("data", remember);
+    options.log.attachStream(child.stdout!, "out");
+    options.log.attachStream(child.stderr!, "err");
+    child.once("error", (error) => {
+      tail.push(error.message);
+      resolve({ code: 127, tail });
+    });
+    child.once("close", (code) => resolve({ code, tail }));
+  });
+}

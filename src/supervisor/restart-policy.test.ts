@@ -1,0 +1,32 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BACKOFF_MAX_MS, isCrashLooping, recordExit, restartDelayMs, shouldRestart, type RestartTracker } from "./restart-policy.js";
+
+test("a first crash restarts at once, later quick crashes back off exponentially up to the cap", () => {
+  const tracker: RestartTracker = { consecutiveQuickExits: 0 };
+  const delays: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    recordExit(tracker, 50);
+    delays.push(restartDelayMs(tracker));
+  }
+  assert.deepEqual(delays.slice(0, 5), [0, 100, 200, 400, 800]);
+  assert.equal(delays.at(-1), BACKOFF_MAX_MS);
+  assert.ok(delays.every((delay, i) => i === 0 || delay >= delays[i - 1]!));
+});
+
+test("a stable uptime resets the backoff and the crash-loop state", () => {
+  const tracker: RestartTracker = { consecutiveQuickExits: 0 };
+  for (let i = 0; i < 5; i++) recordExit(tracker, 10);
+  assert.equal(isCrashLooping(tracker), true);
+  recordExit(tracker, 60_000);
+  assert.equal(isCrashLooping(tracker), false);
+  assert.equal(restartDelayMs(tracker), 0);
+});
+
+test("restart policies", () => {
+  assert.equal(shouldRestart("always", 0), true);
+  assert.equal(shouldRestart("on-failure", 0), false);
+  assert.equal(shouldRestart("on-failure", 1), true);
+  assert.equal(shouldRestart("on-failure", null), true);
+  assert.equal(shouldRestart("no", 1), false);
+});

@@ -1,0 +1,170 @@
+import { mkdirSync } from "node:fs";
+import type { Service, Stack } from "../config/types.js";
+import { buildServiceEnv, buildTaskEnv, ensureSecrets, startOrder } from "../config/index.js";
+import { RotatingLogFile, releaseLogPath, replicaLogPath } from "../logs/index.js";
+import type { Logger } from "../util/logger.js";
+import type { StackPaths } from "../util/paths.js";
+import { UserError } from "../errors.js";
+import type { PortAllocator } from "./ports.js";
+import { Replica, type ReplicaSnapshot } from "./replica.js";
+import { runReleaseTasks } from "./release-tasks.js";
+
+export interface StackSupervisorOptions {
+  paths: StackPaths;
+  ports: PortAllocator;
+  logger: Logger;
+  baseEnv: Record<string, string>;
+  /** Called whenever a replica changes state, so the daemon can persist it. */
+  onChange: () => void;
+}
+
+export type ProgressReporter = (message: string) => void;
+
+/** How long `up` waits for a dependency to become ready when its health check does not bound it. */
+const DEFAULT_READY_TIMEOUT_MS = 60_000;
+
+/** Runs one stack: release tasks, then services in dependency order, each with its replicas. */
+export class StackSupervisor {
+  private readonly replicas = new Map<string, Replica[]>();
+  private readonly logFiles = new Map<string, RotatingLogFile>();
+  private secrets: Record<string, string> = {};
+
+  constructor(
+    readonly stack: Stack,
+    private readonly options: StackSupervisorOptions,
+  ) {}
+
+  async start(progress: ProgressReporter = () => {}): Promise<void> {
+    const { paths } = this.options;
+    mkdirSync(paths.data, { recursive: true, mode: 0o700 });
+    mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
+    this.secrets = ensureSecrets(paths.secrets, this.stack.secrets);
+    if (this.stack.release.length > 0) {
+      await runReleaseTasks({
+        commands: this.stack.release,
+        cwd: this.stack.root,
+        env: this.taskEnv(),
+        log: this.logFile(releaseLogPath(paths.logs)),
+        secretValues: Object.values(this.secrets),
+        onProgress: progress,
+      });
+    }
+    for (const service of startOrder(this.stack.services)) {
+      await this.waitForDependencies(service, progress);
+      progress(`starting ${service.name} (${service.replicas} replica${service.replicas === 1 ? "" : "s"})`);
+      await this.scaleService(service, service.replicas);
+    }
+  }
+
+  async stop(): Promise<void> {
+    // Dependents first, so a web process never outlives the service it needs.
+    const reversed = startOrder(this.stack.services).reverse();
+    for (const service of reversed) {
+      await Promise.all((this.replicas.get(service.name) ?? []).map((replica) => this.retire(replica)));
+      this.replicas.delete(service.name);
+    }
+    await Promise.all([...this.logFiles.values()].map((log) => log.close()));
+    this.logFiles.clear();
+  }
+
+  /** Restarts one service (or all), one replica at a time, each waiting for the previous to be ready. */
+  async restart(serviceName?: string): Promise<void> {
+    const services = serviceName ? [this.service(serviceName)] : this.stack.services;
+    for (const service of services) {
+      for (const replica of this.replicas.get(service.name) ?? []) {
+        await replica.restart();
+        if (service.replicas > 1) await replica.waitUntilReady(readyTimeoutMs(service)).catch(() => {});
+      }
+    }
+  }
+
+  async scale(serviceName: string, count: number): Promise<void> {
+    const service = this.service(serviceName);
+    service.replicas = count;
+    await this.scaleService(service, count);
+  }
+
+  snapshot(): ReplicaSnapshot[] {
+    return this.stack.services.flatMap((service) => (this.replicas.get(service.name) ?? []).map((replica) => replica.snapshot()));
+  }
+
+  taskEnv(): Record<string, string> {
+    return buildTaskEnv({ stack: this.stack, secrets: this.secrets, dataDir: this.options.paths.data, baseEnv: this.options.baseEnv });
+  }
+
+  private service(name: string): Service {
+    const service = this.stack.services.find((candidate) => candidate.name === name);
+    if (!service) {
+      const known = this.stack.services.map((candidate) => candidate.name).join(", ");
+      throw new UserError(`stack ${this.stack.name} has no service named "${name}"`, { hint: `services: ${known}` });
+    }
+    return service;
+  }
+
+  private async scaleService(service: Service, count: number): Promise<void> {
+    const current = this.replicas.get(service.name) ?? [];
+    this.replicas.set(service.name, current);
+    while (current.length < count) {
+      const index = current.length;
+      const port = await this.options.ports.allocate(service.port, index);
+      const replica = new Replica({
+        service,
+        index,
+        port,
+        env: buildServiceEnv({
+          stack: this.stack,
+          service,
+          replica: index,
+          port,
+          secrets: this.secrets,
+          dataDir: this.options.paths.data,
+          baseEnv: this.options.baseEnv,
+        }),
+        log: this.logFile(replicaLogPath(this.options.paths.logs, service.name, index)),
+        logger: this.options.logger.child({ stack: this.stack.name }),
+        onChange: this.options.onChange,
+      });
+      current.push(replica);
+      replica.start();
+    }
+    const surplus = current.splice(count);
+    await Promise.all(surplus.reverse().map((replica) => this.retire(replica)));
+    this.options.onChange();
+  }
+
+  private async retire(replica: Replica): Promise<void> {
+    await replica.stop();
+    this.options.ports.release(replica.port);
+  }
+
+  private async waitForDependencies(service: Service, progress: ProgressReporter): Promise<void> {
+    for (const dependencyName of service.dependsOn) {
+      const dependency = this.service(dependencyName);
+      progress(`waiting for ${dependencyName} to be ready`);
+      const timeoutMs = readyTimeoutMs(dependency);
+      await Promise.all((this.replicas.get(dependencyName) ?? []).map((replica) => replica.waitUntilReady(timeoutMs))).catch(
+        (error: Error) => {
+          throw new UserError(`${service.name} depends on ${dependencyName}, which did not become ready: ${error.message}`, {
+            exitCode: 3,
+            hint: `see \`berth logs ${dependencyName}\``,
+          });
+        },
+      );
+    }
+  }
+
+  private logFile(path: string): RotatingLogFile {
+    let log = this.logFiles.get(path);
+    if (!log) {
+      log = new RotatingLogFile(path, this.stack.logs);
+      this.logFiles.set(path, log);
+    }
+    return log;
+  }
+}
+
+function readyTimeoutMs(service: Service): number {
+  if (!service.health) return DEFAULT_READY_TIMEOUT_MS;
+  const { startPeriodMs, intervalMs, retries, timeoutMs } = service.health.probe;
+  return Math.max(DEFAULT_READY_TIMEOUT_MS, startPeriodMs + (intervalMs + timeoutMs) * (retries + 1));
+}
