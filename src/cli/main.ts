@@ -1,5 +1,8 @@
 import { Command, CommanderError } from "commander";
 import { registerDaemon } from "./commands/daemon.js";
+import { registerDeploy } from "./commands/deploy.js";
+import { registerReleases } from "./commands/releases.js";
+import { registerRollback } from "./commands/rollback.js";
 import { registerDown } from "./commands/down.js";
 import { registerEnv } from "./commands/env.js";
 import { registerInit } from "./commands/init.js";
@@ -24,7 +27,7 @@ const program = new Command("berth")
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [registerInit, registerUp, registerDown, registerPs, registerLogs, registerRestart, registerScale, registerRun, registerEnv, registerLs, registerDaemon]) {
+for (const register of [registerInit, registerUp, registerDown, registerPs, registerLogs, registerRestart, registerScale, registerRun, registerEnv, registerLs, registerDeploy, registerRollback, registerReleases, registerDaemon]) {
   register(program);
 }
 acceptGlobalOptionsAfterCommands(program);

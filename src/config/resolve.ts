@@ -3,6 +3,8 @@ import { DEFAULTS } from "./defaults.js";
 import type { BerthFile, HealthEntry, ServiceEntry } from "./schema.js";
 import type { Database, HealthCheck, LogPolicy, PortPolicy, Service, Stack } from "./types.js";
 import { durationToMs, sizeToBytes } from "./units.js";
+import { resolveProxy } from "./resolve-proxy.js";
+import { commandListOf, RELEASE_DEFAULTS } from "./release-schema.js";
 
 export interface ResolveContext {
   /** Absolute path of berth.yml. */
@@ -15,6 +17,7 @@ export interface ResolveContext {
 export function resolveStack(config: BerthFile, context: ResolveContext): Stack {
   const file = resolve(context.file);
   const root = dirname(file);
+  const services = Object.entries(config.services).map(([name, entry]) => resolveService(name, entry, root));
   return {
     name: config.name ?? stackNameFromDirectory(root),
     file,
@@ -23,8 +26,14 @@ export function resolveStack(config: BerthFile, context: ResolveContext): Stack 
     secrets: unique(config.secrets ?? []),
     database: resolveDatabase(config.database, root),
     release: typeof config.release === "string" ? [config.release] : [...(config.release ?? [])],
-    services: Object.entries(config.services).map(([name, entry]) => resolveService(name, entry, root)),
+    services,
     logs: resolveLogs(config.logs),
+    proxy: resolveProxy(config.proxy, services, root),
+    build: commandListOf(config.build),
+    shared: unique(config.shared ?? []),
+    keepReleases: config.keep_releases ?? RELEASE_DEFAULTS.keepReleases,
+    hooks: { preDeploy: commandListOf(config.hooks?.pre_deploy), postDeploy: commandListOf(config.hooks?.post_deploy) },
+    releaseId: null,
   };
 }
 

@@ -2,6 +2,8 @@ import * as z from "zod";
 import { DEFAULTS } from "./defaults.js";
 import { field } from "./field-info.js";
 import { DURATION_PATTERN, SIZE_PATTERN, durationToMs } from "./units.js";
+import { proxySchema } from "./proxy-schema.js";
+import { releaseKeys } from "./release-schema.js";
 
 // What users write in berth.yml. Defaults and conversions (durations to ms, sizes to bytes,
 // relative paths) happen in resolve.ts; this schema only says what is allowed, so it also exports
@@ -242,6 +244,8 @@ export const berthFileSchema = field(
       hint: "write e.g. `services: { web: { command: npm start } }`",
     }),
     logs: logs.optional(),
+    proxy: proxySchema.optional(),
+    ...releaseKeys,
   }),
   {
     title: "berth.yml",

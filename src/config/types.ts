@@ -46,6 +46,28 @@ export interface LogPolicy {
   compress: boolean;
 }
 
+export type TlsMode =
+  | { mode: "self-signed" }
+  | { mode: "off" }
+  | { mode: "acme"; email: string | null; directoryUrl: string }
+  | { mode: "files"; certFile: string; keyFile: string };
+
+export interface ProxyConfig {
+  /** Lowercase Host allow-list; other hosts get 421. "*.example.org" matches one label. */
+  hosts: string[];
+  /** Path prefix → service; longest prefix wins. */
+  routes: { prefix: string; service: string }[];
+  /** URL prefix → absolute directory, served by the proxy itself. */
+  static: { prefix: string; directory: string }[];
+  tls: TlsMode;
+  redirectHttp: boolean;
+  hstsMaxAgeSeconds: number | null;
+  trustedProxies: string[];
+  maxBodyBytes: number;
+  upstreamTimeoutMs: number;
+  drainTimeoutMs: number;
+}
+
 export interface Stack {
   name: string;
   /** Absolute path of the berth.yml this stack came from. */
@@ -59,4 +81,13 @@ export interface Stack {
   release: string[];
   services: Service[];
   logs: LogPolicy;
+  /** null when the stack has no `proxy:` section. */
+  proxy: ProxyConfig | null;
+  build: string[];
+  /** Relative paths kept across releases (media, .env), linked into each release directory. */
+  shared: string[];
+  keepReleases: number;
+  hooks: { preDeploy: string[]; postDeploy: string[] };
+  /** The release this stack definition runs, or null when it runs from its own directory (`berth up`). */
+  releaseId: string | null;
 }

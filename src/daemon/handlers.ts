@@ -1,7 +1,7 @@
 import type { Stack } from "../config/types.js";
 import { UserError } from "../errors.js";
 import type { Request } from "./protocol.js";
-import type { StackManager } from "./stack-manager.js";
+import type { DeployOptions, StackManager } from "./stack-manager.js";
 
 export const DAEMON_VERSION = 1;
 
@@ -10,9 +10,11 @@ export function createRequestHandler(manager: StackManager, shutdown: () => void
   return async (request: Request, progress: (message: string) => void): Promise<unknown> => {
     switch (request.op) {
       case "ping":
-        return { pid: process.pid, version: DAEMON_VERSION };
+        return { pid: process.pid, version: DAEMON_VERSION, proxy: manager.frontDoor.listeners };
       case "up":
         return manager.up(request.stack as Stack, progress);
+      case "deploy":
+        return manager.deploy(request.stack as Stack, request.options as DeployOptions, progress);
       case "down":
         return manager.down(stringArgument(request, "name"), request.deleteData === true);
       case "ps":

@@ -4,9 +4,11 @@ import { UserError } from "../errors.js";
 import { PortAllocator } from "../supervisor/ports.js";
 import { listProcesses, listProcessGroup, signalProcessGroup, CLOCK_TICKS_PER_SECOND } from "../supervisor/procfs.js";
 import { waitForGroupToEmpty } from "../supervisor/replica.js";
-import { StackSupervisor, type ProgressReporter } from "../supervisor/stack-supervisor.js";
+import { readyTimeoutMs, StackSupervisor, type ProgressReporter } from "../supervisor/stack-supervisor.js";
+import { rollOut } from "../supervisor/rollout.js";
 import type { Logger } from "../util/logger.js";
 import { stackPaths } from "../util/paths.js";
+import { FrontDoor } from "./front-door.js";
 import { readState, StateStore, type DaemonState, type RecordedReplica, type StackRecord } from "./state-store.js";
 
 export interface ProcessRow {
@@ -21,6 +23,12 @@ export interface ProcessRow {
   cpuPercent: number | null;
   memoryBytes: number | null;
   lastExit: string | null;
+}
+
+export interface DeployOptions {
+  runReleaseTasks: boolean;
+  noRestart: string[];
+  readyTimeoutMs?: number;
 }
 
 export interface StackSummary {
@@ -39,7 +47,9 @@ export class StackManager {
   private readonly running = new Map<string, StackSupervisor>();
   private readonly records = new Map<string, StackRecord>();
   private readonly ports = new PortAllocator();
+  private readonly deploying = new Set<string>();
   private readonly store: StateStore;
+  readonly frontDoor: FrontDoor;
 
   constructor(
     private readonly home: string,
@@ -48,6 +58,9 @@ export class StackManager {
     private readonly baseEnv: Record<string, string>,
   ) {
     this.store = new StateStore(statePath, () => this.collectState());
+    this.frontDoor = new FrontDoor(home, logger, () =>
+      [...this.running.values()].map((supervisor) => ({ stack: supervisor.stack, replicas: supervisor.snapshot() })),
+    );
     for (const [name, record] of Object.entries(readState(statePath).stacks)) this.records.set(name, record);
   }
 
@@ -77,12 +90,16 @@ export class StackManager {
       ports: this.ports,
       logger: this.logger,
       baseEnv: this.baseEnv,
-      onChange: () => this.store.schedule(),
+      onChange: () => {
+        this.store.schedule();
+        this.frontDoor.scheduleRefresh();
+      },
     });
     this.running.set(stack.name, supervisor);
     this.records.set(stack.name, { stack, up: true, replicas: [] });
     this.store.schedule();
     try {
+      await this.frontDoor.prepare(stack, progress);
       await supervisor.start(progress);
     } catch (error) {
       await this.stopSupervisor(stack.name);
@@ -91,6 +108,39 @@ export class StackManager {
       throw error;
     }
     return { changed: true };
+  }
+
+  /** Replaces a running stack's release with `next` without dropping requests; a stack not up is just brought up. */
+  async deploy(next: Stack, options: DeployOptions, progress: ProgressReporter): Promise<{ switched: boolean }> {
+    const supervisor = this.running.get(next.name);
+    if (!supervisor) {
+      await this.up(next, progress);
+      return { switched: false };
+    }
+    if (this.deploying.has(next.name)) {
+      throw new UserError(`a deploy of ${next.name} is already in progress`, { hint: "wait for it to finish, then retry" });
+    }
+    this.deploying.add(next.name);
+    try {
+      await this.frontDoor.prepare(next, progress);
+      const timeouts = next.services.map((service) => readyTimeoutMs(service));
+      await rollOut(
+        supervisor,
+        next,
+        {
+          runReleaseTasks: options.runReleaseTasks,
+          noRestart: options.noRestart,
+          readyTimeoutMs: options.readyTimeoutMs ?? Math.max(...timeouts),
+          switchTraffic: () => this.frontDoor.refresh(),
+        },
+        progress,
+      );
+      this.records.set(next.name, { stack: next, up: true, replicas: [] });
+      this.store.writeNow();
+      return { switched: true };
+    } finally {
+      this.deploying.delete(next.name);
+    }
   }
 
   async down(name: string, deleteData: boolean): Promise<{ deletedData: boolean }> {
@@ -162,6 +212,7 @@ export class StackManager {
   /** Stops every stack's processes but remembers which were up, so the next daemon restores them. */
   async shutdown(): Promise<void> {
     await Promise.all([...this.running.keys()].map((name) => this.stopSupervisor(name)));
+    await this.frontDoor.stop();
     this.store.writeNow();
   }
 
@@ -176,6 +227,7 @@ export class StackManager {
     if (!supervisor) return;
     await supervisor.stop();
     this.running.delete(name);
+    this.frontDoor.forget(name);
   }
 
   private collectState(): DaemonState {

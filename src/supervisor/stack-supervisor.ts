@@ -29,26 +29,26 @@ export class StackSupervisor {
   private readonly logFiles = new Map<string, RotatingLogFile>();
   private secrets: Record<string, string> = {};
 
+  private current: Stack;
+
   constructor(
-    readonly stack: Stack,
+    stack: Stack,
     private readonly options: StackSupervisorOptions,
-  ) {}
+  ) {
+    this.current = stack;
+  }
+
+  /** The definition running now; a deploy replaces it at the switch. */
+  get stack(): Stack {
+    return this.current;
+  }
 
   async start(progress: ProgressReporter = () => {}): Promise<void> {
     const { paths } = this.options;
     mkdirSync(paths.data, { recursive: true, mode: 0o700 });
     mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
     this.secrets = ensureSecrets(paths.secrets, this.stack.secrets);
-    if (this.stack.release.length > 0) {
-      await runReleaseTasks({
-        commands: this.stack.release,
-        cwd: this.stack.root,
-        env: this.taskEnv(),
-        log: this.logFile(releaseLogPath(paths.logs)),
-        secretValues: Object.values(this.secrets),
-        onProgress: progress,
-      });
-    }
+    await this.runReleaseTasksFor(this.stack, progress);
     for (const service of startOrder(this.stack.services)) {
       await this.waitForDependencies(service, progress);
       progress(`starting ${service.name} (${service.replicas} replica${service.replicas === 1 ? "" : "s"})`);
@@ -88,10 +88,6 @@ export class StackSupervisor {
     return this.stack.services.flatMap((service) => (this.replicas.get(service.name) ?? []).map((replica) => replica.snapshot()));
   }
 
-  taskEnv(): Record<string, string> {
-    return buildTaskEnv({ stack: this.stack, secrets: this.secrets, dataDir: this.options.paths.data, baseEnv: this.options.baseEnv });
-  }
-
   private service(name: string): Service {
     const service = this.stack.services.find((candidate) => candidate.name === name);
     if (!service) {
@@ -105,25 +101,7 @@ export class StackSupervisor {
     const current = this.replicas.get(service.name) ?? [];
     this.replicas.set(service.name, current);
     while (current.length < count) {
-      const index = current.length;
-      const port = await this.options.ports.allocate(service.port, index);
-      const replica = new Replica({
-        service,
-        index,
-        port,
-        env: buildServiceEnv({
-          stack: this.stack,
-          service,
-          replica: index,
-          port,
-          secrets: this.secrets,
-          dataDir: this.options.paths.data,
-          baseEnv: this.options.baseEnv,
-        }),
-        log: this.logFile(replicaLogPath(this.options.paths.logs, service.name, index)),
-        logger: this.options.logger.child({ stack: this.stack.name }),
-        onChange: this.options.onChange,
-      });
+      const replica = await this.createReplica(this.stack, service, current.length);
       current.push(replica);
       replica.start();
     }
@@ -132,7 +110,62 @@ export class StackSupervisor {
     this.options.onChange();
   }
 
-  private async retire(replica: Replica): Promise<void> {
+  /** A new (not yet started) replica of `service` as `stack` defines it; deploys pass the next release's stack. */
+  async createReplica(stack: Stack, service: Service, index: number): Promise<Replica> {
+    const port = await this.options.ports.allocate(service.port, index);
+    return new Replica({
+      service,
+      index,
+      port,
+      env: buildServiceEnv({
+        stack,
+        service,
+        replica: index,
+        port,
+        secrets: this.secrets,
+        dataDir: this.options.paths.data,
+        baseEnv: this.options.baseEnv,
+        release: stack.releaseId ?? undefined,
+      }),
+      log: this.logFile(replicaLogPath(this.options.paths.logs, service.name, index)),
+      logger: this.options.logger.child({ stack: stack.name }),
+      onChange: this.options.onChange,
+    });
+  }
+
+  serviceNamesRunning(): string[] {
+    return [...this.replicas.keys()];
+  }
+
+  replicasOf(serviceName: string): Replica[] {
+    return this.replicas.get(serviceName) ?? [];
+  }
+
+  /** Puts `replicas` in place of the service's current ones, in one assignment (the switch). */
+  replaceReplicas(serviceName: string, replicas: Replica[]): void {
+    if (replicas.length === 0) this.replicas.delete(serviceName);
+    else this.replicas.set(serviceName, replicas);
+    this.options.onChange();
+  }
+
+  adoptStack(next: Stack): void {
+    this.current = next;
+    this.options.onChange();
+  }
+
+  async runReleaseTasksFor(stack: Stack, progress: ProgressReporter): Promise<void> {
+    if (stack.release.length === 0) return;
+    await runReleaseTasks({
+      commands: stack.release,
+      cwd: stack.root,
+      env: buildTaskEnv({ stack, secrets: this.secrets, dataDir: this.options.paths.data, baseEnv: this.options.baseEnv, release: stack.releaseId ?? undefined }),
+      log: this.logFile(releaseLogPath(this.options.paths.logs)),
+      secretValues: Object.values(this.secrets),
+      onProgress: progress,
+    });
+  }
+
+  async retire(replica: Replica): Promise<void> {
     await replica.stop();
     this.options.ports.release(replica.port);
   }
@@ -163,7 +196,7 @@ export class StackSupervisor {
   }
 }
 
-function readyTimeoutMs(service: Service): number {
+export function readyTimeoutMs(service: Service): number {
   if (!service.health) return DEFAULT_READY_TIMEOUT_MS;
   const { startPeriodMs, intervalMs, retries, timeoutMs } = service.health.probe;
   return Math.max(DEFAULT_READY_TIMEOUT_MS, startPeriodMs + (intervalMs + timeoutMs) * (retries + 1));

@@ -5,6 +5,7 @@ import { userInfo } from "node:os";
 import { callDaemon, isDaemonRunning } from "../../daemon/client.js";
 import { runDaemon } from "../../daemon/main.js";
 import { renderDaemonUnit } from "../../daemon/systemd-unit.js";
+import type { ListenerSettings } from "../../proxy/types.js";
 import { UserError } from "../../errors.js";
 import { berthHome, homePaths } from "../../util/paths.js";
 import { globalOptions } from "../context.js";
@@ -28,10 +29,13 @@ export function registerDaemon(program: Command): void {
     .description("tell whether the daemon runs, and where")
     .action(async (_options: unknown, command: Command) => {
       const running = await isDaemonRunning();
-      const info = running ? await callDaemon<{ pid: number }>({ op: "ping" }) : null;
-      const status = { running, pid: info?.pid ?? null, home: berthHome(), socket: homePaths().socket, log: homePaths().daemonLog };
+      const info = running ? await callDaemon<{ pid: number; proxy: ListenerSettings | null }>({ op: "ping" }) : null;
+      const status = { running, pid: info?.pid ?? null, home: berthHome(), socket: homePaths().socket, log: homePaths().daemonLog, proxy: info?.proxy ?? null };
       if (globalOptions(command).json) printJson(status);
       else printLine(running ? `daemon running, pid ${info!.pid}, socket ${status.socket}` : `no daemon running for ${status.home}`);
+      if (!globalOptions(command).json && status.proxy) {
+        printLine(`proxy on ${status.proxy.address}: http ${status.proxy.httpPort}, https ${status.proxy.httpsPort}, ${status.proxy.workers} workers`);
+      }
       if (!running) process.exitCode = 4;
     });
 

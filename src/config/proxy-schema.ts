@@ -1,0 +1,111 @@
+import * as z from "zod";
+import { field } from "./field-info.js";
+import { DURATION_PATTERN, SIZE_PATTERN } from "./units.js";
+
+// The `proxy:` section: berth's HTTPS front door for the stack (hosts, routes, static files, TLS).
+
+export const PROXY_DEFAULTS = Object.freeze({
+  tls: "self-signed",
+  /** A safe cap (kamal-proxy's unlimited default lets one client fill a disk); raise it for big uploads. */
+  maxBody: "64MB",
+  upstreamTimeout: "60s",
+  drainTimeout: "30s",
+  hstsMaxAge: "365d",
+  acmeDirectory: "https://acme-v02.api.letsencrypt.org/directory",
+});
+
+const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+const PREFIX_PATTERN = /^\/[^\s?#]*$/;
+
+const size = (description: string, fallback: string) =>
+  field(z.union([z.string().regex(SIZE_PATTERN), z.number().int().min(0)]), {
+    description: `${description} A size such as "64MB" or a number of bytes.`,
+    default: fallback,
+    expected: "a size such as 64MB or 512KB, or a number of bytes",
+    hint: `write e.g. \`${fallback}\``,
+  });
+
+const duration = (description: string, fallback: string) =>
+  field(z.union([z.string().regex(DURATION_PATTERN), z.number().nonnegative()]), {
+    description: `${description} A duration such as "30s" or a number of seconds.`,
+    default: fallback,
+    expected: "a duration such as 500ms, 30s or 1m",
+    hint: `write e.g. \`${fallback}\``,
+  });
+
+const tls = field(
+  z.union([
+    z.enum(["self-signed", "acme", "off"]),
+    z.strictObject({
+      acme: field(z.strictObject({
+        email: field(z.email(), { description: "Contact address for the ACME account.", expected: "an e-mail address", hint: "write e.g. `email: ops@example.org`" }).optional(),
+        directory: field(z.url(), {
+          description: "ACME directory URL (default: Let's Encrypt production).",
+          default: PROXY_DEFAULTS.acmeDirectory,
+          expected: "a URL",
+          hint: "write e.g. `directory: https://acme-staging-v02.api.letsencrypt.org/directory`",
+        }).optional(),
+      }), { description: "Obtain certificates with ACME HTTP-01.", expected: "a map", hint: "write e.g. `acme: { email: ops@example.org }`" }),
+    }),
+    z.strictObject({
+      cert: field(z.string().min(1), { description: "PEM certificate chain file, relative to berth.yml.", expected: "a file path", hint: "write e.g. `cert: certs/fullchain.pem`" }),
+      key: field(z.string().min(1), { description: "PEM private key file, relative to berth.yml.", expected: "a file path", hint: "write e.g. `key: certs/privkey.pem`" }),
+    }),
+  ]),
+  {
+    description: "self-signed (berth's local CA, the default), acme (Let's Encrypt HTTP-01), off (plain HTTP only), or { cert, key } files.",
+    default: PROXY_DEFAULTS.tls,
+    expected: "self-signed, acme, off, { acme: {...} } or { cert: file, key: file }",
+    hint: "write e.g. `tls: self-signed` or `tls: { cert: fullchain.pem, key: privkey.pem }`",
+  },
+);
+
+export const proxySchema = field(
+  z.strictObject({
+    hosts: field(z.array(field(z.string().regex(HOST_PATTERN), {
+      description: "A host name, or *.domain for one level of subdomains.",
+      expected: "a host name such as example.org",
+      hint: "write e.g. `example.org` (no scheme, no port)",
+    })).min(1), {
+      description: "Host allow-list (like Django's ALLOWED_HOSTS): other hosts get 421 before reaching the app. localhost is always allowed.",
+      expected: "a list of host names",
+      hint: "write e.g. `hosts: [pixel.example.org]`",
+    }),
+    routes: field(z.record(z.string().regex(PREFIX_PATTERN), z.string()), {
+      description: "Path prefix → service. The longest matching prefix wins. Default: `/` → the first service with a port.",
+      expected: "a map of /path: service",
+      hint: "write e.g. `routes: { /: web, /ws/: channels }`",
+    }).optional(),
+    static: field(z.record(z.string().regex(PREFIX_PATTERN), z.string().min(1)), {
+      description: "URL prefix → directory (relative to berth.yml) served by the proxy: ETag, Range, gzip/brotli, immutable caching for hashed names.",
+      expected: "a map of /prefix/: directory",
+      hint: "write e.g. `static: { /static/: staticfiles, /media/: media }`",
+    }).optional(),
+    tls: tls.optional(),
+    redirect_http: field(z.boolean(), {
+      description: "Redirect plain HTTP to HTTPS (default: true unless tls is off).",
+      expected: "true or false",
+      hint: "write `redirect_http: false` to serve plain HTTP too",
+    }).optional(),
+    hsts: field(z.union([z.boolean(), z.string().regex(DURATION_PATTERN)]), {
+      description: `Send Strict-Transport-Security: true for ${PROXY_DEFAULTS.hstsMaxAge}, or a max-age duration. Default: off.`,
+      expected: "true, false or a duration such as 365d",
+      hint: "write `hsts: true`",
+    }).optional(),
+    trusted_proxies: field(z.array(z.union([z.ipv4(), z.ipv6()])), {
+      description: "Peer addresses whose X-Forwarded-* headers are kept (e.g. a load balancer in front). Others' are replaced.",
+      expected: "a list of IP addresses",
+      hint: "write e.g. `trusted_proxies: [10.0.0.2]`",
+    }).optional(),
+    max_body_size: size("Largest request body accepted; larger ones get 413 before they are read.", PROXY_DEFAULTS.maxBody).optional(),
+    upstream_timeout: duration("How long to wait for the app's response headers before answering 504.", PROXY_DEFAULTS.upstreamTimeout).optional(),
+    drain_timeout: duration("After a switch, how long old replicas keep their in-flight requests and websockets.", PROXY_DEFAULTS.drainTimeout).optional(),
+  }),
+  {
+    description: "berth's HTTPS front proxy for this stack.",
+    expected: "a map with at least `hosts`",
+    hint: "write e.g. `proxy: { hosts: [example.org] }`",
+  },
+);
+
+export type ProxyEntry = z.infer<typeof proxySchema>;

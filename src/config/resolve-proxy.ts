@@ -1,0 +1,43 @@
+import { resolve } from "node:path";
+import { PROXY_DEFAULTS, type ProxyEntry } from "./proxy-schema.js";
+import type { ProxyConfig, Service, TlsMode } from "./types.js";
+import { durationToMs, sizeToBytes } from "./units.js";
+
+export function resolveProxy(entry: ProxyEntry | undefined, services: Service[], root: string): ProxyConfig | null {
+  if (!entry) return null;
+  const tls = resolveTls(entry.tls ?? PROXY_DEFAULTS.tls, root);
+  const hosts = [...new Set(entry.hosts.map((host) => host.toLowerCase()))];
+  const hsts = entry.hsts === true ? PROXY_DEFAULTS.hstsMaxAge : entry.hsts || null;
+  return {
+    hosts,
+    routes: resolveRoutes(entry.routes, services),
+    static: Object.entries(entry.static ?? {}).map(([prefix, directory]) => ({
+      prefix: prefix.endsWith("/") ? prefix : `${prefix}/`,
+      directory: resolve(root, directory),
+    })),
+    tls,
+    redirectHttp: entry.redirect_http ?? tls.mode !== "off",
+    hstsMaxAgeSeconds: hsts ? Math.round(durationToMs(hsts) / 1000) : null,
+    trustedProxies: entry.trusted_proxies ?? [],
+    maxBodyBytes: sizeToBytes(entry.max_body_size ?? PROXY_DEFAULTS.maxBody),
+    upstreamTimeoutMs: durationToMs(entry.upstream_timeout ?? PROXY_DEFAULTS.upstreamTimeout),
+    drainTimeoutMs: durationToMs(entry.drain_timeout ?? PROXY_DEFAULTS.drainTimeout),
+  };
+}
+
+/** Without routes, everything goes to the first service that listens on a port (usually `web`). */
+function resolveRoutes(routes: Record<string, string> | undefined, services: Service[]): ProxyConfig["routes"] {
+  if (routes) return Object.entries(routes).map(([prefix, service]) => ({ prefix, service }));
+  const web = services.find((service) => service.port.kind !== "none");
+  return web ? [{ prefix: "/", service: web.name }] : [];
+}
+
+function resolveTls(entry: NonNullable<ProxyEntry["tls"]>, root: string): TlsMode {
+  if (entry === "self-signed") return { mode: "self-signed" };
+  if (entry === "off") return { mode: "off" };
+  if (entry === "acme") return { mode: "acme", email: null, directoryUrl: PROXY_DEFAULTS.acmeDirectory };
+  if ("acme" in entry) {
+    return { mode: "acme", email: entry.acme.email ?? null, directoryUrl: entry.acme.directory ?? PROXY_DEFAULTS.acmeDirectory };
+  }
+  return { mode: "files", certFile: resolve(root, entry.cert), keyFile: resolve(root, entry.key) };
+}

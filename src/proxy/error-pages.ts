@@ -1,0 +1,39 @@
+import type { ServerResponse } from "node:http";
+
+const EXPLANATIONS: Record<number, [string, string]> = {
+  400: ["Bad Request", "The request could not be understood."],
+  404: ["Not Found", "Nothing is served at this address."],
+  405: ["Method Not Allowed", "This address only answers GET and HEAD."],
+  413: ["Content Too Large", "The request body is larger than this site accepts."],
+  421: ["Misdirected Request", "This server does not serve the host name in the request."],
+  502: ["Bad Gateway", "The application did not answer correctly. It may be restarting; try again shortly."],
+  503: ["Service Unavailable", "No instance of the application is ready to answer. It may be starting or deploying; try again shortly."],
+  504: ["Gateway Timeout", "The application took too long to answer."],
+};
+
+/** A short page a person can read; the request id lets them quote it to whoever runs the server. */
+export function sendErrorPage(response: ServerResponse, status: number, requestId: string, detail?: string): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const [title, explanation] = EXPLANATIONS[status] ?? ["Error", "The request failed."];
+  const body = `<!doctype html>
+<html><head><meta charset="utf-8"><title>${status} ${title}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}small{color:#777}</style></head>
+<body><h1>${status} ${title}</h1><p>${explanation}${detail ? ` ${escapeHtml(detail)}` : ""}</p><p><small>request id ${requestId} · berth</small></p></body></html>
+`;
+  response.writeHead(status, {
+    "content-type": "text/html; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+    "x-request-id": requestId,
+    ...(status === 503 ? { "retry-after": "2" } : {}),
+    ...(status === 413 || status === 400 ? { connection: "close" } : {}),
+  });
+  response.end(body);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}

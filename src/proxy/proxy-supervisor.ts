@@ -1,0 +1,124 @@
+import cluster, { type Worker } from "node:cluster";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "../util/logger.js";
+import type { WorkerMessage, WorkerReport } from "./worker.js";
+import type { ListenerSettings, ProxyTable } from "./types.js";
+
+const WORKER_ENTRY = fileURLToPath(new URL("./worker-entry.js", import.meta.url));
+const WORKER_RESTART_DELAY_MS = 200;
+
+/**
+ * Runs the proxy in worker processes (one per core, sharing the listening sockets), so the hot
+ * path uses both cores and a proxy crash never takes the supervisor down. Workers are restarted
+ * when they die and always get the latest table.
+ */
+export class ProxySupervisor {
+  private table: ProxyTable = { sites: [], pools: {}, acmeChallenges: {} };
+  private tableJson = "";
+  private version = 0;
+  private readonly workers = new Set<Worker>();
+  private readonly appliedVersion = new Map<Worker, number>();
+  private appliedWaiters: (() => boolean)[] = [];
+  private stopping = false;
+
+  constructor(
+    readonly settings: ListenerSettings,
+    private readonly staticCacheDir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts the workers and resolves once all of them listen; rejects (e.g. port in use) otherwise. */
+  async start(): Promise<void> {
+    // Each worker accepts on the shared socket itself instead of the primary handing connections over.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    cluster.setupPrimary({ exec: WORKER_ENTRY, silent: false });
+    await Promise.all(Array.from({ length: this.settings.workers }, () => this.startWorker()));
+    this.logger.info("proxy listening", {
+      address: this.settings.address,
+      http: this.settings.httpPort,
+      https: this.settings.httpsPort,
+      workers: this.settings.workers,
+    });
+  }
+
+  /** Sends the table to every worker; resolves once each live worker confirmed it uses it. */
+  update(table: ProxyTable): Promise<void> {
+    const json = JSON.stringify(table);
+    if (json !== this.tableJson) {
+      this.table = table;
+      this.tableJson = json;
+      this.version += 1;
+      for (const worker of this.workers) this.sendTable(worker);
+    }
+    return this.allApplied();
+  }
+
+  private sendTable(worker: Worker): void {
+    if (worker.isConnected()) worker.send({ type: "table", table: this.table, version: this.version } satisfies WorkerMessage);
+  }
+
+  private allApplied(): Promise<void> {
+    return new Promise((resolve) => {
+      const settleIfApplied = () => {
+        if (!this.isFullyApplied()) return false;
+        resolve();
+        return true;
+      };
+      if (!settleIfApplied()) this.appliedWaiters.push(settleIfApplied);
+    });
+  }
+
+  private isFullyApplied(): boolean {
+    return [...this.workers].every((worker) => !worker.isConnected() || (this.appliedVersion.get(worker) ?? -1) >= this.version);
+  }
+
+  /** Waiters return true once settled; the rest keep waiting. */
+  private notifyApplied(): void {
+    this.appliedWaiters = this.appliedWaiters.filter((settleIfApplied) => !settleIfApplied());
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      [...this.workers].map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            worker.once("exit", () => resolve());
+            worker.kill("SIGTERM");
+          }),
+      ),
+    );
+  }
+
+  private startWorker(): Promise<void> {
+    const worker = cluster.fork({
+      BERTH_PROXY_SETTINGS: JSON.stringify(this.settings),
+      BERTH_PROXY_STATIC_CACHE: this.staticCacheDir,
+    });
+    this.workers.add(worker);
+    this.sendTable(worker);
+    let listening = false;
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.on("message", (report: WorkerReport) => {
+        if (report.type === "applied") {
+          this.appliedVersion.set(worker, report.version);
+          this.notifyApplied();
+        } else if (report.type === "listening") {
+          listening = true;
+          resolve();
+        } else reject(new Error(`the proxy could not listen: ${report.message}`));
+      });
+      worker.once("exit", () => reject(new Error("a proxy worker exited while starting")));
+    });
+    worker.once("exit", (code, signal) => {
+      this.workers.delete(worker);
+      this.appliedVersion.delete(worker);
+      this.notifyApplied();
+      // A worker that never listened (port taken, no permission) would fail again: the caller reports it instead.
+      if (this.stopping || !listening) return;
+      this.logger.warn("proxy worker exited, restarting", { code, signal: signal ?? undefined });
+      setTimeout(() => void this.startWorker().catch(() => {}), WORKER_RESTART_DELAY_MS).unref();
+    });
+    return ready;
+  }
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { AccessLogs } from "./access-log.js";
+import { sendErrorPage } from "./error-pages.js";
+import { forwardRequest } from "./forward.js";
+import { upstreamRequestHeaders } from "./headers.js";
+import { findSite, hostWithoutPort, matchRoute } from "./router.js";
+import { StaticFiles } from "./static-files.js";
+import type { ProxyTable, SiteEntry, StaticMount } from "./types.js";
+import { Upstreams } from "./upstreams.js";
+import { forwardUpgrade } from "./websocket.js";
+
+const ACME_CHALLENGE_PREFIX = "/.well-known/acme-challenge/";
+
+export interface HandlerSettings {
+  httpsPort: number;
+  staticCacheDir: string;
+}
+
+type Protocol = "http" | "https";
+
+/** Everything one proxy worker does with a request, for the table it was last given. */
+export class ProxyRequestHandler {
+  private table: ProxyTable = { sites: [], pools: {}, acmeChallenges: {} };
+  private readonly upstreams = new Upstreams();
+  private readonly staticFiles = new Map<string, StaticFiles>();
+  private readonly accessLogs = new AccessLogs();
+
+  constructor(private readonly settings: HandlerSettings) {}
+
+  get sites(): SiteEntry[] {
+    return this.table.sites;
+  }
+
+  update(table: ProxyTable): void {
+    const drainMs = Math.max(0, ...table.sites.map((site) => site.limits.drainTimeoutMs));
+    this.table = table;
+    this.upstreams.switchTo(table.pools, drainMs);
+  }
+
+  handleRequest(protocol: Protocol, request: IncomingMessage, response: ServerResponse): void {
+    const startedAt = performance.now();
+    const requestId = randomUUID();
+    const path = request.url ?? "/";
+    const site = findSite(this.table.sites, request.headers.host);
+    const finish = (status: number, upstream: string | null) => {
+      if (site) this.logAccess(site, request, requestId, status, upstream, startedAt, response);
+    };
+
+    if (protocol === "http" && path.startsWith(ACME_CHALLENGE_PREFIX)) {
+      const answer = this.table.acmeChallenges[path.slice(ACME_CHALLENGE_PREFIX.length)];
+      if (answer !== undefined) {
+        response.writeHead(200, { "content-type": "text/plain" }).end(answer);
+        return;
+      }
+    }
+    if (!site) {
+      sendErrorPage(response, 421, requestId);
+      return;
+    }
+    if (protocol === "http" && site.redirectHttp) {
+      this.redirectToHttps(request, response, requestId);
+      finish(308, null);
+      return;
+    }
+    const responseHeaders = this.responseHeaders(site, protocol, requestId);
+    const match = matchRoute(site, pathOnly(path));
+    if (match.kind === "static") {
+      for (const [name, value] of Object.entries(responseHeaders)) if (value !== undefined) response.setHeader(name, value);
+      this.serveStatic(match.mount, match.pathBelowPrefix, request, response, requestId).then(
+        () => finish(response.statusCode, null),
+        () => {
+          sendErrorPage(response, 500, requestId);
+          finish(500, null);
+        },
+      );
+      return;
+    }
+    if (match.kind === "none") {
+      sendErrorPage(response, 404, requestId);
+      finish(404, null);
+      return;
+    }
+    forwardRequest(request, response, {
+      upstreams: this.upstreams,
+      pool: match.route.pool,
+      headers: this.upstreamHeaders(site, protocol, request, requestId, false),
+      limits: site.limits,
+      requestId,
+      responseHeaders,
+      onFinish: finish,
+    });
+  }
+
+  handleUpgrade(protocol: Protocol, request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const requestId = randomUUID();
+    const startedAt = performance.now();
+    const site = findSite(this.table.sites, request.headers.host);
+    const match = site ? matchRoute(site, pathOnly(request.url ?? "/")) : undefined;
+    if (!site || match?.kind !== "upstream") {
+      socket.end(`HTTP/1.1 ${site ? "404 Not Found" : "421 Misdirected Request"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    forwardUpgrade(request, socket, head, {
+      upstreams: this.upstreams,
+      pool: match.route.pool,
+      headers: this.upstreamHeaders(site, protocol, request, requestId, true),
+      onFinish: (status, upstream) => this.logAccess(site, request, requestId, status, upstream, startedAt, null),
+    });
+  }
+
+  private upstreamHeaders(site: SiteEntry, protocol: Protocol, request: IncomingMessage, requestId: string, upgrade: boolean): OutgoingHttpHeaders {
+    const clientAddress = request.socket.remoteAddress ?? "unknown";
+    return upstreamRequestHeaders(
+      request.headers,
+      {
+        clientAddress,
+        peerTrusted: site.trustedProxies.includes(normalizeAddress(clientAddress)),
+        protocol,
+        host: request.headers.host ?? "",
+        requestId,
+      },
+      upgrade,
+    );
+  }
+
+  private responseHeaders(site: SiteEntry, protocol: Protocol, requestId: string): OutgoingHttpHeaders {
+    const headers: OutgoingHttpHeaders = { "x-request-id": requestId };
+    if (protocol === "https" && site.hstsMaxAgeSeconds !== null) {
+      headers["strict-transport-security"] = `max-age=${site.hstsMaxAgeSeconds}; includeSubDomains`;
+    }
+    return headers;
+  }
+
+  private redirectToHttps(request: IncomingMessage, response: ServerResponse, requestId: string): void {
+    const host = hostWithoutPort(request.headers.host ?? "localhost");
+    const port = this.settings.httpsPort === 443 ? "" : `:${this.settings.httpsPort}`;
+    // 308 keeps the method and body, unlike 301/302 (RFC 9110 §15.4.9).
+    response.writeHead(308, { location: `https://${host}${port}${request.url ?? "/"}`, "content-length": 0, "x-request-id": requestId });
+    response.end();
+  }
+
+  private async serveStatic(mount: StaticMount, pathBelowPrefix: string, request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
+    let files = this.staticFiles.get(mount.directory);
+    if (!files) {
+      files = new StaticFiles(mount, { cacheDir: this.settings.staticCacheDir });
+      this.staticFiles.set(mount.directory, files);
+    }
+    const served = await files.serve(request, response, pathBelowPrefix);
+    if (!served) sendErrorPage(response, 404, requestId);
+  }
+
+  private logAccess(
+    site: SiteEntry,
+    request: IncomingMessage,
+    requestId: string,
+    status: number,
+    upstream: string | null,
+    startedAt: number,
+    response: ServerResponse | null,
+  ): void {
+    this.accessLogs.write(site.accessLogPath, {
+      time: new Date().toISOString(),
+      requestId,
+      client: request.socket.remoteAddress ?? "",
+      method: request.method ?? "",
+      host: request.headers.host ?? "",
+      path: request.url ?? "",
+      status,
+      bytes: response ? Number(response.getHeader("content-length") ?? 0) : 0,
+      durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
+      upstream,
+      userAgent: request.headers["user-agent"] ?? null,
+    });
+  }
+}
+
+function pathOnly(url: string): string {
+  const query = url.indexOf("?");
+  return query >= 0 ? url.slice(0, query) : url;
+}
+
+function normalizeAddress(address: string): string {
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
+}

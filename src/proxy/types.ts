@@ -1,0 +1,70 @@
+// What the daemon tells the proxy workers: every site (one per stack with a `proxy:` section),
+// and the live upstream pools. Workers hold no other state, so a restarted worker is whole again
+// as soon as it receives the current table.
+
+export interface UpstreamTarget {
+  host: string;
+  port: number;
+}
+
+/** `${stack}/${service}` → the ready replicas currently taking traffic. */
+export type UpstreamPools = Record<string, UpstreamTarget[]>;
+
+export interface StaticMount {
+  /** URL prefix, starting and ending with "/": "/static/". */
+  prefix: string;
+  /** Absolute directory served under the prefix. */
+  directory: string;
+}
+
+export interface RouteEntry {
+  /** URL path prefix starting with "/"; the longest matching prefix wins. */
+  prefix: string;
+  /** Key into UpstreamPools. */
+  pool: string;
+}
+
+export interface ProxyLimits {
+  maxBodyBytes: number;
+  upstreamTimeoutMs: number;
+  /** How long an old upstream set keeps its in-flight requests and websockets after a switch. */
+  drainTimeoutMs: number;
+}
+
+export interface CertificatePair {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface SiteEntry {
+  stack: string;
+  /** Lowercase host names; "*.example.org" matches one label. */
+  hosts: string[];
+  routes: RouteEntry[];
+  static: StaticMount[];
+  redirectHttp: boolean;
+  hstsMaxAgeSeconds: number | null;
+  /** Peers whose X-Forwarded-* headers are kept (exact IPs). */
+  trustedProxies: string[];
+  limits: ProxyLimits;
+  accessLogPath: string;
+  certificate: CertificatePair | null;
+}
+
+export interface ProxyTable {
+  sites: SiteEntry[];
+  pools: UpstreamPools;
+  /** ACME HTTP-01 tokens → key authorizations, answered on plain HTTP for every host. */
+  acmeChallenges: Record<string, string>;
+}
+
+/** Listener settings shared by every stack on the host (set per daemon, see docs/proxy.md). */
+export interface ListenerSettings {
+  address: string;
+  httpPort: number;
+  httpsPort: number;
+  workers: number;
+  maxHeaderBytes: number;
+  headersTimeoutMs: number;
+  idleTimeoutMs: number;
+}

@@ -1,0 +1,80 @@
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { createSecureContext, type SecureContext } from "node:tls";
+import { ProxyRequestHandler } from "./request-handler.js";
+import { findSite } from "./router.js";
+import type { ListenerSettings, ProxyTable, SiteEntry } from "./types.js";
+
+export type WorkerMessage = { type: "table"; table: ProxyTable; version: number };
+/** `applied` confirms a table version is in use, so a deploy stops old replicas only once no worker routes to them. */
+export type WorkerReport = { type: "listening" } | { type: "failed"; message: string } | { type: "applied"; version: number };
+
+/** One proxy worker process: HTTP and HTTPS listeners (shared with the other workers) and the request handler. */
+export async function runProxyWorker(settings: ListenerSettings, staticCacheDir: string): Promise<void> {
+  const handler = new ProxyRequestHandler({ httpsPort: settings.httpsPort, staticCacheDir });
+  const contexts = new Map<SiteEntry, SecureContext>();
+  const contextFor = (servername: string): SecureContext | undefined => {
+    const site = findSite(handler.sites, servername) ?? handler.sites.find((candidate) => candidate.certificate);
+    if (!site?.certificate) return undefined;
+    let context = contexts.get(site);
+    if (!context) {
+      context = createSecureContext({ cert: site.certificate.certPem, key: site.certificate.keyPem, minVersion: "TLSv1.2" });
+      contexts.set(site, context);
+    }
+    return context;
+  };
+
+  process.on("message", (message: WorkerMessage) => {
+    if (message.type !== "table") return;
+    contexts.clear();
+    handler.update(message.table);
+    process.send?.({ type: "applied", version: message.version } satisfies WorkerReport);
+  });
+
+  const serverOptions = {
+    maxHeaderSize: settings.maxHeaderBytes,
+    headersTimeout: settings.headersTimeoutMs,
+    keepAliveTimeout: settings.idleTimeoutMs,
+    requestTimeout: 0,
+  };
+  const http = createHttpServer(serverOptions, (request, response) => handler.handleRequest("http", request, response));
+  http.on("upgrade", (request, socket, head) => handler.handleUpgrade("http", request, socket, head));
+  const https = createHttpsServer(
+    {
+      ...serverOptions,
+      minVersion: "TLSv1.2",
+      SNICallback: (servername, callback) => callback(null, contextFor(servername)),
+    },
+    (request, response) => handler.handleRequest("https", request, response),
+  );
+  https.on("upgrade", (request, socket, head) => handler.handleUpgrade("https", request, socket, head));
+  for (const server of [http, https] as Server[]) server.on("clientError", answerClientError);
+
+  await listen(http, settings.httpPort, settings.address);
+  await listen(https, settings.httpsPort, settings.address);
+}
+
+/** Malformed requests, oversized headers (431) and clients too slow to send headers (408, slowloris) get a short answer, then the connection closes. */
+function answerClientError(error: NodeJS.ErrnoException, socket: import("node:stream").Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? "431 Request Header Fields Too Large"
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? "408 Request Timeout"
+        : "400 Bad Request";
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function listen(server: Server, port: number, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, address, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
