@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerCa } from "./commands/ca.js";
 import { registerDaemon } from "./commands/daemon.js";
 import { registerDeploy } from "./commands/deploy.js";
 import { registerReleases } from "./commands/releases.js";
@@ -27,7 +28,7 @@ const program = new Command("berth")
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [registerInit, registerUp, registerDown, registerPs, registerLogs, registerRestart, registerScale, registerRun, registerEnv, registerLs, registerDeploy, registerRollback, registerReleases, registerDaemon]) {
+for (const register of [registerInit, registerUp, registerDown, registerPs, registerLogs, registerRestart, registerScale, registerRun, registerEnv, registerLs, registerDeploy, registerRollback, registerReleases, registerCa, registerDaemon]) {
   register(program);
 }
 acceptGlobalOptionsAfterCommands(program);

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "../config/types.js";
@@ -11,6 +12,8 @@ import type { ReplicaSnapshot } from "../supervisor/replica.js";
 import type { Logger } from "../util/logger.js";
 
 const RENEWAL_CHECK_INTERVAL_MS = 12 * 3600_000;
+/** A PEM file of extra CAs to trust for the ACME directory's own HTTPS (a private ACME server, or pebble in tests). */
+export const ACME_CA_FILE_ENV = "BERTH_ACME_CA_FILE";
 
 /**
  * The daemon's side of the proxy: starts the workers when the first stack with `proxy:` comes up,
@@ -23,11 +26,11 @@ export class FrontDoor {
   private readonly store: CertificateStore;
   private renewalTimer: NodeJS.Timeout | null = null;
   private refreshScheduled = false;
-  /** ACME HTTP-01: a token is answered by every worker as soon as it is set. */
+  /** ACME HTTP-01: the CA is told to validate only once every worker answers the token. */
   private readonly challengeResponder = {
     set: (token: string, keyAuthorization: string) => {
       this.challenges[token] = keyAuthorization;
-      void this.refreshNow();
+      return this.refreshNow();
     },
     remove: (token: string) => {
       delete this.challenges[token];
@@ -41,7 +44,8 @@ export class FrontDoor {
     private readonly runningStacks: () => { stack: Stack; replicas: ReplicaSnapshot[] }[],
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.store = new CertificateStore(home, logger);
+    const acmeCa = env[ACME_CA_FILE_ENV];
+    this.store = new CertificateStore(home, logger, acmeCa ? { acmeCaCertificates: [readFileSync(acmeCa, "utf8")] } : {});
   }
 
   get listeners(): ListenerSettings | null {
