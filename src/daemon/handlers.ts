@@ -25,6 +25,10 @@ export function createRequestHandler(manager: StackManager, shutdown: () => void
         return manager.restart(stringArgument(request, "name"), optionalString(request, "service"));
       case "scale":
         return manager.scale(stringArgument(request, "name"), stringArgument(request, "service"), Number(request.count));
+      case "backup":
+        return manager.backup(stringArgument(request, "name"), progress);
+      case "restore":
+        return manager.restoreBackup(stringArgument(request, "name"), stringArgument(request, "backup"), progress);
       case "shutdown":
         setImmediate(shutdown);
         return { stopping: true };

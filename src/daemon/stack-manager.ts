@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import type { Stack } from "../config/types.js";
+import type { BackupFile } from "../backing/index.js";
 import { UserError } from "../errors.js";
 import { PortAllocator } from "../supervisor/ports.js";
 import { listProcesses, listProcessGroup, signalProcessGroup, CLOCK_TICKS_PER_SECOND } from "../supervisor/procfs.js";
@@ -169,6 +170,14 @@ export class StackManager {
     this.store.schedule();
   }
 
+  backup(name: string, progress: ProgressReporter): Promise<BackupFile[]> {
+    return this.supervisor(name).backup(progress);
+  }
+
+  restoreBackup(name: string, backup: string, progress: ProgressReporter): Promise<{ name: string }> {
+    return this.supervisor(name).restoreBackup(backup, progress);
+  }
+
   processes(name: string): ProcessRow[] {
     const snapshots = this.supervisor(name).snapshot();
     const usage = groupUsage();
@@ -234,7 +243,7 @@ export class StackManager {
     const stacks: Record<string, StackRecord> = {};
     for (const [name, record] of this.records) {
       const supervisor = this.running.get(name);
-      const replicas: RecordedReplica[] = (supervisor?.snapshot() ?? [])
+      const replicas: RecordedReplica[] = (supervisor?.processSnapshots() ?? [])
         .filter((snapshot) => snapshot.pid !== null && snapshot.startTicks !== null)
         .map((snapshot) => ({ service: snapshot.service, replica: snapshot.replica, pid: snapshot.pid!, startTicks: snapshot.startTicks! }));
       stacks[name] = { ...record, stack: supervisor?.stack ?? record.stack, replicas };

@@ -135,6 +135,7 @@ export class Replica {
       // process it forks and none of them outlives a stop.
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
+      ...(service.user ? { uid: service.user.uid, gid: service.user.gid } : {}),
     });
     this.child = child;
     this.processGroup = child.pid ?? null;
@@ -229,7 +230,7 @@ export class Replica {
   private async terminateGroup(): Promise<void> {
     const group = this.processGroup;
     if (group === null) return;
-    signalProcessGroup(group, "SIGTERM");
+    signalProcessGroup(group, this.options.service.stopSignal ?? "SIGTERM");
     const emptied = await waitForGroupToEmpty(group, this.options.service.stopGraceMs);
     if (!emptied) {
       this.options.log.writeLine("err", `[berth] still running after ${this.options.service.stopGraceMs} ms, sending SIGKILL`);

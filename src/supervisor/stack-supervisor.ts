@@ -8,6 +8,7 @@ import { UserError } from "../errors.js";
 import type { PortAllocator } from "./ports.js";
 import { Replica, type ReplicaSnapshot } from "./replica.js";
 import { runReleaseTasks } from "./release-tasks.js";
+import { BackingServices, type BackingEnv, type BackupFile } from "../backing/index.js";
 
 export interface StackSupervisorOptions {
   paths: StackPaths;
@@ -26,8 +27,14 @@ const DEFAULT_READY_TIMEOUT_MS = 60_000;
 /** Runs one stack: release tasks, then services in dependency order, each with its replicas. */
 export class StackSupervisor {
   private readonly replicas = new Map<string, Replica[]>();
+  /** Created for a deploy but not yet switched in: recorded in state too, so a daemon crash leaves no orphan. */
+  private readonly pending = new Set<Replica>();
   private readonly logFiles = new Map<string, RotatingLogFile>();
   private secrets: Record<string, string> = {};
+  /** The database and Redis servers berth runs for the stack (src/backing): started first, stopped last. */
+  private readonly backing: BackingServices;
+  private backingReplicas: Replica[] = [];
+  private backingEnv: BackingEnv = { env: {}, secretValues: [] };
 
   private current: Stack;
 
@@ -36,6 +43,7 @@ export class StackSupervisor {
     private readonly options: StackSupervisorOptions,
   ) {
     this.current = stack;
+    this.backing = new BackingServices(stack, { paths: options.paths, baseEnv: options.baseEnv, logger: options.logger });
   }
 
   /** The definition running now; a deploy replaces it at the switch. */
@@ -48,27 +56,34 @@ export class StackSupervisor {
     mkdirSync(paths.data, { recursive: true, mode: 0o700 });
     mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
     this.secrets = ensureSecrets(paths.secrets, this.stack.secrets);
+    await this.startBackingServices(progress);
     await this.runReleaseTasksFor(this.stack, progress);
     for (const service of startOrder(this.stack.services)) {
       await this.waitForDependencies(service, progress);
       progress(`starting ${service.name} (${service.replicas} replica${service.replicas === 1 ? "" : "s"})`);
       await this.scaleService(service, service.replicas);
     }
+    this.backing.startSchedule();
   }
 
   async stop(): Promise<void> {
+    this.backing.stopSchedule();
     // Dependents first, so a web process never outlives the service it needs.
     const reversed = startOrder(this.stack.services).reverse();
     for (const service of reversed) {
       await Promise.all((this.replicas.get(service.name) ?? []).map((replica) => this.retire(replica)));
       this.replicas.delete(service.name);
     }
+    await Promise.all(this.backingReplicas.map((replica) => this.retire(replica)));
+    this.backingReplicas = [];
     await Promise.all([...this.logFiles.values()].map((log) => log.close()));
     this.logFiles.clear();
   }
 
   /** Restarts one service (or all), one replica at a time, each waiting for the previous to be ready. */
   async restart(serviceName?: string): Promise<void> {
+    const server = this.backingReplicas.find((replica) => replica.snapshot().service === serviceName);
+    if (server) return server.restart();
     const services = serviceName ? [this.service(serviceName)] : this.stack.services;
     for (const service of services) {
       for (const replica of this.replicas.get(service.name) ?? []) {
@@ -85,7 +100,18 @@ export class StackSupervisor {
   }
 
   snapshot(): ReplicaSnapshot[] {
-    return this.stack.services.flatMap((service) => (this.replicas.get(service.name) ?? []).map((replica) => replica.snapshot()));
+    const servers = this.backingReplicas.map((replica) => replica.snapshot());
+    return [...servers, ...this.stack.services.flatMap((service) => (this.replicas.get(service.name) ?? []).map((replica) => replica.snapshot()))];
+  }
+
+  /** `berth backup`: the database (and Redis) into the stack's backups directory, while the app keeps serving. */
+  backup(progress: ProgressReporter): Promise<BackupFile[]> {
+    return this.backing.backup("manual", progress);
+  }
+
+  /** `berth restore`: verifies the backup, stops the app's services, restores, starts them again. */
+  restoreBackup(nameOrPath: string, progress: ProgressReporter): Promise<{ name: string }> {
+    return this.backing.restore(nameOrPath, (names, task) => this.withServicesStopped(names, task, progress), progress);
   }
 
   private service(name: string): Service {
@@ -102,6 +128,7 @@ export class StackSupervisor {
     this.replicas.set(service.name, current);
     while (current.length < count) {
       const replica = await this.createReplica(this.stack, service, current.length);
+      this.pending.delete(replica);
       current.push(replica);
       replica.start();
     }
@@ -113,7 +140,7 @@ export class StackSupervisor {
   /** A new (not yet started) replica of `service` as `stack` defines it; deploys pass the next release's stack. */
   async createReplica(stack: Stack, service: Service, index: number): Promise<Replica> {
     const port = await this.options.ports.allocate(service.port, index);
-    return new Replica({
+    const replica = new Replica({
       service,
       index,
       port,
@@ -126,11 +153,19 @@ export class StackSupervisor {
         dataDir: this.options.paths.data,
         baseEnv: this.options.baseEnv,
         release: stack.releaseId ?? undefined,
+        backingEnv: this.backingEnv.env,
       }),
       log: this.logFile(replicaLogPath(this.options.paths.logs, service.name, index)),
       logger: this.options.logger.child({ stack: stack.name }),
       onChange: this.options.onChange,
     });
+    this.pending.add(replica);
+    return replica;
+  }
+
+  /** Every replica with a process, including a deploy's not yet switched in. */
+  processSnapshots(): ReplicaSnapshot[] {
+    return [...this.snapshot(), ...[...this.pending].map((replica) => replica.snapshot())];
   }
 
   serviceNamesRunning(): string[] {
@@ -143,6 +178,7 @@ export class StackSupervisor {
 
   /** Puts `replicas` in place of the service's current ones, in one assignment (the switch). */
   replaceReplicas(serviceName: string, replicas: Replica[]): void {
+    for (const replica of replicas) this.pending.delete(replica);
     if (replicas.length === 0) this.replicas.delete(serviceName);
     else this.replicas.set(serviceName, replicas);
     this.options.onChange();
@@ -158,16 +194,67 @@ export class StackSupervisor {
     await runReleaseTasks({
       commands: stack.release,
       cwd: stack.root,
-      env: buildTaskEnv({ stack, secrets: this.secrets, dataDir: this.options.paths.data, baseEnv: this.options.baseEnv, release: stack.releaseId ?? undefined }),
+      env: buildTaskEnv({
+        stack,
+        secrets: this.secrets,
+        dataDir: this.options.paths.data,
+        baseEnv: this.options.baseEnv,
+        release: stack.releaseId ?? undefined,
+        backingEnv: this.backingEnv.env,
+      }),
       log: this.logFile(releaseLogPath(this.options.paths.logs)),
-      secretValues: Object.values(this.secrets),
+      secretValues: [...Object.values(this.secrets), ...this.backingEnv.secretValues],
       onProgress: progress,
     });
   }
 
   async retire(replica: Replica): Promise<void> {
     await replica.stop();
+    this.pending.delete(replica);
     this.options.ports.release(replica.port);
+  }
+
+  /** Database and Redis before anything else; every app service implicitly depends on them. */
+  private async startBackingServices(progress: ProgressReporter): Promise<void> {
+    const servers = await this.backing.prepare(progress);
+    this.backingEnv = this.backing.env();
+    for (const server of servers) {
+      progress(`starting ${server.name}`);
+      const replica = await this.createReplica(this.stack, server, 0);
+      this.pending.delete(replica);
+      this.backingReplicas.push(replica);
+      replica.start();
+    }
+    for (const [index, server] of servers.entries()) {
+      progress(`waiting for ${server.name} to be ready`);
+      await this.backingReplicas[index]!.waitUntilReady(readyTimeoutMs(server)).catch((error: Error) => {
+        throw new UserError(`${server.name} did not become ready: ${error.message}`, { exitCode: 3, hint: `see \`berth logs ${server.name}\`` });
+      });
+    }
+    await this.backing.provision(progress);
+  }
+
+  /** Stops these services (dependents first), runs `task`, then starts them again in start order, each ready before the next. */
+  private async withServicesStopped(names: string[], task: () => Promise<void>, progress: ProgressReporter): Promise<void> {
+    const servers = this.backingReplicas.filter((replica) => names.includes(replica.snapshot().service));
+    const services = startOrder(this.stack.services).filter((service) => names.includes(service.name));
+    for (const service of [...services].reverse()) {
+      progress(`stopping ${service.name}`);
+      await Promise.all(this.replicasOf(service.name).map((replica) => replica.stop()));
+    }
+    await Promise.all(servers.map((replica) => replica.stop()));
+    try {
+      await task();
+    } finally {
+      servers.forEach((replica) => replica.start());
+      await Promise.all(servers.map((replica) => replica.waitUntilReady(DEFAULT_READY_TIMEOUT_MS).catch(() => {})));
+      for (const service of services) {
+        progress(`starting ${service.name}`);
+        const replicas = this.replicasOf(service.name);
+        replicas.forEach((replica) => replica.start());
+        await Promise.all(replicas.map((replica) => replica.waitUntilReady(readyTimeoutMs(service)).catch(() => {})));
+      }
+    }
   }
 
   private async waitForDependencies(service: Service, progress: ProgressReporter): Promise<void> {

@@ -1,21 +1,20 @@
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BERTH_BIN, berth, berthJson, berthOk, makeHome, processesOfStack, waitFor } from "../helpers/berth-cli.js";
+import { BERTH_BIN, berth, berthJson, berthOk, makeHome, processesOfStack, waitFor, tempDir } from "../helpers/berth-cli.js";
 import { createDjangoProject } from "../helpers/django-project.js";
 
-function stackDir(yaml: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "berth-cli-"));
+function stackDir(t: TestContext, yaml: string): string {
+  const dir = tempDir(t, "berth-cli-");
   writeFileSync(join(dir, "berth.yml"), yaml);
   return dir;
 }
 
 test("foreground up streams the logs with prefixes and Ctrl+C stops the stack cleanly", async (t) => {
   const home = makeHome(t);
-  const cwd = stackDir(`name: fgtest\nservices:\n  ticker:\n    command: sh -c 'while true; do echo tick-$BERTH_REPLICA; sleep 0.2; done'\n    replicas: 2\n`);
+  const cwd = stackDir(t, `name: fgtest\nservices:\n  ticker:\n    command: sh -c 'while true; do echo tick-$BERTH_REPLICA; sleep 0.2; done'\n    replicas: 2\n`);
   const child = spawn(process.execPath, [BERTH_BIN, "up"], { cwd, env: { ...process.env, BERTH_HOME: home, NO_COLOR: "1" } });
   let stdout = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -29,7 +28,7 @@ test("foreground up streams the logs with prefixes and Ctrl+C stops the stack cl
 
 test("a failing release task stops up with its output shown (secrets redacted) and starts no service", async (t) => {
   const home = makeHome(t);
-  const cwd = stackDir(
+  const cwd = stackDir(t, 
     `name: reltest\nsecrets: [DB_PASSWORD]\nrelease:\n  - echo migrating\n  - sh -c 'echo "cannot connect with $DB_PASSWORD" >&2; exit 7'\n  - echo never-runs\nservices:\n  web:\n    command: sleep 3600\n`,
   );
   const result = await berth(["up", "-d"], { home, cwd });
@@ -45,7 +44,7 @@ test("a failing release task stops up with its output shown (secrets redacted) a
 
 test("init detects a Django project and writes a berth.yml that berth accepts", async (t) => {
   const home = makeHome(t);
-  const cwd = createDjangoProject();
+  const cwd = createDjangoProject(t);
   await berthOk(["init"], { home, cwd });
   const written = readFileSync(join(cwd, "berth.yml"), "utf8");
   assert.match(written, /gunicorn mysite\.wsgi --bind 127\.0\.0\.1:\$PORT/);

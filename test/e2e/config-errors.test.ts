@@ -1,9 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { berth, makeHome } from "../helpers/berth-cli.js";
+import { berth, makeHome, tempDir } from "../helpers/berth-cli.js";
 
 const FIVE_MISTAKES = `name: broken
 services:
@@ -20,7 +19,7 @@ services:
 
 test("a berth.yml with five mistakes reports all five with line:column and a fix, exit code 1, no stack trace", async (t) => {
   const home = makeHome(t);
-  const cwd = mkdtempSync(join(tmpdir(), "berth-bad-"));
+  const cwd = tempDir(t, "berth-bad-");
   writeFileSync(join(cwd, "berth.yml"), FIVE_MISTAKES);
   const result = await berth(["up", "-d"], { home, cwd });
   assert.equal(result.code, 1);
@@ -39,7 +38,7 @@ test("a berth.yml with five mistakes reports all five with line:column and a fix
 
 test("a missing berth.yml says how to create one", async (t) => {
   const home = makeHome(t);
-  const cwd = mkdtempSync(join(tmpdir(), "berth-empty-"));
+  const cwd = tempDir(t, "berth-empty-");
   const result = await berth(["up", "-d"], { home, cwd });
   assert.equal(result.code, 1);
   assert.match(result.stderr, /berth init/);

@@ -1,14 +1,13 @@
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, statSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { berth, berthJson, berthOk, FIXTURES, makeHome, processesOfStack, waitFor, type PsRow } from "../helpers/berth-cli.js";
+import { berth, berthJson, berthOk, FIXTURES, makeHome, processesOfStack, waitFor, type PsRow, tempDir } from "../helpers/berth-cli.js";
 
 const HTTP_APP = join(FIXTURES, "apps", "http-app.mjs");
 
-function writeStack(name: string, extra = ""): string {
-  const dir = mkdtempSync(join(tmpdir(), "berth-stack-"));
+function writeStack(t: TestContext, name: string, extra = ""): string {
+  const dir = tempDir(t, "berth-stack-");
   writeFileSync(
     join(dir, "berth.yml"),
     `name: ${name}\nsecrets: [API_TOKEN]\n${extra}services:\n  web:\n    command: ${process.execPath} ${HTTP_APP}\n    replicas: 2\n    health: { tcp: true, interval: 200ms }\n`,
@@ -25,7 +24,7 @@ async function healthyPids(home: string, cwd: string): Promise<number[]> {
 
 test("a daemon killed with SIGKILL comes back with its stacks up and no duplicate or orphaned process", async (t) => {
   const home = makeHome(t);
-  const cwd = writeStack("restoretest");
+  const cwd = writeStack(t, "restoretest");
   await berthOk(["up", "-d"], { home, cwd });
   const before = await healthyPids(home, cwd);
   const socket = statSync(join(home, "berth.sock"));
@@ -45,8 +44,8 @@ test("a daemon killed with SIGKILL comes back with its stacks up and no duplicat
 
 test("several stacks run isolated side by side; ls lists them; secrets are generated once and never printed", async (t) => {
   const home = makeHome(t);
-  const first = writeStack("alpha");
-  const second = writeStack("beta");
+  const first = writeStack(t, "alpha");
+  const second = writeStack(t, "beta");
   await berthOk(["up", "-d"], { home, cwd: first });
   await berthOk(["up", "-d"], { home, cwd: second });
   const alphaPids = await healthyPids(home, first);

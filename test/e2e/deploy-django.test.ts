@@ -28,7 +28,7 @@ proxy:
 
 test("Django on gunicorn: deploy under load with zero failed requests, a failing health check never goes live, rollback", async (t) => {
   const home = makeHome(t);
-  const cwd = createDjangoProject();
+  const cwd = createDjangoProject(t);
   writeFileSync(join(cwd, "berth.yml"), stackFile("v1"));
   const [httpPort, httpsPort] = await freePorts(2);
   const options = { home, cwd, env: proxyEnv(httpPort!, httpsPort!), timeoutMs: 240_000 };

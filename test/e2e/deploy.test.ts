@@ -1,9 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { berth, berthJson, berthOk, FIXTURES, makeHome, waitFor, type PsRow } from "../helpers/berth-cli.js";
+import { berth, berthJson, berthOk, FIXTURES, makeHome, processGroupsOfStack, waitFor, type PsRow, tempDir } from "../helpers/berth-cli.js";
 import { startLoad } from "../helpers/load.js";
 import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
 
@@ -37,7 +36,7 @@ interface ReleaseRow {
 
 test("deploys switch releases under load with zero failed requests; a broken release never goes live; rollback restores", async (t) => {
   const home = makeHome(t);
-  const cwd = mkdtempSync(join(tmpdir(), "berth-deploy-"));
+  const cwd = tempDir(t, "berth-deploy-");
   writeFileSync(join(cwd, "berth.yml"), stackFile("v1"));
   const [httpPort, httpsPort] = await freePorts(2);
   const env = proxyEnv(httpPort!, httpsPort!);
@@ -94,7 +93,7 @@ test("deploys switch releases under load with zero failed requests; a broken rel
 
 test("a second deploy while one runs is refused with a clear message", async (t) => {
   const home = makeHome(t);
-  const cwd = mkdtempSync(join(tmpdir(), "berth-deploy-lock-"));
+  const cwd = tempDir(t, "berth-deploy-lock-");
   writeFileSync(
     join(cwd, "berth.yml"),
     `name: locked\nbuild: [sleep 3]\nservices:\n  web:\n    command: ${process.execPath} ${STREAM_APP}\n    health: { http: /health, interval: 500ms }\n`,
@@ -112,4 +111,43 @@ test("a second deploy while one runs is refused with a clear message", async (t)
   assert.match(second.stderr, /another deploy of this stack is running \(pid \d+/);
   assert.equal((await first).code, 0);
   await berthOk(["down"], { home, cwd });
+});
+
+test("a daemon killed during a deploy comes back with the previous release serving, the half-made one failed, no orphan", async (t) => {
+  const home = makeHome(t);
+  const cwd = tempDir(t, "berth-deploy-crash-");
+  writeFileSync(join(cwd, "berth.yml"), stackFile("v1"));
+  const [httpPort, httpsPort] = await freePorts(2);
+  const env = proxyEnv(httpPort!, httpsPort!);
+  const options = { home, cwd, env, timeoutMs: 120_000 };
+  await berthOk(["deploy"], options);
+  const ca = readFileSync(join(home, "ca", "ca.crt"));
+  const get = (path: string) => proxyRequest({ port: httpsPort!, host: "deploy.test", path, tls: { ca } });
+  await waitFor(async () => (await get("/")).text.startsWith("hello from v1"), "v1 serving");
+
+  writeFileSync(join(cwd, "berth.yml"), stackFile("v2", "sh -c 'echo never healthy; exec sleep 3600'"));
+  const deploying = berth(["deploy", "--timeout", "60s"], options);
+  await waitFor(() => {
+    const state = JSON.parse(readFileSync(join(home, "state.json"), "utf8")) as { stacks: Record<string, { replicas: unknown[] }> };
+    return (state.stacks.deployed?.replicas.length ?? 0) >= 5;
+  }, "the new release's replicas to be started and recorded");
+  const { pid } = await berthJson<{ pid: number }>(["daemon", "status"], { home });
+  process.kill(pid, "SIGKILL");
+  const interrupted = await deploying;
+  assert.notEqual(interrupted.code, 0);
+
+  await waitFor(async () => {
+    const rows = await berthJson<PsRow[]>(["ps"], options);
+    return rows.filter((row) => row.service === "web" && row.health === "healthy").length === 2;
+  }, "the previous release restored");
+  await waitFor(async () => (await get("/")).text.startsWith("hello from v1"), "v1 serving after the crash");
+  const replicaGroups = new Set((await berthJson<PsRow[]>(["ps"], options)).map((row) => row.pid));
+  assert.equal(replicaGroups.size, 3, "v1's two web replicas and its worker");
+  await waitFor(
+    () => [...processGroupsOfStack("deployed")].every((group) => replicaGroups.has(group)),
+    "no process left from the interrupted release",
+  );
+  const releases = await berthJson<ReleaseRow[]>(["releases"], options);
+  assert.deepEqual(releases.map((release) => release.status), ["failed", "live"]);
+  await berthOk(["down"], options);
 });

@@ -22,7 +22,7 @@ const USER_EXISTS = "from django.contrib.auth.models import User; print('users:'
 
 test("Django on gunicorn with 2 replicas on SQLite: migrate, serve, createsuperuser, data survives down/up", async (t) => {
   const home = makeHome(t);
-  const cwd = createDjangoProject();
+  const cwd = createDjangoProject(t);
   writeFileSync(join(cwd, "berth.yml"), STACK);
   const options = { home, cwd };
 

@@ -1,10 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { connect } from "node:tls";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { berthJson, berthOk, FIXTURES, makeHome, waitFor, type PsRow } from "../helpers/berth-cli.js";
+import { berthJson, berthOk, FIXTURES, makeHome, waitFor, type PsRow, tempDir } from "../helpers/berth-cli.js";
 import { startPebble } from "../helpers/pebble.js";
 import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
 
@@ -16,7 +15,7 @@ test("tls: acme obtains a certificate from a real ACME server (pebble) over HTTP
   const home = makeHome(t);
   const trustFile = join(home, "pebble-directory-ca.pem");
   writeFileSync(trustFile, pebble.caCertificates.join("\n"));
-  const cwd = mkdtempSync(join(tmpdir(), "berth-acme-"));
+  const cwd = tempDir(t, "berth-acme-");
   writeFileSync(
     join(cwd, "berth.yml"),
     `name: acmesite

@@ -26,7 +26,7 @@ proxy:
 
 test("Django behind the proxy over HTTPS: admin login, hashed CSS from the static dir, a streamed upload, a 2 GB body refused", async (t) => {
   const home = makeHome(t);
-  const cwd = createDjangoProject();
+  const cwd = createDjangoProject(t);
   writeFileSync(join(cwd, "berth.yml"), STACK);
   const [httpPort, httpsPort] = await freePorts(2);
   const env = proxyEnv(httpPort!, httpsPort!);

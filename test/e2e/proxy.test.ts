@@ -1,12 +1,11 @@
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import WebSocket from "ws";
-import { berthJson, berthOk, FIXTURES, makeHome, waitFor, type PsRow } from "../helpers/berth-cli.js";
+import { berthJson, berthOk, FIXTURES, makeHome, waitFor, type PsRow, tempDir } from "../helpers/berth-cli.js";
 import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
 
 const STREAM_APP = join(FIXTURES, "apps", "stream-app.mjs");
@@ -23,7 +22,7 @@ interface ProxiedStack {
 
 async function startProxiedStack(t: import("node:test").TestContext): Promise<ProxiedStack> {
   const home = makeHome(t);
-  const cwd = mkdtempSync(join(tmpdir(), "berth-proxy-"));
+  const cwd = tempDir(t, "berth-proxy-");
   mkdirSync(join(cwd, "public", "css"), { recursive: true });
   writeFileSync(join(cwd, "public", "css", HASHED_CSS), "body { color: #123456; }\n".repeat(200));
   writeFileSync(join(cwd, "public", "plain.txt"), "plain text\n");

@@ -1,14 +1,13 @@
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { berth, berthJson, berthOk, FIXTURES, httpGet, makeHome, processesOfStack, waitFor, type PsRow } from "../helpers/berth-cli.js";
+import { berth, berthJson, berthOk, FIXTURES, httpGet, makeHome, processesOfStack, waitFor, type PsRow, tempDir } from "../helpers/berth-cli.js";
 
 const HTTP_APP = join(FIXTURES, "apps", "http-app.mjs");
 
-function writeStack(yaml: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "berth-stack-"));
+function writeStack(t: TestContext, yaml: string): string {
+  const dir = tempDir(t, "berth-stack-");
   writeFileSync(join(dir, "berth.yml"), yaml);
   return dir;
 }
@@ -26,7 +25,7 @@ async function readyRows(home: string, cwd: string, count: number): Promise<PsRo
 
 test("a replica killed with SIGKILL serves again and its restart is counted", async (t) => {
   const home = makeHome(t);
-  const cwd = writeStack(`name: killtest\nservices:\n  web:\n${nodeService("    replicas: 2\n    health: { http: /health, interval: 1s }\n")}`);
+  const cwd = writeStack(t, `name: killtest\nservices:\n  web:\n${nodeService("    replicas: 2\n    health: { http: /health, interval: 1s }\n")}`);
   await berthOk(["up", "-d"], { home, cwd });
   const [first] = await readyRows(home, cwd, 2);
   assert.ok(first?.pid && first.port);
@@ -47,7 +46,7 @@ test("a replica killed with SIGKILL serves again and its restart is counted", as
 
 test("a command that exits at once backs off and shows crash-loop, without giving up", async (t) => {
   const home = makeHome(t);
-  const cwd = writeStack(`name: crashtest\nservices:\n  broken:\n    command: sh -c 'echo starting; exit 3'\n`);
+  const cwd = writeStack(t, `name: crashtest\nservices:\n  broken:\n    command: sh -c 'echo starting; exit 3'\n`);
   await berthOk(["up", "-d"], { home, cwd });
   const row = await waitFor(async () => {
     const [broken] = await berthJson<PsRow[]>(["ps"], { home, cwd });
@@ -64,8 +63,8 @@ test("a command that exits at once backs off and shows crash-loop, without givin
 
 test("a replica whose http health check starts failing is restarted (autoheal)", async (t) => {
   const home = makeHome(t);
-  const flag = join(mkdtempSync(join(tmpdir(), "berth-flag-")), "unhealthy");
-  const cwd = writeStack(
+  const flag = join(tempDir(t, "berth-flag-"), "unhealthy");
+  const cwd = writeStack(t, 
     `name: healtest\nservices:\n  web:\n${nodeService(`    env: { UNHEALTHY_WHEN_EXISTS: ${flag} }\n    health: { http: /health, interval: 200ms, timeout: 1s, retries: 2 }\n`)}`,
   );
   await berthOk(["up", "-d"], { home, cwd });
@@ -85,7 +84,7 @@ test("a replica whose http health check starts failing is restarted (autoheal)",
 
 test("down leaves no process of the stack alive, even children a replica forked", async (t) => {
   const home = makeHome(t);
-  const cwd = writeStack(
+  const cwd = writeStack(t, 
     `name: orphantest\nservices:\n  web:\n${nodeService("    replicas: 2\n    env: { FORK_CHILD: '1' }\n    health: { tcp: true, interval: 500ms }\n    stop_grace: 2s\n")}  stubborn:\n    command: sh -c 'trap "" TERM; sleep 3600 & wait'\n    stop_grace: 300ms\n`,
   );
   await berthOk(["up", "-d"], { home, cwd });
@@ -100,7 +99,7 @@ test("down leaves no process of the stack alive, even children a replica forked"
 
 test("depends_on waits for the dependency to be healthy before starting the dependent", async (t) => {
   const home = makeHome(t);
-  const cwd = writeStack(
+  const cwd = writeStack(t, 
     `name: dependtest\nservices:\n  api:\n${nodeService("    health: { http: /health, interval: 200ms }\n")}  client:\n    command: sh -c 'echo started; sleep 3600'\n    depends_on: [api]\n`,
   );
   const up = await berthOk(["up", "-d"], { home, cwd });
@@ -113,7 +112,7 @@ test("depends_on waits for the dependency to be healthy before starting the depe
 
 test("scale adds and removes replicas; restart replaces processes without counting failures", async (t) => {
   const home = makeHome(t);
-  const cwd = writeStack(`name: scaletest\nservices:\n  web:\n${nodeService("    health: { tcp: true, interval: 200ms }\n")}`);
+  const cwd = writeStack(t, `name: scaletest\nservices:\n  web:\n${nodeService("    health: { tcp: true, interval: 200ms }\n")}`);
   await berthOk(["up", "-d"], { home, cwd });
   await readyRows(home, cwd, 1);
   await berthOk(["scale", "web=3"], { home, cwd });

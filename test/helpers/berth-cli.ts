@@ -58,6 +58,13 @@ export async function berthJson<T>(args: string[], options: BerthOptions): Promi
   return JSON.parse((await berthOk([...args, "--json"], options)).stdout) as T;
 }
 
+/** A temporary directory removed when the test ends. */
+export function tempDir(t: TestContext, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** A fresh BERTH_HOME whose daemon is stopped, and whose files are removed, when the test ends. */
 export function makeHome(t: TestContext, prefix = "berth-test-"): string {
   const home = mkdtempSync(join(tmpdir(), prefix));
@@ -118,6 +125,20 @@ export function processesOfStack(stackName: string): number[] {
     }
   }
   return pids;
+}
+
+/** The process groups of every live process of the stack. */
+export function processGroupsOfStack(stackName: string): Set<number> {
+  const groups = new Set<number>();
+  for (const pid of processesOfStack(stackName)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      groups.add(Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return groups;
 }
 
 export interface PsRow {
