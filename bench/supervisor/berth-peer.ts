@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitForServing } from "./measure.js";
-import { errorMessage, sweepLeftovers, type Peer, type PeerContext } from "./peers.js";
+import { CommandGate, errorMessage, sweepLeftovers, type Peer, type PeerContext } from "./peers.js";
 import { isRecord, readPackageVersion, runCommand, type CommandResult } from "./system.js";
 
 const STACK = "bench-supervisor";
@@ -17,6 +17,7 @@ export class BerthPeer implements Peer {
   private readonly home: string;
   private readonly stackFile: string;
   private knownDaemonPid: number | null = null;
+  private readonly gate = new CommandGate();
 
   constructor(
     private readonly context: PeerContext,
@@ -50,10 +51,11 @@ export class BerthPeer implements Peer {
   }
 
   async stop(): Promise<string[]> {
+    await this.gate.close();
     const problems: string[] = [];
     for (const args of [["down"], ["daemon", "stop"]]) {
       try {
-        await this.berth(args, 60_000);
+        await this.execute(args, 60_000);
       } catch (error) {
         problems.push(`berth ${args.join(" ")}: ${errorMessage(error)}`);
       }
@@ -69,7 +71,12 @@ export class BerthPeer implements Peer {
     return [...problems, ...leftovers];
   }
 
+  /** A CLI call while the benchmark runs: refused once stop() has begun. */
   private berth(args: readonly string[], timeoutMs = 30_000): Promise<CommandResult> {
+    return this.gate.run(() => this.execute(args, timeoutMs));
+  }
+
+  private execute(args: readonly string[], timeoutMs = 30_000): Promise<CommandResult> {
     const env: NodeJS.ProcessEnv = { ...process.env, BERTH_HOME: this.home, NO_COLOR: "1" };
     delete env.PORT;
     return runCommand(this.context.node, [join(this.context.root, "bin", "berth.js"), "-f", this.stackFile, ...args], {

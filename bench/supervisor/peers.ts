@@ -1,7 +1,7 @@
 // What the benchmark needs from a supervisor, and the parts the berth and PM2 drivers share.
 import { rmSync } from "node:fs";
 import { probe } from "./http-probe.js";
-import { isAlive, readCommandLine } from "./system.js";
+import { isAlive, readCommandLine, sleep } from "./system.js";
 
 export type PeerName = "berth" | "pm2";
 
@@ -46,13 +46,13 @@ export async function sweepLeftovers(options: {
 }): Promise<string[]> {
   const problems: string[] = [];
   const reply = await probe(options.port, 300);
-  if (reply && isAlive(reply.pid) && (readCommandLine(reply.pid) ?? "").includes(options.appPath)) {
-    problems.push(`${options.peer}: the app (pid ${reply.pid}) was still running after stop; sent SIGKILL`);
+  if (reply && !(await exits(reply.pid)) && (readCommandLine(reply.pid) ?? "").includes(options.appPath)) {
+    problems.push(`${options.peer}: the app (pid ${reply.pid}) was still running ${EXIT_WAIT_MS} ms after stop; sent SIGKILL`);
     killQuietly(reply.pid);
   }
   const daemon = options.daemonPid;
-  if (daemon !== null && isAlive(daemon) && options.daemonCommandLine.test(readCommandLine(daemon) ?? "")) {
-    problems.push(`${options.peer}: the daemon (pid ${daemon}) was still running after stop; sent SIGKILL`);
+  if (daemon !== null && !(await exits(daemon)) && options.daemonCommandLine.test(readCommandLine(daemon) ?? "")) {
+    problems.push(`${options.peer}: the daemon (pid ${daemon}) was still running ${EXIT_WAIT_MS} ms after stop; sent SIGKILL`);
     killQuietly(daemon);
   }
   try {
@@ -63,11 +63,48 @@ export async function sweepLeftovers(options: {
   return problems;
 }
 
+const EXIT_WAIT_MS = 5_000;
+
+/** Whether the process is gone, or goes within EXIT_WAIT_MS (a stop command may return just before its daemon exits). */
+async function exits(pid: number): Promise<boolean> {
+  const deadline = Date.now() + EXIT_WAIT_MS;
+  while (isAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
 function killQuietly(pid: number): void {
   try {
     process.kill(pid, "SIGKILL");
   } catch {
     // already gone
+  }
+}
+
+/**
+ * Serialises a driver's shutdown against its other CLI calls: once stop() begins, new calls are
+ * refused, and stop() waits for calls already running (`berth ps` would otherwise start a fresh
+ * daemon after `berth daemon stop`).
+ */
+export class CommandGate {
+  private closed = false;
+  private readonly running = new Set<Promise<unknown>>();
+
+  run<T>(action: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error("the supervisor is being stopped"));
+    const promise = action();
+    this.running.add(promise);
+    const forget = () => this.running.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  /** Refuses further calls and resolves once the running ones have settled. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.running]);
   }
 }
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitForServing } from "./measure.js";
-import { errorMessage, sweepLeftovers, type Peer, type PeerContext } from "./peers.js";
+import { CommandGate, errorMessage, sweepLeftovers, type Peer, type PeerContext } from "./peers.js";
 import { isRecord, readPackageVersion, runCommand, type CommandResult } from "./system.js";
 
 const APP_NAME = "bench-app";
@@ -16,6 +16,7 @@ export class Pm2Peer implements Peer {
   private readonly directory: string;
   private readonly home: string;
   private knownDaemonPid: number | null = null;
+  private readonly gate = new CommandGate();
 
   constructor(
     private readonly context: PeerContext,
@@ -52,9 +53,10 @@ export class Pm2Peer implements Peer {
   }
 
   async stop(): Promise<string[]> {
+    await this.gate.close();
     const problems: string[] = [];
     try {
-      await this.pm2(["kill"], 60_000);
+      await this.execute(["kill"], 60_000);
     } catch (error) {
       problems.push(`pm2 kill: ${errorMessage(error)}`);
     }
@@ -69,7 +71,12 @@ export class Pm2Peer implements Peer {
     return [...problems, ...leftovers];
   }
 
+  /** A CLI call while the benchmark runs: refused once stop() has begun. */
   private pm2(args: readonly string[], timeoutMs = 30_000): Promise<CommandResult> {
+    return this.gate.run(() => this.execute(args, timeoutMs));
+  }
+
+  private execute(args: readonly string[], timeoutMs = 30_000): Promise<CommandResult> {
     return runCommand(this.context.node, [this.cli, ...args], {
       cwd: this.directory,
       env: { ...process.env, PM2_HOME: this.home, PORT: String(this.port), NO_COLOR: "1" },

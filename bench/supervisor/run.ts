@@ -45,7 +45,9 @@ async function main(): Promise<number> {
     })();
     return cleanup;
   };
+  let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = true;
     progress(`${signal}: stopping both supervisors`);
     void stopAll().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   };
@@ -87,7 +89,7 @@ async function main(): Promise<number> {
     process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : `\n${formatResults(results)}\n`);
     return 0;
   } catch (error) {
-    progress(`failed: ${errorMessage(error)}`);
+    if (!interrupted) progress(`failed: ${errorMessage(error)}`);
     return 1;
   } finally {
     await stopAll();

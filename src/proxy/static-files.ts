@@ -1,20 +1,19 @@
+import { stat, type Stats } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
 import type { Logger } from "../util/logger.js";
 import { acceptedCodings, type ContentCoding } from "./static-accept-encoding.js";
-import { cacheControlFor } from "./static-cache-control.js";
 import { contentTypeFor, isCompressible } from "./static-content-type.js";
-import { openRegularFile, type OpenedFile } from "./static-open-file.js";
-import { decodeStaticPath, resolveInsideDirectory } from "./static-path.js";
+import { closeFile, openRegularFile, type OpenedFile } from "./static-open-file.js";
+import { decodeStaticPath, isMissingPathError, MountDirectory } from "./static-path.js";
 import { Precompressor } from "./static-precompress.js";
-import { parseRange } from "./static-range.js";
-import { entityTagFor, evaluatePreconditions, ifRangeAllowsPartial, lastModifiedFor, type Validators } from "./static-validators.js";
+import { respondWithFile, sendEmpty } from "./static-respond.js";
 import type { StaticMount } from "./types.js";
 
-// Serves one static mount the way nginx would: GET and HEAD (RFC 9110 §9.3.1–2), validators and
-// conditional requests (§8.8, §13), single byte ranges (§14) and precompressed gzip/brotli
-// (§8.4). The file is re-examined on every request, so a deploy is visible at once.
+// Serves one static mount the way nginx would: GET and HEAD only (RFC 9110 §9.3.1–2), a path
+// that cannot leave the mount directory, precompressed gzip/brotli (§8.4), validators,
+// conditional requests and single byte ranges (static-respond.ts). Files are examined afresh on
+// every request, so a deploy is visible at once.
 
 export interface StaticFilesOptions {
   /** Where compressed variants made by berth are kept. */
@@ -24,18 +23,21 @@ export interface StaticFilesOptions {
 
 const ALLOWED_METHODS = "GET, HEAD";
 
-interface Representation {
+interface Variant {
   body: OpenedFile;
-  coding: ContentCoding | null;
+  coding: ContentCoding;
+  original: Stats;
 }
 
 export class StaticFiles {
+  private readonly directory: MountDirectory;
   private readonly precompressor: Precompressor;
 
   constructor(
     private readonly mount: StaticMount,
     options: StaticFilesOptions,
   ) {
+    this.directory = new MountDirectory(mount.directory);
     this.precompressor = new Precompressor(options);
   }
 
@@ -52,20 +54,20 @@ export class StaticFiles {
     }
     const segments = decodeStaticPath(pathBelowPrefix);
     if (segments === null) return false;
-    const realPath = await resolveInsideDirectory(this.mount.directory, segments);
+    const realPath = await this.directory.resolveInside(segments);
     if (realPath === null) return false;
+    const fileName = segments[segments.length - 1] ?? "";
+    const contentType = contentTypeFor(fileName);
+
+    const variant = await this.findVariant(request, realPath, contentType, join(this.mount.directory, ...segments));
+    if (variant === false) return false;
+    if (variant !== null) {
+      await respondWithFile(request, response, { ...variant, fileName, contentType });
+      return true;
+    }
     const file = await openRegularFile(realPath);
     if (file === null) return false;
-
-    let representation: Representation;
-    try {
-      representation = await this.selectRepresentation(request, file, realPath, join(this.mount.directory, ...segments));
-    } catch (error) {
-      await file.handle.close();
-      throw error;
-    }
-    if (representation.body !== file) await file.handle.close();
-    await this.respond(request, response, segments[segments.length - 1] ?? "", file, representation);
+    await respondWithFile(request, response, { body: file, coding: null, original: file.stats, fileName, contentType });
     return true;
   }
 
@@ -75,81 +77,34 @@ export class StaticFiles {
   }
 
   /**
-   * The identity file, or the best compressed variant the client accepts that is actually smaller.
-   * A Range request always gets identity: ranges of a compressed variant are useless to clients.
+   * The best compressed variant the client accepts that is actually smaller than the original,
+   * null to serve the original, or false when the path is not a regular file. The original is only
+   * stat'ed here: when a variant is sent, the original need not be opened at all. A Range request
+   * always gets the original: ranges of a compressed variant are useless to clients.
    */
-  private async selectRepresentation(request: IncomingMessage, file: OpenedFile, realPath: string, requestedPath: string): Promise<Representation> {
-    const identity: Representation = { body: file, coding: null };
-    if (!isCompressible(contentTypeFor(requestedPath))) return identity;
-    if (request.method === "GET" && request.headers.range !== undefined) return identity;
-    for (const coding of acceptedCodings(request.headers["accept-encoding"])) {
-      const variant = await this.precompressor.openVariant(realPath, file.stats, coding, requestedPath);
-      if (variant === null) continue;
-      if (variant.stats.size < file.stats.size) return { body: variant, coding };
-      await variant.handle.close();
+  private async findVariant(request: IncomingMessage, realPath: string, contentType: string, requestedPath: string): Promise<Variant | null | false> {
+    if (!isCompressible(contentType)) return null;
+    if (request.method === "GET" && request.headers.range !== undefined) return null;
+    const codings = acceptedCodings(request.headers["accept-encoding"]);
+    if (codings.length === 0) return null;
+    const original = await statOrNull(realPath);
+    if (original === null || !original.isFile()) return false;
+    for (const coding of codings) {
+      const body = await this.precompressor.openVariant(realPath, original, coding, requestedPath);
+      if (body === null) continue;
+      if (body.stats.size < original.size) return { body, coding, original };
+      closeFile(body);
     }
-    return identity;
-  }
-
-  private async respond(request: IncomingMessage, response: ServerResponse, fileName: string, original: OpenedFile, representation: Representation): Promise<void> {
-    const { body, coding } = representation;
-    const contentType = contentTypeFor(fileName);
-    const validators: Validators = {
-      entityTag: entityTagFor(original.stats.size, original.stats.mtimeMs, coding),
-      lastModifiedMs: lastModifiedFor(original.stats.mtimeMs),
-    };
-    // The headers a 304 must repeat (RFC 9110 §15.4.5), set first so every answer carries them.
-    response.setHeader("etag", validators.entityTag);
-    response.setHeader("last-modified", new Date(validators.lastModifiedMs).toUTCString());
-    response.setHeader("cache-control", cacheControlFor(fileName));
-    if (isCompressible(contentType)) response.setHeader("vary", "Accept-Encoding");
-
-    const precondition = evaluatePreconditions(request.headers, validators);
-    if (precondition !== "proceed") {
-      await body.handle.close();
-      sendEmpty(response, precondition === "not-modified" ? 304 : 412);
-      return;
-    }
-
-    const size = body.stats.size;
-    const range =
-      request.method === "GET" && coding === null && ifRangeAllowsPartial(request.headers, validators)
-        ? parseRange(request.headers.range, size)
-        : ({ kind: "whole" } as const);
-    response.setHeader("accept-ranges", "bytes");
-    response.setHeader("x-content-type-options", "nosniff");
-    if (range.kind === "unsatisfiable") {
-      await body.handle.close();
-      response.setHeader("content-range", `bytes */${size}`);
-      sendEmpty(response, 416);
-      return;
-    }
-
-    response.setHeader("content-type", contentType);
-    if (coding !== null) response.setHeader("content-encoding", coding);
-    if (range.kind === "partial") {
-      response.setHeader("content-range", `bytes ${range.start}-${range.end}/${size}`);
-      response.setHeader("content-length", range.end - range.start + 1);
-      response.writeHead(206);
-    } else {
-      response.setHeader("content-length", size);
-      response.writeHead(200);
-    }
-    if (request.method === "HEAD" || size === 0) {
-      await body.handle.close();
-      response.end();
-      return;
-    }
-    const stream = body.handle.createReadStream(range.kind === "partial" ? { start: range.start, end: range.end } : {});
-    // A client that goes away ends the pipeline early and the read stream is destroyed (closing
-    // the file); a read error after the headers went out destroys the response and its socket,
-    // so the client sees a truncated body instead of a wrong one.
-    await pipeline(stream, response).catch(() => {});
+    return null;
   }
 }
 
-function sendEmpty(response: ServerResponse, status: number): void {
-  if (status !== 304) response.setHeader("content-length", 0);
-  response.writeHead(status);
-  response.end();
+function statOrNull(path: string): Promise<Stats | null> {
+  return new Promise((resolve, reject) => {
+    stat(path, (error, stats) => {
+      if (!error) resolve(stats);
+      else if (isMissingPathError(error)) resolve(null);
+      else reject(error);
+    });
+  });
 }

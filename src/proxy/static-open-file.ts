@@ -1,9 +1,11 @@
-import { constants, type Stats } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { close, constants, fstat, open, type Stats } from "node:fs";
 import { isMissingPathError } from "./static-path.js";
 
+// Plain file descriptors rather than fs/promises FileHandles: a FileHandle is a heavyweight
+// object, and static serving opens a file or two on every request.
+
 export interface OpenedFile {
-  handle: FileHandle;
+  fd: number;
   stats: Stats;
 }
 
@@ -14,29 +16,33 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOL
 /**
  * Opens `path` when it is a regular file, or answers null (directories, devices, sockets, FIFOs,
  * missing files). Headers and body then come from the same open file, even if a deploy
- * replaces the path meanwhile.
+ * replaces the path meanwhile. The caller owns the descriptor: `closeFile` it or stream it with
+ * autoClose.
  */
-export async function openRegularFile(path: string): Promise<OpenedFile | null> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, OPEN_FLAGS);
-  } catch (error) {
-    if (isMissingPathError(error) || isNotRegularError(error)) return null;
-    throw error;
-  }
-  try {
-    const stats = await handle.stat();
-    if (stats.isFile()) return { handle, stats };
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
-  await handle.close();
-  return null;
+export function openRegularFile(path: string): Promise<OpenedFile | null> {
+  return new Promise((resolve, reject) => {
+    open(path, OPEN_FLAGS, (openError, fd) => {
+      if (openError) {
+        if (isMissingPathError(openError) || isNotRegularError(openError)) resolve(null);
+        else reject(openError);
+        return;
+      }
+      fstat(fd, (statError, stats) => {
+        if (!statError && stats.isFile()) return resolve({ fd, stats });
+        closeFile({ fd });
+        if (statError) reject(statError);
+        else resolve(null);
+      });
+    });
+  });
 }
 
-function isNotRegularError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
+/** Closes without waiting: nothing useful can be done about a failed close of a read-only file. */
+export function closeFile(file: { fd: number }): void {
+  close(file.fd, () => {});
+}
+
+function isNotRegularError(error: NodeJS.ErrnoException): boolean {
   // Opening a unix socket fails with ENXIO, a device without a driver with ENODEV.
-  return code === "ENXIO" || code === "ENODEV";
+  return error.code === "ENXIO" || error.code === "ENODEV";
 }

@@ -28,16 +28,46 @@ export function decodeStaticPath(pathBelowPrefix: string): string[] | null {
   return segments;
 }
 
+/** How long the mount directory's real path is trusted before it is resolved again. */
+const DIRECTORY_RECHECK_MS = 1000;
+
 /**
- * The real path of `segments` below `directory`, or null when it does not exist or resolves
- * (through symlinks) to somewhere outside the directory's real path. The directory itself is
- * resolved on every call because deploys often swap it (`static -> releases/42/static`).
+ * Resolves request paths inside one mount directory. Deploys often swap the directory
+ * (`static -> releases/42/static`), so its real path is re-resolved at least every second, and
+ * at once when a file seems to lie outside it.
  */
-export async function resolveInsideDirectory(directory: string, segments: readonly string[]): Promise<string | null> {
-  const [realDirectory, realFile] = await Promise.all([realpathOrNull(directory), realpathOrNull(join(directory, ...segments))]);
-  if (realDirectory === null || realFile === null) return null;
-  const inside = realDirectory.endsWith(sep) ? realDirectory : realDirectory + sep;
-  return realFile.startsWith(inside) ? realFile : null;
+export class MountDirectory {
+  private realDirectory: string | null = null;
+  private resolvedAt = 0;
+
+  constructor(private readonly directory: string) {}
+
+  /**
+   * The real path of `segments` below the directory, or null when it does not exist or resolves
+   * (through symlinks) to somewhere outside the directory's real path.
+   */
+  async resolveInside(segments: readonly string[]): Promise<string | null> {
+    const fresh = Date.now() - this.resolvedAt < DIRECTORY_RECHECK_MS;
+    const [cachedDirectory, realFile] = await Promise.all([
+      fresh ? this.realDirectory : this.resolveDirectory(),
+      realpathOrNull(join(this.directory, ...segments)),
+    ]);
+    if (realFile === null || cachedDirectory === null) return null;
+    if (isInside(realFile, cachedDirectory)) return realFile;
+    if (!fresh) return null;
+    const realDirectory = await this.resolveDirectory();
+    return realDirectory !== null && isInside(realFile, realDirectory) ? realFile : null;
+  }
+
+  private async resolveDirectory(): Promise<string | null> {
+    this.realDirectory = await realpathOrNull(this.directory);
+    this.resolvedAt = Date.now();
+    return this.realDirectory;
+  }
+}
+
+function isInside(realFile: string, realDirectory: string): boolean {
+  return realFile.startsWith(realDirectory.endsWith(sep) ? realDirectory : realDirectory + sep);
 }
 
 function decodeSegment(rawSegment: string): string | null {

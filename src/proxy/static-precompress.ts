@@ -1,12 +1,10 @@
 import { createHash } from "node:crypto";
 import type { Stats } from "node:fs";
-import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { constants as zlibConstants, createBrotliCompress, createGzip, type BrotliCompress, type Gzip } from "node:zlib";
 import { silentLogger, type Logger } from "../util/logger.js";
 import type { ContentCoding } from "./static-accept-encoding.js";
-import { openRegularFile, type OpenedFile } from "./static-open-file.js";
+import { compressFile, FILE_SUFFIX, variantPath, versionOf, type CompressionJob } from "./static-compress-file.js";
+import { closeFile, openRegularFile, type OpenedFile } from "./static-open-file.js";
 
 // Compressed variants are made once per file version, never per request (RFC 9110 §8.4 content
 // codings). Variants written beside the file by the build (`app.css.br`, `app.css.gz`, as from
@@ -16,33 +14,38 @@ import { openRegularFile, type OpenedFile } from "./static-open-file.js";
 export const MINIMUM_COMPRESSIBLE_BYTES = 1024;
 /** Above this a background job would hog a thread-pool thread for too long; such files go out identity. */
 export const MAXIMUM_COMPRESSIBLE_BYTES = 64 * 1024 * 1024;
-/** Brotli's best quality is slow (about 1 MB/s); bigger files get a quicker setting. */
-const BEST_BROTLI_UP_TO_BYTES = 1024 * 1024;
 /** Files waiting for compression beyond this are skipped for now; a later request asks again. */
 const MAXIMUM_QUEUED_FILES = 1000;
-/** A `.partial` file older than this was left by a process that died while compressing. */
-const ABANDONED_PARTIAL_MS = 10 * 60 * 1000;
-
-const FILE_SUFFIX: Record<ContentCoding, string> = { br: ".br", gzip: ".gz" };
+/**
+ * Where a file version's variant was found (or that it has none) is remembered this long, so hot
+ * files do not pay a failed open per request; a `.br` dropped beside an unchanged file is used
+ * after at most this delay. A changed file is a new version and is looked up at once.
+ */
+const LOOKUP_MEMORY_MS = 2000;
+const MAXIMUM_REMEMBERED_LOOKUPS = 10_000;
 
 export interface PrecompressorOptions {
   cacheDir: string;
   logger?: Logger;
 }
 
-interface CompressionJob {
-  sourcePath: string;
-  entryDirectory: string;
+interface Lookup {
   version: string;
+  at: number;
+  /** The variant's path, or null when the file has none yet. */
+  path: string | null;
+  /** Beside the original, rather than made by us: it must be newer than the original. */
+  beside: boolean;
 }
 
 export class Precompressor {
   private readonly cacheDir: string;
   private readonly logger: Logger;
   private readonly queue: CompressionJob[] = [];
-  /** Jobs queued or running, by variant path prefix: a file version is never compressed twice at once. */
+  /** Jobs queued or running, by path and version: a file version is never compressed twice at once. */
   private readonly pending = new Set<string>();
   private draining: Promise<void> | null = null;
+  private readonly lookups = new Map<string, Lookup>();
 
   constructor(options: PrecompressorOptions) {
     this.cacheDir = options.cacheDir;
@@ -55,17 +58,18 @@ export class Precompressor {
    * file in the cache: the absolute path as requested, stable across deploys that swap symlinks.
    */
   async openVariant(realPath: string, stats: Stats, coding: ContentCoding, cacheName: string): Promise<OpenedFile | null> {
-    const sibling = await openRegularFile(realPath + FILE_SUFFIX[coding]);
-    // A variant older than its original was not made from it: the original has been edited since.
-    if (sibling && sibling.stats.mtimeMs >= stats.mtimeMs) return sibling;
-    await sibling?.handle.close();
-
-    if (stats.size < MINIMUM_COMPRESSIBLE_BYTES || stats.size > MAXIMUM_COMPRESSIBLE_BYTES) return null;
-    const job = this.jobFor(realPath, stats, cacheName);
-    const cached = await openRegularFile(variantPath(job, coding));
-    if (cached) return cached;
-    this.enqueue(job);
-    return null;
+    const key = `${realPath}\0${coding}`;
+    const version = versionOf(stats);
+    const remembered = this.lookups.get(key);
+    if (remembered && remembered.version === version && Date.now() - remembered.at < LOOKUP_MEMORY_MS) {
+      if (remembered.path === null) return null;
+      const variant = await openUsableVariant(remembered.path, remembered.beside, stats);
+      if (variant) return variant;
+    }
+    const found = await this.findVariant(realPath, stats, coding, cacheName);
+    if (this.lookups.size >= MAXIMUM_REMEMBERED_LOOKUPS) this.lookups.clear();
+    this.lookups.set(key, { version, at: Date.now(), path: found?.path ?? null, beside: found?.beside ?? false });
+    return found?.file ?? null;
   }
 
   /** Resolves once every queued compression has finished (for shutdown and tests). */
@@ -73,13 +77,23 @@ export class Precompressor {
     while (this.draining) await this.draining;
   }
 
-  private jobFor(sourcePath: string, stats: Stats, cacheName: string): CompressionJob {
+  private async findVariant(realPath: string, stats: Stats, coding: ContentCoding, cacheName: string) {
+    const besidePath = realPath + FILE_SUFFIX[coding];
+    const beside = await openUsableVariant(besidePath, true, stats);
+    if (beside) return { file: beside, path: besidePath, beside: true };
+
+    if (stats.size < MINIMUM_COMPRESSIBLE_BYTES || stats.size > MAXIMUM_COMPRESSIBLE_BYTES) return null;
     const entry = createHash("sha256").update(cacheName).digest("hex").slice(0, 32);
-    return { sourcePath, entryDirectory: join(this.cacheDir, entry), version: versionOf(stats) };
+    const job: CompressionJob = { sourcePath: realPath, entryDirectory: join(this.cacheDir, entry), version: versionOf(stats) };
+    const cachedPath = variantPath(job, coding);
+    const cached = await openRegularFile(cachedPath);
+    if (cached) return { file: cached, path: cachedPath, beside: false };
+    this.enqueue(job);
+    return null;
   }
 
   private enqueue(job: CompressionJob): void {
-    const key = join(job.entryDirectory, job.version);
+    const key = `${job.sourcePath}\0${job.version}`;
     if (this.pending.has(key) || this.pending.size >= MAXIMUM_QUEUED_FILES) return;
     this.pending.add(key);
     this.queue.push(job);
@@ -90,94 +104,25 @@ export class Precompressor {
   private async drain(): Promise<void> {
     for (let job = this.queue.shift(); job; job = this.queue.shift()) {
       try {
-        await this.compressFile(job);
+        await compressFile(job);
       } catch (error) {
         this.logger.warn("static precompression failed", { file: job.sourcePath, error: (error as Error).message });
       } finally {
-        this.pending.delete(join(job.entryDirectory, job.version));
+        this.pending.delete(`${job.sourcePath}\0${job.version}`);
+        for (const coding of Object.keys(FILE_SUFFIX)) this.lookups.delete(`${job.sourcePath}\0${coding}`);
       }
     }
     this.draining = null;
   }
-
-  private async compressFile(job: CompressionJob): Promise<void> {
-    await mkdir(job.entryDirectory, { recursive: true, mode: 0o700 });
-    for (const coding of ["br", "gzip"] as const) {
-      if (!(await exists(variantPath(job, coding)))) await this.writeVariant(job, coding);
-    }
-    await removeOtherVersions(job);
-  }
-
-  /** Temp file, fsync, rename; the `.partial` name, created exclusively, also keeps other worker processes off. */
-  private async writeVariant(job: CompressionJob, coding: ContentCoding): Promise<void> {
-    const finalPath = variantPath(job, coding);
-    const partialPath = `${finalPath}.partial`;
-    const output = await open(partialPath, "wx", 0o600).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "EEXIST") return null;
-      throw error;
-    });
-    if (!output) {
-      await removeIfAbandoned(partialPath);
-      return;
-    }
-    let complete = false;
-    try {
-      const source = await openRegularFile(job.sourcePath);
-      if (!source) return;
-      try {
-        if (versionOf(source.stats) !== job.version) return;
-        await pipeline(source.handle.createReadStream({ autoClose: false }), compressorFor(coding, source.stats.size), output.createWriteStream({ autoClose: false }));
-        // Edited in place while we read it: the variant may mix old and new content.
-        if (versionOf(await source.handle.stat()) !== job.version) return;
-      } finally {
-        await source.handle.close();
-      }
-      await output.sync();
-      complete = true;
-    } finally {
-      await output.close();
-      if (complete) await rename(partialPath, finalPath);
-      else await unlink(partialPath).catch(() => {});
-    }
-  }
 }
 
-function variantPath(job: CompressionJob, coding: ContentCoding): string {
-  return join(job.entryDirectory, `${job.version}${FILE_SUFFIX[coding]}`);
-}
-
-/** The inode joins size and mtime so a file replaced by another of equal size and mtime still differs. */
-function versionOf(stats: Stats): string {
-  return `${stats.ino}-${stats.size}-${Math.round(stats.mtimeMs * 1000)}`;
-}
-
-function compressorFor(coding: ContentCoding, size: number): BrotliCompress | Gzip {
-  if (coding === "gzip") return createGzip({ level: zlibConstants.Z_BEST_COMPRESSION });
-  const quality = size <= BEST_BROTLI_UP_TO_BYTES ? zlibConstants.BROTLI_MAX_QUALITY : 9;
-  return createBrotliCompress({
-    params: { [zlibConstants.BROTLI_PARAM_QUALITY]: quality, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: size },
-  });
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Variants of earlier versions of the file are dead weight once the file has changed. */
-async function removeOtherVersions(job: CompressionJob): Promise<void> {
-  for (const name of await readdir(job.entryDirectory)) {
-    if (name.startsWith(`${job.version}.`)) continue;
-    const path = join(job.entryDirectory, name);
-    if (name.endsWith(".partial")) await removeIfAbandoned(path);
-    else await unlink(path).catch(() => {});
-  }
-}
-
-/** Another process may be writing this `.partial` right now; only one left long ago is removed. */
-async function removeIfAbandoned(partialPath: string): Promise<void> {
-  const partial = await stat(partialPath).catch(() => null);
-  if (partial && Date.now() - partial.mtimeMs > ABANDONED_PARTIAL_MS) await unlink(partialPath).catch(() => {});
+/**
+ * Opens a variant file. One beside the original must be at least as new as the original:
+ * an older one was not made from it, the original having been edited since.
+ */
+async function openUsableVariant(path: string, beside: boolean, original: Stats): Promise<OpenedFile | null> {
+  const variant = await openRegularFile(path);
+  if (variant === null || !beside || variant.stats.mtimeMs >= original.mtimeMs) return variant;
+  closeFile(variant);
+  return null;
 }

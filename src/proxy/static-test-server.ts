@@ -9,6 +9,9 @@ export const MOUNT_PREFIX = "/static/";
 
 export interface StaticTestServer {
   files: StaticFiles;
+  /** Calls to `serve` that have not resolved yet. */
+  servesInProgress(): number;
+  port: number;
   get(path: string, headers?: OutgoingHttpHeaders, method?: string): Promise<TestResponse>;
   close(): Promise<void>;
 }
@@ -21,20 +24,28 @@ export interface TestResponse {
 
 export async function startStaticServer(directory: string, cacheDir: string): Promise<StaticTestServer> {
   const files = new StaticFiles({ prefix: MOUNT_PREFIX, directory }, { cacheDir });
+  let inProgress = 0;
   const server = createServer((incoming, outgoing) => {
     const path = (incoming.url ?? "/").split("?")[0] ?? "/";
     if (!path.startsWith(MOUNT_PREFIX)) return void outgoing.writeHead(404).end("no mount");
+    inProgress += 1;
     files.serve(incoming, outgoing, path.slice(MOUNT_PREFIX.length)).then(
       (served) => {
+        inProgress -= 1;
         if (!served) outgoing.writeHead(404).end("not found");
       },
-      (error: Error) => outgoing.writeHead(500).end(error.message),
+      (error: Error) => {
+        inProgress -= 1;
+        outgoing.writeHead(500).end(error.message);
+      },
     );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     files,
+    servesInProgress: () => inProgress,
+    port,
     get: (path, headers = {}, method = "GET") => send(port, path, headers, method),
     close: () => closeServer(server),
   };
