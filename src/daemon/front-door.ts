@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "../config/types.js";
 import { UserError } from "../errors.js";
-import { CertificateStore } from "../proxy/certificate-store.js";
+import type { CertificateStore } from "../proxy/certificate-store.js";
 import { PROXY_ENV, readListenerSettings } from "../proxy/listener-settings.js";
 import { ProxySupervisor } from "../proxy/proxy-supervisor.js";
 import { buildProxyTable, type RunningStack } from "../proxy/table.js";
@@ -23,7 +23,7 @@ export class FrontDoor {
   private proxy: ProxySupervisor | null = null;
   private readonly certificates = new Map<string, CertificatePair | null>();
   private readonly challenges: Record<string, string> = {};
-  private readonly store: CertificateStore;
+  private storePromise: Promise<CertificateStore> | null = null;
   private renewalTimer: NodeJS.Timeout | null = null;
   private refreshScheduled = false;
   /** ACME HTTP-01: the CA is told to validate only once every worker answers the token. */
@@ -44,8 +44,6 @@ export class FrontDoor {
     private readonly runningStacks: () => { stack: Stack; replicas: ReplicaSnapshot[] }[],
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    const acmeCa = env[ACME_CA_FILE_ENV];
-    this.store = new CertificateStore(home, logger, acmeCa ? { acmeCaCertificates: [readFileSync(acmeCa, "utf8")] } : {});
   }
 
   get listeners(): ListenerSettings | null {
@@ -57,7 +55,7 @@ export class FrontDoor {
     if (!stack.proxy) return;
     await this.ensureProxy();
     if (stack.proxy.tls.mode !== "off") progress(`certificate for ${stack.proxy.hosts.join(", ")} (${stack.proxy.tls.mode})`);
-    const certificate = await this.store.certificateFor(stack.name, stack.proxy.tls, stack.proxy.hosts, this.challengeResponder);
+    const certificate = await (await this.certificateStore()).certificateFor(stack.name, stack.proxy.tls, stack.proxy.hosts, this.challengeResponder);
     this.certificates.set(stack.name, certificate);
     this.scheduleRenewals();
     await this.refreshNow();
@@ -99,10 +97,21 @@ export class FrontDoor {
     return this.proxy.update(buildProxyTable(stacks, { ...this.challenges }, this.home));
   }
 
+  /** Loaded on first use: the ACME and X.509 libraries cost the daemon ~25 MB, and stacks without a proxy never need them. */
+  private certificateStore(): Promise<CertificateStore> {
+    this.storePromise ??= import("../proxy/certificate-store.js").then(({ CertificateStore }) => {
+      const acmeCa = this.env[ACME_CA_FILE_ENV];
+      return new CertificateStore(this.home, this.logger, acmeCa ? { acmeCaCertificates: [readFileSync(acmeCa, "utf8")] } : {});
+    });
+    return this.storePromise;
+  }
+
   private async ensureProxy(): Promise<void> {
     if (this.proxy) return;
     const settings = readListenerSettings(this.env, cpus().length);
-    const proxy = new ProxySupervisor(settings, join(this.home, "cache", "static"), this.logger);
+    const staticCache = join(this.home, "cache", "static");
+    mkdirSync(staticCache, { recursive: true, mode: 0o700 });
+    const proxy = new ProxySupervisor(settings, staticCache, this.logger);
     try {
       await proxy.start();
     } catch (error) {
@@ -125,7 +134,7 @@ export class FrontDoor {
     for (const { stack } of this.runningStacks()) {
       if (!stack.proxy || stack.proxy.tls.mode === "off") continue;
       try {
-        const certificate = await this.store.certificateFor(stack.name, stack.proxy.tls, stack.proxy.hosts, this.challengeResponder);
+        const certificate = await (await this.certificateStore()).certificateFor(stack.name, stack.proxy.tls, stack.proxy.hosts, this.challengeResponder);
         this.certificates.set(stack.name, certificate);
       } catch (error) {
         this.logger.error("certificate renewal failed", { stack: stack.name, error: (error as Error).message });

@@ -51,7 +51,7 @@ export function listProcessGroup(processGroup: number): ProcessStat[] {
   return listProcesses().filter((stat) => stat.processGroup === processGroup);
 }
 
-export function signalProcessGroup(processGroup: number, signal: NodeJS.Signals): boolean {
+export function signalProcessGroup(processGroup: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-processGroup, signal);
     return true;

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { EXIT_STACK_FAILED, UserError } from "../errors.js";
 import type { RotatingLogFile } from "../logs/index.js";
-import { redactText } from "../config/index.js";
+import { redactText } from "../config/secrets.js";
 
 const OUTPUT_TAIL_LINES = 40;
 

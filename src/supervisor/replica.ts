@@ -239,7 +239,8 @@ export class Replica {
   }
 
   private async killGroupNow(group: number): Promise<void> {
-    if (listProcessGroup(group).length === 0) return;
+    // Signal 0 answers "no such group" without scanning /proc: the common case after a plain exit.
+    if (!signalProcessGroup(group, 0)) return;
     signalProcessGroup(group, "SIGKILL");
     await waitForGroupToEmpty(group, KILL_CONFIRM_MS);
   }

@@ -1,5 +1,5 @@
 import type { Service, Stack } from "../config/types.js";
-import { startOrder } from "../config/index.js";
+import { startOrder } from "../config/dependency-order.js";
 import { EXIT_STACK_FAILED, UserError } from "../errors.js";
 import type { Replica } from "./replica.js";
 import type { ProgressReporter, StackSupervisor } from "./stack-supervisor.js";
