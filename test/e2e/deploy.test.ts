@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -34,21 +34,25 @@ interface ReleaseRow {
   status: string;
 }
 
-test("deploys switch releases under load with zero failed requests; a broken release never goes live; rollback restores", async (t) => {
+/** Deploys v1 of the stack behind the proxy and waits until it serves. */
+async function deployFirstRelease(t: TestContext) {
   const home = makeHome(t);
   const cwd = tempDir(t, "berth-deploy-");
   writeFileSync(join(cwd, "berth.yml"), stackFile("v1"));
   const [httpPort, httpsPort] = await freePorts(2);
-  const env = proxyEnv(httpPort!, httpsPort!);
-  const options = { home, cwd, env, timeoutMs: 180_000 };
-
+  const options = { home, cwd, env: proxyEnv(httpPort!, httpsPort!), timeoutMs: 180_000 };
   await berthOk(["deploy"], options);
   const ca = readFileSync(join(home, "ca", "ca.crt"));
   const get = (path: string) => proxyRequest({ port: httpsPort!, host: "deploy.test", path, tls: { ca } });
   await waitFor(async () => (await get("/")).text.startsWith("hello from v1"), "v1 serving");
+  return { home, cwd, httpsPort: httpsPort!, options, ca, get };
+}
+
+test("deploys switch releases under load with zero failed requests; a broken release never goes live; rollback restores", async (t) => {
+  const { home, cwd, httpsPort, options, ca, get } = await deployFirstRelease(t);
 
   // 1. A good deploy under continuous load, with a long request in flight during the switch.
-  const load = startLoad({ port: httpsPort!, host: "deploy.test", ca, concurrency: 4 });
+  const load = startLoad({ port: httpsPort, host: "deploy.test", ca, concurrency: 4 });
   const slow = get("/slow?ms=4000");
   writeFileSync(join(cwd, "berth.yml"), stackFile("v2"));
   await berthOk(["deploy"], options);
@@ -65,7 +69,7 @@ test("deploys switch releases under load with zero failed requests; a broken rel
   assert.equal(readFileSync(join(home, "stacks", "deployed", "shared", "media", "last-deploy.txt"), "utf8").trim(), "deployed v2");
 
   // 2. A release whose health check never passes: aborted, v2 keeps serving, nothing fails.
-  const brokenLoad = startLoad({ port: httpsPort!, host: "deploy.test", ca, concurrency: 4 });
+  const brokenLoad = startLoad({ port: httpsPort, host: "deploy.test", ca, concurrency: 4 });
   writeFileSync(join(cwd, "berth.yml"), stackFile("v3", "sh -c 'echo broken release; exec sleep 3600'"));
   const broken = await berth(["deploy", "--timeout", "4s"], options);
   const brokenReport = await brokenLoad.stop();
@@ -80,7 +84,7 @@ test("deploys switch releases under load with zero failed requests; a broken rel
   // 3. Rollback to v1 without rebuilding.
   const releases = await berthJson<ReleaseRow[]>(["releases"], options);
   assert.deepEqual(releases.map((release) => release.status), ["failed", "live", "previous"]);
-  const rollbackLoad = startLoad({ port: httpsPort!, host: "deploy.test", ca, concurrency: 2 });
+  const rollbackLoad = startLoad({ port: httpsPort, host: "deploy.test", ca, concurrency: 2 });
   await berthOk(["rollback"], options);
   await waitFor(async () => (await get("/")).text.startsWith("hello from v1"), "v1 serving again", 10_000);
   const rollbackReport = await rollbackLoad.stop();
@@ -114,16 +118,7 @@ test("a second deploy while one runs is refused with a clear message", async (t)
 });
 
 test("a daemon killed during a deploy comes back with the previous release serving, the half-made one failed, no orphan", async (t) => {
-  const home = makeHome(t);
-  const cwd = tempDir(t, "berth-deploy-crash-");
-  writeFileSync(join(cwd, "berth.yml"), stackFile("v1"));
-  const [httpPort, httpsPort] = await freePorts(2);
-  const env = proxyEnv(httpPort!, httpsPort!);
-  const options = { home, cwd, env, timeoutMs: 120_000 };
-  await berthOk(["deploy"], options);
-  const ca = readFileSync(join(home, "ca", "ca.crt"));
-  const get = (path: string) => proxyRequest({ port: httpsPort!, host: "deploy.test", path, tls: { ca } });
-  await waitFor(async () => (await get("/")).text.startsWith("hello from v1"), "v1 serving");
+  const { home, cwd, options, get } = await deployFirstRelease(t);
 
   writeFileSync(join(cwd, "berth.yml"), stackFile("v2", "sh -c 'echo never healthy; exec sleep 3600'"));
   const deploying = berth(["deploy", "--timeout", "60s"], options);

@@ -141,12 +141,5 @@ export function processGroupsOfStack(stackName: string): Set<number> {
   return groups;
 }
 
-export interface PsRow {
-  service: string;
-  replica: number;
-  pid: number | null;
-  status: string;
-  health: string;
-  restarts: number;
-  port: number | null;
-}
+/** One row of `berth ps --json`. */
+export type { ProcessRow as PsRow } from "../../src/daemon/stack-manager.js";
