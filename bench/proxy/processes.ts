@@ -5,7 +5,7 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
-import { LOOPBACK, sleep } from "../supervisor/system.js";
+import { freePort, LOOPBACK, sleep } from "../supervisor/system.js";
 
 export interface ChildOptions {
   cwd: string;
@@ -178,11 +178,18 @@ function statFields(pid: number | "self"): string[] | null {
   }
 }
 
-/** User + system CPU seconds used so far by a process (all its threads); 0 when it is gone. */
-export function processCpuSeconds(pid: number): number {
+export interface CpuTime {
+  /** Seconds in user mode. */
+  user: number;
+  /** Seconds in the kernel (system calls: the loopback TCP stack, epoll, file reads). */
+  system: number;
+}
+
+/** CPU time used so far by a process (all its threads); zero when it is gone. */
+export function processCpu(pid: number): CpuTime {
   const fields = statFields(pid);
-  if (!fields) return 0;
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+  if (!fields) return { user: 0, system: 0 };
+  return { user: Number(fields[11]) / ticksPerSecond(), system: Number(fields[12]) / ticksPerSecond() };
 }
 
 /** CPU seconds of this process's children that have exited and been reaped (cutime + cstime). */
@@ -192,8 +199,8 @@ export function reapedChildrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond();
 }
 
-export function cpuSecondsOf(pids: readonly number[]): number {
-  return pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+export function cpuOf(pids: readonly number[]): CpuTime {
+  return pids.map(processCpu).reduce((sum, time) => ({ user: sum.user + time.user, system: sum.system + time.system }), { user: 0, system: 0 });
 }
 
 /** `root` and every process below it, from the parent pids in /proc. */
@@ -217,4 +224,12 @@ export function processTree(root: number): number[] {
     queue.push(...(children.get(pid) ?? []));
   }
   return tree;
+}
+
+/** `count` different free loopback ports (each closed again before use). */
+export async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  for (let attempt = 0; ports.size < count && attempt < count * 20; attempt++) ports.add(await freePort());
+  if (ports.size < count) throw new Error(`could not find ${count} free loopback ports`);
+  return [...ports];
 }

@@ -1,6 +1,7 @@
 // What the benchmark ran on, printed with the results.
 import { execFileSync } from "node:child_process";
 import { availableParallelism, cpus, loadavg, release, totalmem } from "node:os";
+import { gitCommit } from "./system.js";
 
 export interface MachineInfo {
   /** CPUs this process may run on, as `nproc` counts them. */
@@ -39,14 +40,4 @@ function nproc(): number {
     // no coreutils: fall back to what libuv sees (the same affinity mask)
   }
   return availableParallelism();
-}
-
-function gitCommit(root: string): string | null {
-  try {
-    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    return dirty ? `${commit} + uncommitted changes in src/` : commit;
-  } catch {
-    return null;
-  }
 }

@@ -8,26 +8,14 @@ import { errorMessage, type Peer, type PeerContext } from "./peers.js";
 import { Pm2Peer } from "./pm2-peer.js";
 import { buildResults, formatResults } from "./report.js";
 import { freePort, portIsFree, repositoryRoot } from "./system.js";
+import { readBenchOptions } from "./system.js";
 
 const STARTUP_ALLOWANCE_MS = 180_000;
 const PER_ROUND_ALLOWANCE_MS = 30_000;
 
 async function main(): Promise<number> {
-  let options: BenchOptions;
-  try {
-    options = parseOptions(process.argv.slice(2), process.env);
-  } catch (error) {
-    process.stderr.write(`${errorMessage(error)}\n\n${USAGE}\n`);
-    return 1;
-  }
-  if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (process.platform !== "linux") {
-    process.stderr.write("this benchmark reads /proc: it runs on Linux only\n");
-    return 1;
-  }
+  const options = readBenchOptions(parseOptions, USAGE);
+  if (typeof options === "number") return options;
 
   const root = repositoryRoot();
   const context: PeerContext = { root, appPath: join(root, "bench", "supervisor", "app.mjs"), node: process.execPath };

@@ -1,5 +1,5 @@
 // Small helpers around processes, /proc and the repository layout.
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
@@ -140,4 +140,38 @@ export function readPackageVersion(manifestPath: string): string {
   } catch {
     return "unknown";
   }
+}
+
+/** The commit being measured, marked when src/ has uncommitted changes. */
+export function gitCommit(root: string): string | null {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return dirty ? `${commit} + uncommitted changes in src/` : commit;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Parses the benchmark's arguments; prints usage and returns the exit code instead when the run
+ * should not go on (a bad flag, --help, not Linux).
+ */
+export function readBenchOptions<T extends { help?: boolean }>(parse: (argv: string[], env: NodeJS.ProcessEnv) => T, usage: string): T | number {
+  let options: T;
+  try {
+    options = parse(process.argv.slice(2), process.env);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${usage}\n`);
+    return 1;
+  }
+  if (options.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (process.platform !== "linux") {
+    process.stderr.write("this benchmark reads /proc: it runs on Linux only\n");
+    return 1;
+  }
+  return options;
 }

@@ -14,6 +14,10 @@ import { registerRestart } from "./commands/restart.js";
 import { registerRun } from "./commands/run.js";
 import { registerScale } from "./commands/scale.js";
 import { registerUp } from "./commands/up.js";
+import { registerBackup } from "./commands/backup.js";
+import { registerBackups } from "./commands/backups.js";
+import { registerRestore } from "./commands/restore.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { reportError } from "./output.js";
 
 /** Commands that hand the rest of the line to another program, so berth's options must come before them. */
@@ -28,7 +32,7 @@ const program = new Command("berth")
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [registerInit, registerUp, registerDown, registerPs, registerLogs, registerRestart, registerScale, registerRun, registerEnv, registerLs, registerDeploy, registerRollback, registerReleases, registerCa, registerDaemon]) {
+for (const register of [registerInit, registerUp, registerDown, registerPs, registerLogs, registerRestart, registerScale, registerRun, registerEnv, registerLs, registerDeploy, registerRollback, registerReleases, registerCa, registerBackup, registerBackups, registerRestore, registerDoctor, registerDaemon]) {
   register(program);
 }
 acceptGlobalOptionsAfterCommands(program);

@@ -1,5 +1,6 @@
 import type { Stack } from "../config/types.js";
-import { buildServiceEnv, buildTaskEnv, ensureSecrets } from "../config/index.js";
+import { buildServiceEnv, buildTaskEnv, ensureSecrets, redactText } from "../config/index.js";
+import { backingEnv } from "../backing/index.js";
 import { stackPaths } from "../util/paths.js";
 
 function processEnv(): Record<string, string> {
@@ -10,7 +11,7 @@ function processEnv(): Record<string, string> {
 export function oneOffEnv(stack: Stack): Record<string, string> {
   const paths = stackPaths(stack.name);
   const secrets = ensureSecrets(paths.secrets, stack.secrets);
-  return buildTaskEnv({ stack, secrets, dataDir: paths.data, baseEnv: processEnv() });
+  return buildTaskEnv({ stack, secrets, dataDir: paths.data, baseEnv: processEnv(), backingEnv: backingEnv(stack, paths).env });
 }
 
 /** What one service's replica 0 sees, without the process environment berth itself inherited. */
@@ -18,9 +19,12 @@ export function serviceEnvForDisplay(stack: Stack, serviceName: string | undefin
   const paths = stackPaths(stack.name);
   const secrets = ensureSecrets(paths.secrets, stack.secrets);
   const service = serviceName ? stack.services.find((candidate) => candidate.name === serviceName) : undefined;
+  const backing = backingEnv(stack, paths);
   const env = service
-    ? buildServiceEnv({ stack, service, replica: 0, port: null, secrets, dataDir: paths.data, baseEnv: {} })
-    : buildTaskEnv({ stack, secrets, dataDir: paths.data, baseEnv: {} });
+    ? buildServiceEnv({ stack, service, replica: 0, port: null, secrets, dataDir: paths.data, baseEnv: {}, backingEnv: backing.env })
+    : buildTaskEnv({ stack, secrets, dataDir: paths.data, baseEnv: {}, backingEnv: backing.env });
+  // Database and Redis passwords sit inside URLs: only the password part is hidden.
+  for (const [name, value] of Object.entries(env)) env[name] = redactText(value, backing.secretValues);
   if (service && service.port.kind !== "none") env.PORT = service.port.kind === "fixed" ? String(service.port.base) : "(assigned per replica)";
   return { env, secrets: Object.keys(secrets) };
 }

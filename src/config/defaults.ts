@@ -8,6 +8,8 @@ export const DEFAULTS = Object.freeze({
   /** Used when the directory name has nothing usable in it. */
   stackName: "stack",
   database: { engine: "sqlite", fileName: "db.sqlite3" },
+  redis: false,
+  backup: { keep: 7 },
   service: {
     replicas: 1,
     restart: "always" as RestartPolicy,

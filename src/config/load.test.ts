@@ -99,11 +99,11 @@ describe("loadStack reports every problem at once", () => {
     assert.match(problemsOf("")[0]?.message ?? "", /expected a map of settings/);
   });
 
-  it("explains that postgres and mariadb are not available yet", () => {
-    for (const database of ["postgres", "{ engine: mariadb }"]) {
+  it("names the engine meant by a common alias", () => {
+    for (const [database, meant] of [["postgresql", "postgres"], ["{ engine: mysql }", "mariadb"]]) {
       const [problem] = problemsOf(`database: ${database}\nservices: { web: { command: x } }\n`);
-      assert.match(problem?.message ?? "", /is not available yet/);
-      assert.equal(problem?.hint, "this version of berth runs `sqlite`; postgres/mariadb arrive with backing services");
+      assert.match(problem?.message ?? "", /unknown database engine/);
+      assert.equal(problem?.hint, `write \`${meant}\``);
     }
   });
 

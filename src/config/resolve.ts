@@ -1,7 +1,8 @@
 import { basename, dirname, resolve } from "node:path";
 import { DEFAULTS } from "./defaults.js";
 import type { BerthFile, HealthEntry, ServiceEntry } from "./schema.js";
-import type { Database, HealthCheck, LogPolicy, PortPolicy, Service, Stack } from "./types.js";
+import type { HealthCheck, LogPolicy, PortPolicy, Service, Stack } from "./types.js";
+import { resolveBackup, resolveDatabase } from "./resolve-backing.js";
 import { durationToMs, sizeToBytes } from "./units.js";
 import { resolveProxy } from "./resolve-proxy.js";
 import { commandListOf, RELEASE_DEFAULTS } from "./release-schema.js";
@@ -25,6 +26,8 @@ export function resolveStack(config: BerthFile, context: ResolveContext): Stack 
     env: { ...context.envFileValues, ...stringifyValues(config.env) },
     secrets: unique(config.secrets ?? []),
     database: resolveDatabase(config.database, root),
+    redis: config.redis ?? DEFAULTS.redis,
+    backup: resolveBackup(config.backup),
     release: typeof config.release === "string" ? [config.release] : [...(config.release ?? [])],
     services,
     logs: resolveLogs(config.logs),
@@ -95,11 +98,6 @@ function resolveHealth(entry: HealthEntry | undefined): HealthCheck | null {
   }
   if (entry.command !== undefined) return { kind: "command", command: entry.command, probe };
   return { kind: "tcp", probe };
-}
-
-function resolveDatabase(entry: BerthFile["database"], root: string): Database {
-  const file = typeof entry === "object" && entry.file !== undefined ? resolve(root, entry.file) : null;
-  return { engine: "sqlite", file };
 }
 
 function resolveLogs(entry: BerthFile["logs"]): LogPolicy {

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { backupSchema, databaseSchema, redisSchema } from "./backing-schema.js";
 import { DEFAULTS } from "./defaults.js";
 import { field } from "./field-info.js";
 import { DURATION_PATTERN, SIZE_PATTERN, durationToMs } from "./units.js";
@@ -13,7 +14,6 @@ export const STACK_NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 export const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const SECRET_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
-export const UNAVAILABLE_ENGINES = ["postgres", "postgresql", "mariadb", "mysql"];
 
 function duration(key: string, description: string, fallback: string, options: { allowZero: boolean }) {
   const text = z.string().regex(DURATION_PATTERN);
@@ -152,37 +152,6 @@ const service = field(
   },
 );
 
-const unavailableEngine = (input: unknown) => {
-  const engine = typeof input === "object" && input !== null ? (input as { engine?: unknown }).engine : input;
-  if (typeof engine !== "string" || !UNAVAILABLE_ENGINES.includes(engine.toLowerCase())) return undefined;
-  return {
-    message: `database engine "${engine}" is not available yet`,
-    hint: "this version of berth runs `sqlite`; postgres/mariadb arrive with backing services",
-  };
-};
-
-const sqliteOnly = { expected: "sqlite", hint: "write `database: sqlite`", explain: unavailableEngine };
-
-const database = field(
-  z.union([
-    z.literal("sqlite"),
-    z.strictObject({
-      engine: field(z.literal("sqlite"), { description: "Database engine.", ...sqliteOnly }),
-      file: field(z.string().min(1), {
-        description: "SQLite file, relative to berth.yml (default: db.sqlite3 in the stack's data directory).",
-        expected: "a file path",
-        hint: "write e.g. `file: data/db.sqlite3`",
-      }).optional(),
-    }),
-  ]),
-  {
-    description: "The database berth provides as DATABASE_URL. `sqlite` or `{ engine: sqlite, file: path }`.",
-    default: "sqlite",
-    ...sqliteOnly,
-    expected: "sqlite or { engine: sqlite, file: path }",
-  },
-);
-
 const logs = field(
   z.strictObject({
     max_size: field(z.union([z.string().regex(SIZE_PATTERN), z.number().int().min(1)]), {
@@ -236,7 +205,9 @@ export const berthFileSchema = field(
       expected: "a list of variable names",
       hint: "write e.g. `secrets: [SECRET_KEY]`",
     }).optional(),
-    database: database.optional(),
+    database: databaseSchema.optional(),
+    redis: redisSchema.optional(),
+    backup: backupSchema.optional(),
     release: commandList("Commands run once per deploy, in order, before traffic moves (migrations, collectstatic).").optional(),
     services: field(z.record(serviceName, service), {
       description: "The processes of the stack, by name.",

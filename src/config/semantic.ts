@@ -2,6 +2,7 @@ import { RUNTIME_VARIABLE_PREFIX } from "./defaults.js";
 import { findDependencyCycles } from "./dependency-order.js";
 import { suggest, type Problem } from "./diagnostics.js";
 import { checkProxyRoutes } from "./proxy-semantic.js";
+import { checkBackingSemantics } from "./backing-semantic.js";
 
 // Checks that need more than one field at a time. They run on the raw (interpolated) data next to
 // schema validation, so the user sees both kinds of problems in one report; every access is
@@ -31,6 +32,7 @@ export function checkSemantics(raw: unknown): Problem[] {
   }
   problems.push(...checkCycles(serviceEntries));
   problems.push(...checkProxyRoutes(raw, names));
+  problems.push(...checkBackingSemantics(raw));
   return problems;
 }
 

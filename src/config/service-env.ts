@@ -16,6 +16,8 @@ export interface TaskEnvOptions {
   baseEnv: NodeJS.ProcessEnv | Record<string, string>;
   /** Release id, exposed as BERTH_RELEASE when known. */
   release?: string;
+  /** DATABASE_URL, PG* and REDIS_URL of the servers berth runs for the stack (src/backing's backingEnv). */
+  backingEnv?: Record<string, string>;
 }
 
 export interface ServiceEnvOptions extends TaskEnvOptions {
@@ -45,7 +47,8 @@ export function buildTaskEnv(options: TaskEnvOptions): Record<string, string> {
 
 /** Absolute path of the stack's SQLite database file. */
 export function sqliteDatabasePath(stack: Stack, dataDir: string): string {
-  return stack.database.file ? resolve(stack.root, stack.database.file) : join(resolve(dataDir), DEFAULTS.database.fileName);
+  const file = stack.database.engine === "sqlite" ? stack.database.file : null;
+  return file ? resolve(stack.root, file) : join(resolve(dataDir), DEFAULTS.database.fileName);
 }
 
 /** `sqlite:////abs/path`: scheme, empty host, then the absolute path (as dj-database-url and SQLAlchemy read it). */
@@ -59,7 +62,10 @@ function buildCommonEnv(options: TaskEnvOptions, serviceEnv: Record<string, stri
     if (value !== undefined && !PER_PROCESS_VARIABLES.includes(name)) env[name] = value;
   }
   Object.assign(env, options.stack.env, serviceEnv, options.secrets);
-  env.DATABASE_URL = sqliteDatabaseUrl(sqliteDatabasePath(options.stack, options.dataDir));
+  const { database } = options.stack;
+  if (database.engine === "sqlite") env.DATABASE_URL = sqliteDatabaseUrl(sqliteDatabasePath(options.stack, options.dataDir));
+  if (database.engine === "external") env.DATABASE_URL = database.url;
+  Object.assign(env, options.backingEnv);
   env.BERTH_STACK = options.stack.name;
   if (options.release !== undefined) env.BERTH_RELEASE = options.release;
   return env;

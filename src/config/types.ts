@@ -36,9 +36,26 @@ export interface Service {
   restart: RestartPolicy;
   stopGraceMs: number;
   dependsOn: string[];
+  /** The signal that asks the process to stop (default SIGTERM); PostgreSQL's fast shutdown is SIGINT. */
+  stopSignal?: "SIGTERM" | "SIGINT" | "SIGQUIT";
+  /** Run as this system user instead of berth's own: database servers refuse to run as root. */
+  user?: { name: string; uid: number; gid: number };
 }
 
-export type Database = { engine: "sqlite"; file: string | null };
+export type Database =
+  | { engine: "sqlite"; file: string | null }
+  /** A PostgreSQL server berth runs for the stack; version null: the newest installed. */
+  | { engine: "postgres"; version: number | null; extensions: string[] }
+  | { engine: "mariadb"; version: number | null }
+  /** A database berth does not run (`database: { url }`). The url may hold a password: a secret. */
+  | { engine: "external"; url: string };
+
+export interface BackupPolicy {
+  /** Cron expression (host's time zone) for automatic backups; null: only `berth backup`. */
+  schedule: string | null;
+  /** Automatic backups kept per engine. */
+  keep: number;
+}
 
 export interface LogPolicy {
   maxSizeBytes: number;
@@ -78,6 +95,9 @@ export interface Stack {
   env: Record<string, string>;
   secrets: string[];
   database: Database;
+  /** Whether berth runs a Redis server for the stack (REDIS_URL). */
+  redis: boolean;
+  backup: BackupPolicy;
   release: string[];
   services: Service[];
   logs: LogPolicy;

@@ -73,8 +73,12 @@ function attempt(
     answered = true;
     const status = upstreamResponse.statusCode ?? 502;
     response.writeHead(status, { ...clientResponseHeaders(upstreamResponse.headers), ...forward.responseHeaders });
-    // Flush headers at once: server-sent events and long polls must not wait for the first body chunk.
-    response.flushHeaders();
+    // Server-sent events and long polls must not wait for a first body chunk, but flushing headers
+    // unconditionally costs a second write (and a second wake-up of the client) per request:
+    // flush only if no body arrives within this turn of the event loop.
+    const flush = setImmediate(() => response.flushHeaders());
+    upstreamResponse.once("data", () => clearImmediate(flush));
+    upstreamResponse.once("end", () => clearImmediate(flush));
     upstreamResponse.pipe(response);
     upstreamResponse.on("error", () => response.destroy());
     response.on("finish", () => forward.onFinish(status, upstreamName));

@@ -33,6 +33,10 @@ export class ProxyRequestHandler {
     return this.table.sites;
   }
 
+  close(): Promise<void> {
+    return this.accessLogs.close();
+  }
+
   update(table: ProxyTable): void {
     const drainMs = Math.max(0, ...table.sites.map((site) => site.limits.drainTimeoutMs));
     this.table = table;

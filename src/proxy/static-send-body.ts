@@ -3,8 +3,8 @@ import type { ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { closeFile, type OpenedFile } from "./static-open-file.js";
 
-/** Bodies up to this size are read in one go: cheaper than setting up a stream. */
-const SINGLE_READ_MAX_BYTES = 64 * 1024;
+/** Bodies up to this size are read in one go: cheaper than a stream (bench/proxy: 100 KiB, 366 → 194 µs of CPU a request). */
+const SINGLE_READ_MAX_BYTES = 256 * 1024;
 
 /**
  * Sends `length` bytes of `file` from `start` as the body of `response`, whose headers are set,

@@ -24,6 +24,7 @@ export async function runProxyWorker(settings: ListenerSettings, staticCacheDir:
     return context;
   };
 
+  process.once("SIGTERM", () => void handler.close().finally(() => process.exit(0)));
   process.on("message", (message: WorkerMessage) => {
     if (message.type !== "table") return;
     contexts.clear();

@@ -1,6 +1,9 @@
 import { mkdirSync } from "node:fs";
 import type { Service, Stack } from "../config/types.js";
-import { buildServiceEnv, buildTaskEnv, ensureSecrets, startOrder } from "../config/index.js";
+// Direct imports, not the config barrel: the daemon need not load the YAML parser and zod.
+import { buildServiceEnv, buildTaskEnv } from "../config/service-env.js";
+import { ensureSecrets } from "../config/secrets.js";
+import { startOrder } from "../config/dependency-order.js";
 import { RotatingLogFile, releaseLogPath, replicaLogPath } from "../logs/index.js";
 import type { Logger } from "../util/logger.js";
 import type { StackPaths } from "../util/paths.js";
@@ -8,7 +11,7 @@ import { UserError } from "../errors.js";
 import type { PortAllocator } from "./ports.js";
 import { Replica, type ReplicaSnapshot } from "./replica.js";
 import { runReleaseTasks } from "./release-tasks.js";
-import { BackingServices, type BackingEnv, type BackupFile } from "../backing/index.js";
+import { BackingServices, waitForServer, type BackingEnv, type BackupFile } from "../backing/index.js";
 
 export interface StackSupervisorOptions {
   paths: StackPaths;
@@ -227,9 +230,7 @@ export class StackSupervisor {
     }
     for (const [index, server] of servers.entries()) {
       progress(`waiting for ${server.name} to be ready`);
-      await this.backingReplicas[index]!.waitUntilReady(readyTimeoutMs(server)).catch((error: Error) => {
-        throw new UserError(`${server.name} did not become ready: ${error.message}`, { exitCode: 3, hint: `see \`berth logs ${server.name}\`` });
-      });
+      await waitForServer(this.backingReplicas[index]!, readyTimeoutMs(server));
     }
     await this.backing.provision(progress);
   }

@@ -15,6 +15,7 @@ env:
   APP_VERSION: ${version}
 release:
   - ${DEBIAN_PYTHON} manage.py migrate --noinput
+  - ${DEBIAN_PYTHON} manage.py collectstatic --noinput
 services:
   web:
     command: ${DEBIAN_GUNICORN} mysite.wsgi --bind 127.0.0.1:$PORT --workers 2 --graceful-timeout 20

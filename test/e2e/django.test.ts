@@ -11,6 +11,7 @@ env:
   ALLOWED_HOSTS: localhost,djsite.test
 release:
   - ${DEBIAN_PYTHON} manage.py migrate --noinput
+  - ${DEBIAN_PYTHON} manage.py collectstatic --noinput
 services:
   web:
     command: ${DEBIAN_GUNICORN} mysite.wsgi --bind 127.0.0.1:$PORT --workers 2 --threads 2

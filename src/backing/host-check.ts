@@ -1,0 +1,127 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Stack } from "../config/types.js";
+import type { StackPaths } from "../util/paths.js";
+import {
+  findMariadb,
+  findPostgres,
+  findRedis,
+  findSqlite,
+  type Lookup,
+  type MariadbPrograms,
+  type PostgresPrograms,
+  type RedisPrograms,
+  type SqlitePrograms,
+} from "./binaries.js";
+import { backingLayout, MAX_UNIX_SOCKET_PATH } from "./layout.js";
+import { firstUnreachableDirectory, isRoot, lookupSystemUser, type SystemUser } from "./run-as.js";
+
+// What `berth doctor` reports and `berth up` requires: the programs the stack's servers need, and
+// when berth is root, the unprivileged user PostgreSQL and MariaDB run as.
+
+export interface HostCheck {
+  name: string;
+  ok: boolean;
+  /** Where the program was found, or what is wrong. */
+  detail: string;
+  hint?: string;
+  /** false for what only backups need: `up` goes on without it unless backups are scheduled. */
+  neededToStart: boolean;
+}
+
+export interface BackingTools {
+  postgres?: PostgresPrograms;
+  mariadb?: MariadbPrograms;
+  redis?: RedisPrograms;
+  sqlite?: SqlitePrograms;
+  /** The user each server that refuses root runs as; absent when berth is not root. */
+  postgresUser?: SystemUser;
+  mariadbUser?: SystemUser;
+}
+
+const SERVER_USERS = { postgres: "postgres", mariadb: "mysql" } as const;
+
+/** Runs every check the stack needs; `tools` holds what was found. */
+export function inspectHost(stack: Stack, paths: StackPaths, env: Record<string, string | undefined>): { checks: HostCheck[]; tools: BackingTools } {
+  const checks: HostCheck[] = [];
+  const tools: BackingTools = {};
+  const layout = backingLayout(paths);
+  const record = <T>(name: string, lookup: Lookup<T>, describe: (value: T) => string, neededToStart = true): T | undefined => {
+    if (lookup.ok) checks.push({ name, ok: true, detail: describe(lookup.value), neededToStart });
+    else checks.push({ name, ok: false, detail: lookup.problem, hint: lookup.hint, neededToStart });
+    return lookup.ok ? lookup.value : undefined;
+  };
+  const { database } = stack;
+  if (database.engine === "postgres") {
+    const existing = clusterMajor(layout.postgres.cluster);
+    tools.postgres = record("postgresql", findPostgres(env, database.version ?? existing), (programs) => `PostgreSQL ${programs.major} in ${programs.dir}`);
+    if (existing !== null && database.version !== null && existing !== database.version) {
+      checks.push({
+        name: "postgresql cluster",
+        ok: false,
+        detail: `the stack's database was created by PostgreSQL ${existing}, which cannot open it as version ${database.version}`,
+        hint: `to move it: with \`version: ${existing}\`, \`berth backup\`; then \`berth down -v\`, set \`version: ${database.version}\`, \`berth up\`, and \`berth restore\` the backup`,
+        neededToStart: true,
+      });
+    }
+    tools.postgresUser = checkServerUser(checks, "postgres", layout.home);
+  }
+  if (database.engine === "mariadb") {
+    tools.mariadb = record("mariadb", findMariadb(env, database.version), (programs) => `MariaDB ${programs.version} (${programs.server})`);
+    tools.mariadbUser = checkServerUser(checks, "mariadb", layout.home);
+    if (Buffer.byteLength(layout.mariadb.socket) > MAX_UNIX_SOCKET_PATH) {
+      checks.push({
+        name: "mariadb socket",
+        ok: false,
+        detail: `the socket path ${layout.mariadb.socket} is longer than ${MAX_UNIX_SOCKET_PATH} bytes`,
+        hint: "use a shorter BERTH_HOME (or stack name)",
+        neededToStart: true,
+      });
+    }
+  }
+  if (stack.redis) tools.redis = record("redis", findRedis(env), (programs) => `${programs.server}`);
+  if (database.engine === "sqlite") {
+    const scheduled = stack.backup.schedule !== null;
+    tools.sqlite = record("sqlite3 (backups)", findSqlite(env), (programs) => programs.sqlite3, scheduled);
+  }
+  return { checks, tools };
+}
+
+/** The major version an existing cluster was created with: it only starts with that version. */
+function clusterMajor(cluster: string): number | null {
+  const file = join(cluster, "PG_VERSION");
+  if (!existsSync(file)) return null;
+  const major = Number(readFileSync(file, "utf8").trim());
+  return Number.isInteger(major) && major > 0 ? major : null;
+}
+
+function checkServerUser(checks: HostCheck[], server: keyof typeof SERVER_USERS, home: string): SystemUser | undefined {
+  if (!isRoot()) return undefined;
+  const name = SERVER_USERS[server];
+  const label = `${server} runs as ${name}`;
+  const user = lookupSystemUser(name);
+  if (!user) {
+    checks.push({
+      name: label,
+      ok: false,
+      detail: `${server} refuses to run as root, and there is no \`${name}\` user to run it as`,
+      hint: `install Debian's ${server === "postgres" ? "postgresql" : "mariadb-server"} package (it creates the user), or: adduser --system --group ${name}`,
+      neededToStart: true,
+    });
+    return undefined;
+  }
+  // berth opens the directories it creates under BERTH_HOME itself; the ones above are the user's.
+  const blocked = firstUnreachableDirectory(home, user);
+  if (blocked !== null && blocked !== home) {
+    checks.push({
+      name: label,
+      ok: false,
+      detail: `${name} cannot enter ${blocked}, above BERTH_HOME (${home}), so it cannot reach the stack's data`,
+      hint: "set BERTH_HOME to a directory others may traverse, e.g. BERTH_HOME=/var/lib/berth",
+      neededToStart: true,
+    });
+    return undefined;
+  }
+  checks.push({ name: label, ok: true, detail: `uid ${user.uid}`, neededToStart: true });
+  return user;
+}

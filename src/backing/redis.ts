@@ -1,0 +1,98 @@
+import { copyFileSync, existsSync, renameSync } from "node:fs";
+import { writeFileAtomic } from "../util/atomic-write.js";
+import type { Service } from "../config/types.js";
+import { EXIT_STACK_FAILED, UserError } from "../errors.js";
+import { LOOPBACK } from "./credentials.js";
+import { backingService, type EngineContext } from "./engine-context.js";
+import { shellQuote } from "./identifiers.js";
+import { createOwnedDirectory } from "./run-as.js";
+import { runProgram, toolEnv } from "./run-program.js";
+
+// Redis: one password-protected server per stack on 127.0.0.1, snapshotting to dump.rdb in its data
+// directory. The password is in its config file (0600) and, for redis-cli, in REDISCLI_AUTH: never
+// on a command line, where `ps` would show it.
+
+const SAVE_TIMEOUT_MS = 5 * 60_000;
+const SAVE_POLL_MS = 100;
+
+export function prepareRedis(context: EngineContext): Service {
+  const { layout } = context;
+  const programs = context.tools.redis!;
+  const { port, password } = context.credentials.redis!;
+  createOwnedDirectory(layout.redis.dir, null);
+  const config = [
+    `port ${port}`,
+    `bind ${LOOPBACK}`,
+    "protected-mode yes",
+    `requirepass ${JSON.stringify(password)}`,
+    `dir ${JSON.stringify(layout.redis.dir)}`,
+    "dbfilename dump.rdb",
+    "daemonize no",
+    'logfile ""',
+    // Redis's own defaults, written out: snapshots survive restarts and `down`.
+    "save 3600 1 300 100 60 10000",
+    "appendonly no",
+  ];
+  writeFileAtomic(layout.redis.config, config.join("\n") + "\n", 0o600);
+  return backingService({
+    name: "redis",
+    argv: [programs.server, layout.redis.config],
+    cwd: layout.redis.dir,
+    port,
+    // redis-cli exits 0 even when the server refuses it (NOAUTH), so the answer itself is checked.
+    healthCommand: `test "$(${shellQuote(programs.cli)} --no-auth-warning -h ${LOOPBACK} -p ${port} ping)" = PONG`,
+    env: { REDISCLI_AUTH: password },
+  });
+}
+
+/** BGSAVE (Redis forks; clients are served meanwhile), then a copy of the finished dump.rdb. */
+export async function dumpRedis(context: EngineContext, target: string): Promise<void> {
+  const before = await persistenceInfo(context);
+  // A save already running started before this request: wait for the one after it.
+  const wanted = before.saves + (before.inProgress ? 2 : 1);
+  await redisCli(context, ["BGSAVE", "SCHEDULE"]);
+  const deadline = Date.now() + SAVE_TIMEOUT_MS;
+  for (;;) {
+    const info = await persistenceInfo(context);
+    if (info.saves >= wanted && !info.inProgress) {
+      if (info.lastStatus !== "ok") throw new UserError(`Redis could not save its data (BGSAVE ${info.lastStatus})`, { exitCode: EXIT_STACK_FAILED, hint: "see `berth logs redis`" });
+      break;
+    }
+    if (Date.now() > deadline) throw new UserError("Redis did not finish saving within 5 minutes", { exitCode: EXIT_STACK_FAILED, hint: "see `berth logs redis`" });
+    await new Promise((resolve) => setTimeout(resolve, SAVE_POLL_MS));
+  }
+  // Redis replaces dump.rdb by rename, so the copy reads one complete snapshot.
+  copyFileSync(context.layout.redis.dump, target);
+}
+
+/** Puts the snapshot in place of dump.rdb; Redis must be stopped (it saves on shutdown) and loads it at start. */
+export function restoreRedis(context: EngineContext, file: string): void {
+  const { dump } = context.layout.redis;
+  const staged = `${dump}.restoring`;
+  copyFileSync(file, staged);
+  renameSync(staged, dump);
+}
+
+export function hasRedisData(context: EngineContext): boolean {
+  return existsSync(context.layout.redis.dump);
+}
+
+async function persistenceInfo(context: EngineContext): Promise<{ saves: number; inProgress: boolean; lastStatus: string }> {
+  const text = await redisCli(context, ["INFO", "persistence"]);
+  const field = (name: string) => new RegExp(`^${name}:(.*)$`, "m").exec(text)?.[1]?.trim() ?? "";
+  return { saves: Number(field("rdb_saves")), inProgress: field("rdb_bgsave_in_progress") === "1", lastStatus: field("rdb_last_bgsave_status") };
+}
+
+async function redisCli(context: EngineContext, command: string[]): Promise<string> {
+  const { port, password } = context.credentials.redis!;
+  const output = await runProgram(context.tools.redis!.cli, ["--no-auth-warning", "-h", LOOPBACK, "-p", String(port), ...command], {
+    env: toolEnv(context.baseEnv, { REDISCLI_AUTH: password }),
+    secretValues: context.secretValues,
+    timeoutMs: 30_000,
+  });
+  // redis-cli exits 0 on error replies; they start with ERR, NOAUTH, WRONGPASS...
+  if (/^(ERR|NOAUTH|WRONGPASS|LOADING|MISCONF)\b/.test(output.trim())) {
+    throw new UserError(`redis-cli ${command.join(" ")} failed: ${output.trim()}`, { exitCode: EXIT_STACK_FAILED, hint: "see `berth logs redis`" });
+  }
+  return output;
+}

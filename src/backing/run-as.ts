@@ -1,0 +1,69 @@
+import { chmodSync, chownSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+
+// PostgreSQL and MariaDB refuse to run as root. When berth runs as root it starts them as the
+// unprivileged system user Debian's packages create (`postgres`, `mysql`), owning their data
+// directory. That user must be able to reach the directory, so every directory on the way to it
+// needs search (x) permission for others; berth adds it to the directories it owns under
+// $BERTH_HOME (listing stays forbidden) and reports the ones above that it may not change.
+
+export interface SystemUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** A user from /etc/passwd, or null. */
+export function lookupSystemUser(name: string, passwdFile = "/etc/passwd"): SystemUser | null {
+  let text: string;
+  try {
+    text = readFileSync(passwdFile, "utf8");
+  } catch {
+    return null;
+  }
+  for (const line of text.split("\n")) {
+    const [user, , uid, gid] = line.split(":");
+    if (user === name && uid !== undefined && gid !== undefined) return { name, uid: Number(uid), gid: Number(gid) };
+  }
+  return null;
+}
+
+/** Creates `dir` (0700); when a user is given, it owns the directory. */
+export function createOwnedDirectory(dir: string, user: SystemUser | null): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  if (user) chownSync(dir, user.uid, user.gid);
+}
+
+/** Adds search permission for others to each directory that berth's user owns. */
+export function allowTraversal(directories: readonly string[]): void {
+  const uid = process.getuid?.();
+  for (const dir of directories) {
+    const stat = statSync(dir);
+    if (stat.uid === uid && (stat.mode & 0o001) === 0) chmodSync(dir, (stat.mode & 0o7777) | 0o001);
+  }
+}
+
+/** The first existing ancestor of `path` (itself included) that `user` cannot enter, or null. */
+export function firstUnreachableDirectory(path: string, user: SystemUser): string | null {
+  const chain: string[] = [];
+  for (let dir = path; ; dir = dirname(dir)) {
+    chain.unshift(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of chain) {
+    let stat;
+    try {
+      stat = statSync(dir);
+    } catch {
+      return null;
+    }
+    const bit = stat.uid === user.uid ? 0o100 : stat.gid === user.gid ? 0o010 : 0o001;
+    if ((stat.mode & bit) === 0) return dir;
+  }
+  return null;
+}
