@@ -16,7 +16,7 @@ import { prepareUpstream } from "./peers/upstream.js";
 import { distinctFreePorts } from "./processes.js";
 import { profileBerthWorker, type ProfileSummary } from "./profile.js";
 import { formatResults, goalsFrom, summarize, type Results } from "./report.js";
-import { readBenchOptions } from "../supervisor/system.js";
+import { readBenchOptions, startWatchdog } from "../supervisor/system.js";
 
 const STARTUP_ALLOWANCE_MS = 180_000;
 /** Per wrk run on top of warm-up and duration: pauses, checks, CPU bookkeeping. */
@@ -70,11 +70,7 @@ async function main(): Promise<number> {
   const runs = options.rounds * (4 + staticScenarios * options.staticPeers.length) + (options.profile ? 1 + staticScenarios : 0);
   const budgetMs = STARTUP_ALLOWANCE_MS + runs * ((options.durationSeconds + options.warmupSeconds) * 1000 + PER_RUN_ALLOWANCE_MS);
   const deadline = performance.now() + budgetMs;
-  // Last resort if something hangs outside the loops' own deadlines (a CLI call that never returns).
-  const watchdog = setTimeout(() => {
-    progress(`still running after ${Math.round(budgetMs / 1000)} s: giving up`);
-    void stopAll().finally(() => process.exit(1));
-  }, budgetMs + 120_000);
+  const watchdog = startWatchdog(budgetMs, progress, stopAll);
 
   const startedAt = new Date();
   const loadAtStart = loadAverage();

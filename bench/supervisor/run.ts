@@ -8,7 +8,7 @@ import { errorMessage, type Peer, type PeerContext } from "./peers.js";
 import { Pm2Peer } from "./pm2-peer.js";
 import { buildResults, formatResults } from "./report.js";
 import { freePort, portIsFree, repositoryRoot } from "./system.js";
-import { readBenchOptions } from "./system.js";
+import { readBenchOptions, startWatchdog } from "./system.js";
 
 const STARTUP_ALLOWANCE_MS = 180_000;
 const PER_ROUND_ALLOWANCE_MS = 30_000;
@@ -44,11 +44,7 @@ async function main(): Promise<number> {
 
   const budgetMs = STARTUP_ALLOWANCE_MS + options.rounds * (options.stableMs + PER_ROUND_ALLOWANCE_MS);
   const deadline = performance.now() + budgetMs;
-  // Last resort if something hangs outside the loops' own deadlines (a CLI call that never returns).
-  const watchdog = setTimeout(() => {
-    progress(`still running after ${Math.round(budgetMs / 1000)} s: giving up`);
-    void stopAll().finally(() => process.exit(1));
-  }, budgetMs + 120_000);
+  const watchdog = startWatchdog(budgetMs, progress, stopAll);
 
   const startedAt = new Date();
   const loadAtStart = loadAverage();

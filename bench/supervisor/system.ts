@@ -175,3 +175,11 @@ export function readBenchOptions<T extends { help?: boolean }>(parse: (argv: str
   }
   return options;
 }
+
+/** Last resort if something hangs outside the loops' own deadlines (a CLI call that never returns). */
+export function startWatchdog(budgetMs: number, progress: (line: string) => void, stopAll: () => Promise<unknown>): NodeJS.Timeout {
+  return setTimeout(() => {
+    progress(`still running after ${Math.round(budgetMs / 1000)} s: giving up`);
+    void stopAll().finally(() => process.exit(1));
+  }, budgetMs + 120_000);
+}
