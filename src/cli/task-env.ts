@@ -2,16 +2,13 @@ import type { Stack } from "../config/types.js";
 import { buildServiceEnv, buildTaskEnv, ensureSecrets, redactText } from "../config/index.js";
 import { backingEnv } from "../backing/index.js";
 import { stackPaths } from "../util/paths.js";
-
-function processEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-}
+import { definedEnv } from "../util/process-env.js";
 
 /** The environment a one-off command gets: the same database, secrets and variables as the services. */
 export function oneOffEnv(stack: Stack): Record<string, string> {
   const paths = stackPaths(stack.name);
   const secrets = ensureSecrets(paths.secrets, stack.secrets);
-  return buildTaskEnv({ stack, secrets, dataDir: paths.data, baseEnv: processEnv(), backingEnv: backingEnv(stack, paths).env });
+  return buildTaskEnv({ stack, secrets, dataDir: paths.data, baseEnv: definedEnv(), backingEnv: backingEnv(stack, paths).env });
 }
 
 /** What one service's replica 0 sees, without the process environment berth itself inherited. */

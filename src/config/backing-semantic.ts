@@ -1,4 +1,5 @@
 import type { Problem } from "./diagnostics.js";
+import { isRecord } from "../util/is-record.js";
 
 // Checks on `database:` and `redis:` that need more than one key: which options go with which
 // engine, and names berth itself takes when it runs a database or Redis for the stack. Like
@@ -90,8 +91,4 @@ function checkEnvNames(raw: Record<string, unknown>, running: (keyof typeof BACK
     }
   }
   return problems;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,11 +1,10 @@
 import { suggest, type Problem } from "./diagnostics.js";
+import { isRecord } from "../util/is-record.js";
 
 /** Routes must name services that exist; the proxy forwards to each replica's $PORT. */
 export function checkProxyRoutes(raw: Record<string, unknown>, serviceNames: string[]): Problem[] {
-  const proxy = raw.proxy;
-  if (typeof proxy !== "object" || proxy === null) return [];
-  const routes = (proxy as Record<string, unknown>).routes;
-  if (typeof routes !== "object" || routes === null) return [];
+  if (!isRecord(raw.proxy) || !isRecord(raw.proxy.routes)) return [];
+  const routes = raw.proxy.routes;
   return Object.entries(routes).flatMap(([prefix, service]): Problem[] => {
     if (typeof service !== "string" || serviceNames.includes(service)) return [];
     return [

@@ -3,6 +3,7 @@ import { findDependencyCycles } from "./dependency-order.js";
 import { suggest, type Problem } from "./diagnostics.js";
 import { checkProxyRoutes } from "./proxy-semantic.js";
 import { checkBackingSemantics } from "./backing-semantic.js";
+import { isRecord } from "../util/is-record.js";
 
 // Checks that need more than one field at a time. They run on the raw (interpolated) data next to
 // schema validation, so the user sees both kinds of problems in one report; every access is
@@ -142,8 +143,4 @@ function reservedHint(name: string): string {
   if (name === "PORT") return "remove it; use `port:` on the service to choose the port";
   if (name === "DATABASE_URL") return "remove it; berth sets DATABASE_URL from `database:`";
   return `remove it; names starting with ${RUNTIME_VARIABLE_PREFIX} are reserved for berth`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { createLogger } from "../util/logger.js";
+import { definedEnv } from "../util/process-env.js";
 import { berthHome, homePaths } from "../util/paths.js";
 import { listenControlSocket } from "./control-socket.js";
 import { createRequestHandler } from "./handlers.js";
@@ -10,7 +11,7 @@ export async function runDaemon(home: string = berthHome()): Promise<void> {
   const paths = homePaths(home);
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const logger = createLogger((line) => appendFileSync(paths.daemonLog, line + "\n", { mode: 0o600 }), "info", { component: "daemon" });
-  const baseEnv = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const baseEnv = definedEnv();
   const manager = new StackManager(home, paths.state, logger, baseEnv);
 
   let stopping = false;

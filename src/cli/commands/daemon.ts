@@ -8,6 +8,7 @@ import { renderDaemonUnit } from "../../daemon/systemd-unit.js";
 import type { ListenerSettings } from "../../proxy/types.js";
 import { UserError } from "../../errors.js";
 import { berthHome, homePaths } from "../../util/paths.js";
+import { isProcessAlive } from "../../util/process-alive.js";
 import { globalOptions } from "../context.js";
 import { printJson, printLine } from "../output.js";
 
@@ -70,11 +71,7 @@ export function registerDaemon(program: Command): void {
 async function waitForExit(pid: number, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
+    if (!isProcessAlive(pid)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new UserError(`the daemon (pid ${pid}) did not stop within ${timeoutMs / 1000} s`);
