@@ -18,6 +18,7 @@ import { registerBackup } from "./commands/backup.js";
 import { registerBackups } from "./commands/backups.js";
 import { registerRestore } from "./commands/restore.js";
 import { registerDoctor } from "./commands/doctor.js";
+import { EXIT_OK, EXIT_USER_ERROR } from "../errors.js";
 import { reportError } from "./output.js";
 
 /** Commands that hand the rest of the line to another program, so berth's options must come before them. */
@@ -40,7 +41,7 @@ acceptGlobalOptionsAfterCommands(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? 0 : 1;
+  if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? EXIT_OK : EXIT_USER_ERROR;
   else process.exitCode = reportError(error);
 }
 

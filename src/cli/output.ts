@@ -1,5 +1,6 @@
 import pc from "picocolors";
-import { formatDiagnostic, UserError } from "../errors.js";
+import { EXIT_BUG, formatDiagnostic, UserError } from "../errors.js";
+export { formatBytes } from "../util/format-bytes.js";
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + "\n");
@@ -33,7 +34,7 @@ export function reportError(error: unknown): number {
   }
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`${pc.red("berth crashed:")} ${text}\nThis is a bug in berth; please report it with the command you ran.\n`);
-  return 2;
+  return EXIT_BUG;
 }
 
 const ANSI_ESCAPE = /\u001b\[[0-9;]*m/g;
@@ -55,16 +56,4 @@ export function formatDuration(seconds: number | null): string {
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m${Math.floor(seconds % 60)}s`;
   if (seconds < 86400) return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
   return `${Math.floor(seconds / 86400)}d${Math.floor((seconds % 86400) / 3600)}h`;
-}
-
-export function formatBytes(bytes: number | null): string {
-  if (bytes === null) return "-";
-  const units = ["B", "KB", "MB", "GB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(value < 10 && unit > 0 ? 1 : 0)}${units[unit]}`;
 }

@@ -9,8 +9,6 @@ import { encode, type Reply, type Request } from "./protocol.js";
 const DAEMON_START_TIMEOUT_MS = 10_000;
 const DAEMON_ENTRY = fileURLToPath(new URL("./daemon-entry.js", import.meta.url));
 
-export class DaemonReplyError extends UserError {}
-
 /** Sends one request; starts the daemon first when none is listening (unless `startIfNeeded` is false). */
 export async function callDaemon<T>(
   request: Request,
@@ -80,7 +78,7 @@ function sendRequest<T>(socketPath: string, request: Request, onProgress?: (mess
         else
           settle(() =>
             reject(
-              new DaemonReplyError(reply.error.message, {
+              new UserError(reply.error.message, {
                 hint: reply.error.hint,
                 details: reply.error.details,
                 diagnostics: reply.error.diagnostics,

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { UserError } from "../errors.js";
+import { EXIT_BUG, UserError } from "../errors.js";
 import { encode, type Reply, type Request, type WireError } from "./protocol.js";
 
 export type RequestHandler = (request: Request, progress: (message: string) => void) => Promise<unknown>;
@@ -38,7 +38,7 @@ function serveConnection(socket: Socket, handle: RequestHandler): void {
     try {
       request = JSON.parse(buffer.slice(0, newline)) as Request;
     } catch {
-      send({ type: "error", error: { message: "malformed request", exitCode: 2, bug: true } });
+      send({ type: "error", error: { message: "malformed request", exitCode: EXIT_BUG, bug: true } });
       socket.end();
       return;
     }
@@ -60,7 +60,7 @@ export function toWireError(error: unknown): WireError {
     };
   }
   const message = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
-  return { message, exitCode: 2, bug: true };
+  return { message, exitCode: EXIT_BUG, bug: true };
 }
 
 /** A socket file left by a daemon that died is removed; one that answers means a daemon is running. */

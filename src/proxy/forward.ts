@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
+import { formatBytes } from "../util/format-bytes.js";
 import { sendErrorPage } from "./error-pages.js";
 import { clientResponseHeaders } from "./headers.js";
 import type { ProxyLimits } from "./types.js";
@@ -25,8 +26,7 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
   const declaredLength = request.headers["content-length"];
   if (declaredLength !== undefined && Number(declaredLength) > forward.limits.maxBodyBytes) {
     // Refused before a byte of the body is read: the client may have more to send, so close after.
-    sendErrorPage(response, 413, forward.requestId, `The limit is ${formatBytes(forward.limits.maxBodyBytes)}.`);
-    forward.onFinish(413, null);
+    refuseTooLarge(response, forward);
     return;
   }
   const hasBody = (declaredLength !== undefined && declaredLength !== "0") || request.headers["transfer-encoding"] !== undefined;
@@ -130,8 +130,7 @@ function pipeBodyWithLimit(
     upstreamRequest.destroy();
     if (!response.headersSent) {
       markAnswered();
-      sendErrorPage(response, 413, forward.requestId, `The limit is ${formatBytes(forward.limits.maxBodyBytes)}.`);
-      forward.onFinish(413, null);
+      refuseTooLarge(response, forward);
     }
     // Stop reading the rest; the 413 goes out, then the connection closes.
     request.pause();
@@ -140,8 +139,7 @@ function pipeBodyWithLimit(
   request.pipe(upstreamRequest);
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-  if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MB`;
-  return `${Math.round(bytes / 1024)} KB`;
+function refuseTooLarge(response: ServerResponse, forward: ForwardRequest): void {
+  sendErrorPage(response, 413, forward.requestId, `The limit is ${formatBytes(forward.limits.maxBodyBytes)}.`);
+  forward.onFinish(413, null);
 }

@@ -54,10 +54,6 @@ export class Upstreams {
     return undefined;
   }
 
-  size(pool: string): number {
-    return this.pools[pool]?.length ?? 0;
-  }
-
   agentFor(target: UpstreamTarget): Agent {
     const key = targetKey(target);
     let agent = this.agents.get(key);

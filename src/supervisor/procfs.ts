@@ -59,7 +59,3 @@ export function signalProcessGroup(processGroup: number, signal: NodeJS.Signals 
     return false;
   }
 }
-
-export function systemUptimeSeconds(): number {
-  return Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
-}
