@@ -39,6 +39,7 @@ export interface BackingTools {
   mariadbUser?: SystemUser;
 }
 
+const POSTGRES_SHARE_ROOT = "/usr/share/postgresql";
 const SERVER_USERS = { postgres: "postgres", mariadb: "mysql" } as const;
 
 /** Runs every check the stack needs; `tools` holds what was found. */
@@ -64,6 +65,7 @@ export function inspectHost(stack: Stack, paths: StackPaths, env: Record<string,
         neededToStart: true,
       });
     }
+    if (tools.postgres) checkExtensions(checks, tools.postgres.major, database.extensions);
     tools.postgresUser = checkServerUser(checks, "postgres", layout.home);
   }
   if (database.engine === "mariadb") {
@@ -85,6 +87,21 @@ export function inspectHost(stack: Stack, paths: StackPaths, env: Record<string,
     tools.sqlite = record("sqlite3 (backups)", findSqlite(env), (programs) => programs.sqlite3, scheduled);
   }
   return { checks, tools };
+}
+
+/** An extension is installable when its control file is in PostgreSQL's share directory (Debian's layout). */
+function checkExtensions(checks: HostCheck[], major: number, extensions: string[]): void {
+  for (const extension of extensions) {
+    const control = join(POSTGRES_SHARE_ROOT, String(major), "extension", `${extension}.control`);
+    const ok = existsSync(control);
+    checks.push({
+      name: `postgresql extension ${extension}`,
+      ok,
+      detail: ok ? control : `the PostgreSQL ${major} extension "${extension}" is not installed (no ${control})`,
+      ...(ok ? {} : { hint: `install its Debian package, e.g. \`apt-get install postgresql-${major}-${extension}\` (\`apt-cache search postgresql-${major}\` lists them)` }),
+      neededToStart: true,
+    });
+  }
 }
 
 /** The major version an existing cluster was created with: it only starts with that version. */

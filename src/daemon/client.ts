@@ -1,28 +1,58 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import { connect } from "node:net";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXIT_DAEMON_UNAVAILABLE, UserError } from "../errors.js";
+import { isProcessAlive } from "../util/process-alive.js";
 import { berthHome, homePaths } from "../util/paths.js";
-import { encode, type Reply, type Request } from "./protocol.js";
+import { HOST_SETTINGS_ENV } from "./host-settings.js";
+import { encode, PROTOCOL_VERSION, type Reply, type Request } from "./protocol.js";
 
-const DAEMON_START_TIMEOUT_MS = 10_000;
+const DAEMON_START_TIMEOUT_MS = 30_000;
+const DAEMON_STOP_TIMEOUT_MS = 120_000;
 const DAEMON_ENTRY = fileURLToPath(new URL("./daemon-entry.js", import.meta.url));
+/** The daemon's PATH: fixed, so the daemon behaves the same whoever started it (apps get the PATH of their `up`). */
+const DAEMON_PATH = `${dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
 
-/** Sends one request; starts the daemon first when none is listening (unless `startIfNeeded` is false). */
-export async function callDaemon<T>(
-  request: Request,
-  options: { onProgress?: (message: string) => void; startIfNeeded?: boolean; home?: string } = {},
-): Promise<T> {
+export interface PingReply {
+  pid: number;
+  protocol?: number;
+  version?: string;
+  settings?: unknown;
+}
+
+export interface CallOptions {
+  onProgress?: (message: string) => void;
+  startIfNeeded?: boolean;
+  home?: string;
+}
+
+const checkedHomes = new Set<string>();
+
+/**
+ * Sends one request; starts the daemon first when none is listening (unless `startIfNeeded` is
+ * false), and hands over to a daemon of this CLI's version when an older one runs (apps keep running).
+ */
+export async function callDaemon<T>(request: Request, options: CallOptions = {}): Promise<T> {
   const home = options.home ?? berthHome();
   const socketPath = homePaths(home).socket;
+  if (!checkedHomes.has(home)) {
+    checkedHomes.add(home);
+    const ping = await sendRequest<PingReply>(socketPath, { op: "ping" }).catch((error: unknown) => {
+      if (!isNotListening(error) || options.startIfNeeded === false) throw asUnavailable(error, socketPath);
+      return null;
+    });
+    if (ping && ping.protocol !== PROTOCOL_VERSION) await handOver(home, ping.pid);
+    if (!ping || ping.protocol !== PROTOCOL_VERSION) await startDaemon(home);
+  }
   try {
-    return await sendRequest<T>(socketPath, request, options.onProgress);
+    return await sendRequest<T>(socketPath, { ...request, protocol: PROTOCOL_VERSION }, options.onProgress);
   } catch (error) {
     if (!isNotListening(error) || options.startIfNeeded === false) throw asUnavailable(error, socketPath);
   }
   await startDaemon(home);
-  return sendRequest<T>(socketPath, request, options.onProgress);
+  return sendRequest<T>(socketPath, { ...request, protocol: PROTOCOL_VERSION }, options.onProgress);
 }
 
 export async function isDaemonRunning(home: string = berthHome()): Promise<boolean> {
@@ -34,21 +64,52 @@ export async function isDaemonRunning(home: string = berthHome()): Promise<boole
   }
 }
 
-async function startDaemon(home: string): Promise<void> {
+/** Asks the running daemon to exit; with `stopApps` false its apps and proxy keep serving for the next daemon. */
+export async function stopDaemon(home: string, stopApps: boolean): Promise<boolean> {
+  let ping: PingReply;
+  try {
+    ping = await sendRequest<PingReply>(homePaths(home).socket, { op: "ping" });
+  } catch {
+    return false;
+  }
+  await sendRequest(homePaths(home).socket, { op: "shutdown", stopApps });
+  await waitForExit(ping.pid);
+  return true;
+}
+
+async function handOver(home: string, pid: number): Promise<void> {
+  await sendRequest(homePaths(home).socket, { op: "shutdown", stopApps: false }).catch(() => {});
+  await waitForExit(pid);
+}
+
+async function waitForExit(pid: number): Promise<void> {
+  const deadline = Date.now() + DAEMON_STOP_TIMEOUT_MS;
+  while (isProcessAlive(pid)) {
+    if (Date.now() > deadline) throw new UserError(`the daemon (pid ${pid}) did not stop within ${DAEMON_STOP_TIMEOUT_MS / 1000} s`, { exitCode: EXIT_DAEMON_UNAVAILABLE });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The daemon's environment is defined here, never the whole environment of whichever call started it. */
+export function daemonEnvironment(home: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const defined: Record<string, string> = { BERTH_HOME: home, PATH: DAEMON_PATH, LANG: env.LANG ?? "C.UTF-8" };
+  if (env.HOME) defined.HOME = env.HOME;
+  for (const name of HOST_SETTINGS_ENV) if (env[name]) defined[name] = env[name]!;
+  return defined;
+}
+
+export async function startDaemon(home: string): Promise<void> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const log = openSync(homePaths(home).daemonLog, "a", 0o600);
-  const child = spawn(process.execPath, [DAEMON_ENTRY], {
-    detached: true,
-    stdio: ["ignore", log, log],
-    env: { ...process.env, BERTH_HOME: home },
-  });
+  const child = spawn(process.execPath, [DAEMON_ENTRY], { detached: true, stdio: ["ignore", log, log], env: daemonEnvironment(home), cwd: "/" });
   child.unref();
   const deadline = Date.now() + DAEMON_START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (await isDaemonRunning(home)) return;
+    if (child.exitCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new UserError(`the berth daemon did not start within ${DAEMON_START_TIMEOUT_MS / 1000} s`, {
+  throw new UserError(child.exitCode !== null ? `the berth daemon could not start (exit code ${child.exitCode})` : `the berth daemon did not start within ${DAEMON_START_TIMEOUT_MS / 1000} s`, {
     exitCode: EXIT_DAEMON_UNAVAILABLE,
     hint: `see ${homePaths(home).daemonLog}`,
   });
@@ -89,7 +150,16 @@ function sendRequest<T>(socketPath: string, request: Request, onProgress?: (mess
       }
     });
     socket.once("error", (error) => settle(() => reject(error)));
-    socket.once("close", () => settle(() => reject(new Error("the daemon closed the connection without an answer"))));
+    socket.once("close", () =>
+      settle(() =>
+        reject(
+          new UserError(`the berth daemon closed the connection before answering ${request.op}`, {
+            exitCode: EXIT_DAEMON_UNAVAILABLE,
+            hint: "it may have stopped or crashed: see `berth daemon status` and its log; the apps keep running",
+          }),
+        ),
+      ),
+    );
   });
 }
 
@@ -100,8 +170,15 @@ function isNotListening(error: unknown): boolean {
 
 function asUnavailable(error: unknown, socketPath: string): Error {
   if (error instanceof UserError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
   if (isNotListening(error)) {
     return new UserError(`no berth daemon is running (${socketPath})`, { exitCode: EXIT_DAEMON_UNAVAILABLE, hint: "`berth up` starts it" });
   }
-  return error as Error;
+  if (code === "EACCES" || code === "EPERM") {
+    return new UserError(`the berth daemon's socket refuses this user (${socketPath})`, {
+      exitCode: EXIT_DAEMON_UNAVAILABLE,
+      hint: "run berth as the user that owns BERTH_HOME, or set BERTH_HOME to your own directory",
+    });
+  }
+  return new UserError(`cannot reach the berth daemon: ${(error as Error).message}`, { exitCode: EXIT_DAEMON_UNAVAILABLE });
 }

@@ -1,9 +1,10 @@
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { EXIT_BUG, UserError } from "../errors.js";
+import { EXIT_BUG, EXIT_STACK_FAILED, UserError } from "../errors.js";
+import { OperationCancelled } from "./operation-queue.js";
 import { encode, type Reply, type Request, type WireError } from "./protocol.js";
 
-export type RequestHandler = (request: Request, progress: (message: string) => void) => Promise<unknown>;
+export type RequestHandler = (request: Request, progress: (message: string) => void, signal: AbortSignal) => Promise<unknown>;
 
 /** Listens on a unix socket only the owner may use (0600 inside a 0700 directory). */
 export async function listenControlSocket(path: string, handle: RequestHandler): Promise<Server> {
@@ -42,10 +43,19 @@ function serveConnection(socket: Socket, handle: RequestHandler): void {
       socket.end();
       return;
     }
-    handle(request, (message) => send({ type: "progress", message }))
+    // A CLI that goes away (Ctrl+C) before its answer cancels what it asked for, up to its commit point.
+    const connection = new AbortController();
+    let answered = false;
+    socket.once("close", () => {
+      if (!answered) connection.abort(new OperationCancelled(`the berth command that asked for ${request.op} stopped before it finished`));
+    });
+    handle(request, (message) => send({ type: "progress", message }), connection.signal)
       .then((result) => send({ type: "result", result: result ?? null }))
       .catch((error: unknown) => send({ type: "error", error: toWireError(error) }))
-      .finally(() => socket.end());
+      .finally(() => {
+        answered = true;
+        socket.end();
+      });
   });
 }
 
@@ -58,6 +68,9 @@ export function toWireError(error: unknown): WireError {
       diagnostics: error.options.diagnostics,
       exitCode: error.exitCode,
     };
+  }
+  if (error instanceof OperationCancelled) {
+    return { message: error.message, hint: "nothing of it was left half done: what ran before keeps running", exitCode: EXIT_STACK_FAILED };
   }
   const message = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
   return { message, exitCode: EXIT_BUG, bug: true };

@@ -1,32 +1,43 @@
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { createLogger } from "../util/logger.js";
-import { definedEnv } from "../util/process-env.js";
 import { berthHome, homePaths } from "../util/paths.js";
 import { listenControlSocket } from "./control-socket.js";
-import { createRequestHandler } from "./handlers.js";
+import { createRequestHandler, type ShutdownMode } from "./handlers.js";
+import { readHostSettings } from "./host-settings.js";
 import { StackManager } from "./stack-manager.js";
 
-/** Runs the daemon in the foreground until SIGTERM/SIGINT or a shutdown request. */
+const BERTH_VERSION = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+/**
+ * Runs the daemon in the foreground. SIGTERM (or `berth daemon stop`) hands over: the apps and the
+ * proxy keep serving and the next daemon adopts them; `berth daemon stop --all` stops them too.
+ */
 export async function runDaemon(home: string = berthHome()): Promise<void> {
   const paths = homePaths(home);
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const logger = createLogger((line) => appendFileSync(paths.daemonLog, line + "\n", { mode: 0o600 }), "info", { component: "daemon" });
-  const baseEnv = definedEnv();
-  const manager = new StackManager(home, paths.state, logger, baseEnv);
+  const logger = createLogger((line) => {
+    try {
+      appendFileSync(paths.daemonLog, line + "\n", { mode: 0o600 });
+    } catch {
+      // A full disk must not stop the daemon: its log is the first thing to give up.
+    }
+  }, "info", { component: "daemon" });
+  const settings = readHostSettings(home, process.env);
+  const manager = new StackManager(home, paths.state, logger, settings);
 
   let stopping = false;
-  const shutdown = async () => {
+  const shutdown = async (mode: ShutdownMode) => {
     if (stopping) return;
     stopping = true;
-    logger.info("daemon stopping");
+    logger.info("daemon stopping", { mode });
     server.close();
-    await manager.shutdown();
-    logger.info("daemon stopped");
+    await manager.shutdown(mode === "stop-apps");
+    logger.info("daemon stopped", { mode });
     process.exit(0);
   };
-  const server = await listenControlSocket(paths.socket, createRequestHandler(manager, () => void shutdown()));
-  process.on("SIGTERM", () => void shutdown());
-  process.on("SIGINT", () => void shutdown());
-  logger.info("daemon listening", { socket: paths.socket, pid: process.pid });
+  const server = await listenControlSocket(paths.socket, createRequestHandler(manager, (mode) => void shutdown(mode), BERTH_VERSION));
+  process.on("SIGTERM", () => void shutdown("handover"));
+  process.on("SIGINT", () => void shutdown("handover"));
+  logger.info("daemon listening", { socket: paths.socket, pid: process.pid, settings: settings.source });
   await manager.restore();
 }

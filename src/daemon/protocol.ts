@@ -3,8 +3,12 @@
 
 import type { Diagnostic } from "../errors.js";
 
+/** Bumped whenever a request or reply changes shape: a CLI and a daemon of different protocols hand over. */
+export const PROTOCOL_VERSION = 2;
+
 export interface Request {
   op: string;
+  protocol?: number;
   [argument: string]: unknown;
 }
 

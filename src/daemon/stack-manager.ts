@@ -2,34 +2,39 @@ import { rmSync } from "node:fs";
 import type { Stack } from "../config/types.js";
 import type { BackupFile } from "../backing/index.js";
 import { UserError } from "../errors.js";
+import { applyPlan } from "../release/rollout.js";
+import { describePlan, planChange, type Plan } from "../release/plan.js";
+import { failInterrupted, markLive, releaseDirectory, type ReleaseInfo, type ReleaseRecord } from "../release/history.js";
+import { pruneReleases } from "../release/prune.js";
 import { PortAllocator } from "../supervisor/ports.js";
-import { listProcesses, listProcessGroup, signalProcessGroup, CLOCK_TICKS_PER_SECOND } from "../supervisor/procfs.js";
-import { waitForGroupToEmpty } from "../supervisor/replica.js";
+import { waitUntilStackReady, type ReadinessTarget } from "../supervisor/readiness.js";
 import { readyTimeoutMs, StackSupervisor, type ProgressReporter } from "../supervisor/stack-supervisor.js";
-import { rollOut } from "../supervisor/rollout.js";
 import type { Logger } from "../util/logger.js";
 import { stackPaths } from "../util/paths.js";
 import { FrontDoor } from "./front-door.js";
+import type { HostSettings } from "./host-settings.js";
+import { OperationQueue } from "./operation-queue.js";
+import { preflight } from "./preflight.js";
+import { processRows, type ProcessRow } from "./process-rows.js";
+import { adoptionLookup, endRecordedProcesses } from "./leftovers.js";
 import { readState, StateStore, type DaemonState, type RecordedReplica, type StackRecord } from "./state-store.js";
 
-export interface ProcessRow {
-  service: string;
-  replica: number;
-  pid: number | null;
-  status: string;
-  health: string;
-  restarts: number;
-  uptimeSeconds: number | null;
-  port: number | null;
-  cpuPercent: number | null;
-  memoryBytes: number | null;
-  lastExit: string | null;
+export type { ProcessRow } from "./process-rows.js";
+
+export interface ApplyOptions {
+  /** PATH, locale… for the apps, from the CLI call. */
+  appEnv: Record<string, string>;
+  /** Return only once every service is ready (default), else as soon as the processes started. */
+  wait: boolean;
+  readyTimeoutMs?: number;
 }
 
-export interface DeployOptions {
+export interface DeployOptions extends ApplyOptions {
+  release: ReleaseInfo;
   runReleaseTasks: boolean;
   noRestart: string[];
-  readyTimeoutMs?: number;
+  /** A rollback: the release becomes live again, the former live one is marked rolled-back. */
+  rollback: boolean;
 }
 
 export interface StackSummary {
@@ -39,16 +44,26 @@ export interface StackSummary {
   services: number;
   replicas: number;
   ready: number;
+  /** What keeps the stack from running as asked (a failed restore being retried), or null. */
+  problem: string | null;
 }
 
-const LEFTOVER_GRACE_MS = 5_000;
+interface ManagedStack {
+  record: StackRecord;
+  supervisor: StackSupervisor | null;
+  queue: OperationQueue;
+  /** Set while the daemon brings the stack back after a restart: ps waits for it. */
+  restoring: Promise<void> | null;
+  problem: string | null;
+}
 
-/** Owns every stack this daemon runs; the control socket's verbs are its methods. */
+const RESTORE_RETRY_FIRST_MS = 5_000;
+const RESTORE_RETRY_MAX_MS = 5 * 60_000;
+
+/** Owns every stack this daemon runs and their state; each verb is an operation on the stack's queue. */
 export class StackManager {
-  private readonly running = new Map<string, StackSupervisor>();
-  private readonly records = new Map<string, StackRecord>();
+  private readonly stacks = new Map<string, ManagedStack>();
   private readonly ports = new PortAllocator();
-  private readonly deploying = new Set<string>();
   private readonly store: StateStore;
   readonly frontDoor: FrontDoor;
 
@@ -56,238 +71,466 @@ export class StackManager {
     private readonly home: string,
     statePath: string,
     private readonly logger: Logger,
-    private readonly baseEnv: Record<string, string>,
+    readonly settings: HostSettings,
   ) {
-    this.store = new StateStore(statePath, () => this.collectState());
-    this.frontDoor = new FrontDoor(home, logger, () =>
-      [...this.running.values()].map((supervisor) => ({ stack: supervisor.stack, replicas: supervisor.snapshot() })),
-    );
-    for (const [name, record] of Object.entries(readState(statePath).stacks)) this.records.set(name, record);
+    this.store = new StateStore(statePath, () => this.collectState(), (error) => logger.error("could not write the state file; retrying at the next change", { error: error.message }));
+    this.frontDoor = new FrontDoor(home, logger, () => this.runningStacks(), settings);
+    for (const [name, record] of Object.entries(readState(statePath).stacks)) {
+      this.stacks.set(name, { record, supervisor: null, queue: new OperationQueue(), restoring: null, problem: null });
+    }
   }
 
-  /** After a crash or reboot: end whatever the previous daemon left running, then bring back the stacks that were up. */
+  /** After a restart of the daemon: adopt what the previous one left running, bring back the rest. */
   async restore(): Promise<void> {
-    for (const record of this.records.values()) await killLeftovers(record.replicas, this.logger);
-    for (const record of this.records.values()) {
-      record.replicas = [];
-      if (!record.up) continue;
-      this.logger.info("restoring stack", { stack: record.stack.name });
-      await this.up(record.stack, () => {}).catch((error: Error) =>
-        this.logger.error("could not restore stack", { stack: record.stack.name, error: error.message }),
-      );
+    for (const managed of this.stacks.values()) {
+      const { record } = managed;
+      failInterrupted(record.releases);
+      await endRecordedProcesses(record.replicas.filter((replica) => replica.pending || !record.up), this.logger);
+      if (!record.up) record.replicas = [];
+    }
+    this.store.writeNow();
+    for (const managed of this.stacks.values()) {
+      if (!managed.record.up) continue;
+      managed.restoring = managed.queue.enqueue({ label: "restore", run: (signal) => this.restoreStack(managed, signal, RESTORE_RETRY_FIRST_MS) }).catch(() => {});
+    }
+  }
+
+  up(stack: Stack, options: ApplyOptions, progress: ProgressReporter, signal: AbortSignal): Promise<{ changed: boolean; plan: string[] }> {
+    const managed = this.managed(stack.name, stack);
+    return managed.queue.enqueue(
+      {
+        label: "up",
+        run: async (operation) => {
+          await managed.restoring;
+          return this.apply(managed, stack, { ...options, restartAll: false, noRestart: [], runReleaseTasks: true }, progress, operation);
+        },
+      },
+      signal,
+    );
+  }
+
+  /** A new release (or a rollback to a kept one) beside the running one; live only once it serves. */
+  deploy(stack: Stack, options: DeployOptions, progress: ProgressReporter, signal: AbortSignal): Promise<{ switched: boolean; pruned: string[]; plan: string[] }> {
+    const managed = this.managed(stack.name, stack);
+    return managed.queue.enqueue(
+      {
+        label: options.rollback ? "rollback" : "deploy",
+        run: async (operation) => {
+          await managed.restoring;
+          const { record } = managed;
+          const startedAt = Date.now();
+          const release = this.recordRelease(record, options.release, options.rollback);
+          let switched = false;
+          try {
+            const onSwitch = () => {
+              switched = true;
+              markLive(record.releases, release.id, Date.now() - startedAt, options.rollback ? "rolled-back" : "previous");
+            };
+            const result = await this.apply(managed, stack, { ...options, restartAll: true, onSwitch }, progress, operation);
+            if (!switched) onSwitch();
+            const { kept, removed } = pruneReleases(stackPaths(stack.name, this.home).root, record.releases, stack.keepReleases, this.releasesInUse(managed));
+            record.releases = kept;
+            this.store.writeNow();
+            return { switched: true, pruned: removed, plan: result.plan };
+          } catch (error) {
+            if (!switched && !options.rollback) {
+              Object.assign(release, { status: "failed", error: (error as Error).message, durationMs: Date.now() - startedAt });
+              this.store.writeNow();
+            }
+            throw error;
+          }
+        },
+      },
+      signal,
+    );
+  }
+
+  /** Cancels whatever runs for the stack (a deploy unwinds: no orphan), then stops every process. */
+  async down(name: string, deleteData: boolean): Promise<{ deletedData: boolean }> {
+    const managed = this.stacks.get(name);
+    if (!managed && !deleteData) throw notUp(name);
+    if (managed) {
+      managed.queue.cancelAll(`${name} is being stopped (berth down)`);
+      await managed.queue.enqueue({
+        label: "down",
+        run: async () => {
+          await this.stopSupervisor(managed);
+          managed.record.up = false;
+          managed.record.replicas = [];
+          managed.problem = null;
+          this.store.writeNow();
+        },
+      });
+    }
+    if (deleteData) {
+      const paths = stackPaths(name, this.home);
+      rmSync(paths.data, { recursive: true, force: true });
+      rmSync(paths.secrets, { force: true });
+      this.stacks.delete(name);
+      this.store.writeNow();
+    }
+    return { deletedData: deleteData };
+  }
+
+  /** One replica at a time, each ready before the next (a one-replica service has a short gap). */
+  restart(name: string, service: string | undefined, progress: ProgressReporter, signal: AbortSignal): Promise<void> {
+    return this.queued(name, "restart", signal, async (managed, supervisor, operation) => {
+      const server = service ? supervisor.backingServer(service) : undefined;
+      if (server) {
+        await server.restart();
+        return waitUntilStackReady([{ service: service!, replicas: [server], timeoutMs: 60_000 }], supervisor.secretValues(), operation);
+      }
+      const services = service ? [supervisor.service(service)] : supervisor.stack.services;
+      for (const definition of services) {
+        progress(`restarting ${definition.name}`);
+        for (const replica of supervisor.replicasOf(definition.name)) {
+          await replica.restart();
+          await waitUntilStackReady([{ service: definition.name, replicas: [replica], timeoutMs: readyTimeoutMs(definition) }], supervisor.secretValues(), operation);
+        }
+      }
+    });
+  }
+
+  /** Changes the running count (an override kept across `up` and deploys until berth.yml's own count changes). */
+  scale(name: string, counts: Record<string, number>, progress: ProgressReporter, signal: AbortSignal): Promise<void> {
+    return this.queued(name, "scale", signal, async (managed, supervisor, operation) => {
+      const targets: ReadinessTarget[] = [];
+      for (const [serviceName, count] of Object.entries(counts)) {
+        const service = supervisor.service(serviceName);
+        managed.record.scale[serviceName] = count;
+        progress(`${serviceName}: ${count} replica${count === 1 ? "" : "s"}`);
+        const added = await supervisor.scaleService(service, count);
+        targets.push({ service: serviceName, replicas: added, timeoutMs: readyTimeoutMs(service) });
+      }
+      supervisor.adoptStack(this.effectiveStack(managed.record.stack, managed.record.scale));
+      this.store.writeNow();
+      await waitUntilStackReady(targets, supervisor.secretValues(), operation);
+    });
+  }
+
+  stopServices(name: string, services: string[], progress: ProgressReporter, signal: AbortSignal): Promise<void> {
+    return this.queued(name, "stop", signal, async (managed, supervisor) => {
+      for (const service of services) supervisor.service(service);
+      for (const service of services) {
+        progress(`stopping ${service}`);
+        await supervisor.stopService(service);
+        if (!managed.record.stopped.includes(service)) managed.record.stopped.push(service);
+      }
+      this.store.writeNow();
+    });
+  }
+
+  startServices(name: string, services: string[], progress: ProgressReporter, signal: AbortSignal): Promise<void> {
+    return this.queued(name, "start", signal, async (managed, supervisor, operation) => {
+      const targets: ReadinessTarget[] = [];
+      for (const serviceName of services) {
+        const service = supervisor.service(serviceName);
+        progress(`starting ${serviceName}`);
+        await supervisor.scaleService(service, managed.record.scale[serviceName] ?? service.replicas);
+        managed.record.stopped = managed.record.stopped.filter((stopped) => stopped !== serviceName);
+        targets.push({ service: serviceName, replicas: supervisor.replicasOf(serviceName), timeoutMs: readyTimeoutMs(service) });
+      }
+      this.store.writeNow();
+      await this.frontDoor.refresh();
+      await waitUntilStackReady(targets, supervisor.secretValues(), operation);
+    });
+  }
+
+  backup(name: string, progress: ProgressReporter, signal: AbortSignal): Promise<BackupFile[]> {
+    return this.queued(name, "backup", signal, (_managed, supervisor) => supervisor.backup(progress));
+  }
+
+  restoreBackup(name: string, backup: string, progress: ProgressReporter, signal: AbortSignal): Promise<{ name: string }> {
+    return this.queued(name, "restore", signal, async (_managed, supervisor, operation) => {
+      const result = await supervisor.restoreBackup(backup, progress);
+      const targets = supervisor.stack.services.map((service) => ({ service: service.name, replicas: supervisor.replicasOf(service.name), timeoutMs: readyTimeoutMs(service) }));
+      await waitUntilStackReady(targets, supervisor.secretValues(), operation);
+      return result;
+    });
+  }
+
+  async processes(name: string): Promise<ProcessRow[]> {
+    const managed = this.stacks.get(name);
+    await managed?.restoring;
+    if (managed?.supervisor) return processRows(managed.supervisor.snapshot());
+    if (managed?.record.up && managed.problem) {
+      throw new UserError(`${name} could not be brought back after the daemon restarted: ${managed.problem}`, { exitCode: 3, hint: "berth retries with backoff; fix the cause, or `berth up -d` to retry now" });
+    }
+    throw notUp(name);
+  }
+
+  releases(name: string): ReleaseRecord[] {
+    const managed = this.stacks.get(name);
+    if (!managed) return [];
+    return [...managed.record.releases].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  list(): StackSummary[] {
+    return [...this.stacks.values()]
+      .filter((managed) => managed.record.up)
+      .map(({ record, supervisor, problem }) => {
+        const rows = supervisor ? supervisor.snapshot() : [];
+        return {
+          name: record.stack.name,
+          file: record.stack.file,
+          up: record.up,
+          services: record.stack.services.length,
+          replicas: rows.length,
+          ready: rows.filter((row) => row.status === "running" && (row.health === "none" || row.health === "healthy")).length,
+          problem,
+        };
+      });
+  }
+
+  /**
+   * The daemon is going away. By default its apps keep running and serving, recorded for the next
+   * daemon to adopt; with `stopApps` every stack's processes stop (they come back at the next start).
+   */
+  async shutdown(stopApps: boolean): Promise<void> {
+    for (const managed of this.stacks.values()) managed.queue.cancelAll("the daemon is stopping");
+    await Promise.all([...this.stacks.values()].map((managed) => managed.queue.idle()));
+    if (stopApps) {
+      await Promise.all([...this.stacks.values()].map((managed) => this.stopSupervisor(managed)));
+      await this.frontDoor.stopProxy();
+    } else {
+      this.store.writeNow();
+      for (const managed of this.stacks.values()) managed.supervisor?.detach();
+      await this.frontDoor.stop();
     }
     this.store.writeNow();
   }
 
-  async up(stack: Stack, progress: ProgressReporter): Promise<{ changed: boolean }> {
-    const current = this.running.get(stack.name);
-    if (current && JSON.stringify(current.stack) === JSON.stringify(stack)) return { changed: false };
-    if (current) {
-      progress(`stopping the running ${stack.name} to apply the new configuration`);
-      await this.stopSupervisor(stack.name);
+  private managed(name: string, stack: Stack): ManagedStack {
+    let managed = this.stacks.get(name);
+    if (!managed) {
+      managed = {
+        record: { stack, up: false, scale: {}, stopped: [], appEnv: {}, replicas: [], releases: [] },
+        supervisor: null,
+        queue: new OperationQueue(),
+        restoring: null,
+        problem: null,
+      };
+      this.stacks.set(name, managed);
     }
-    const supervisor = new StackSupervisor(structuredClone(stack), {
-      paths: stackPaths(stack.name, this.home),
+    return managed;
+  }
+
+  /** Runs `task` on the stack's queue once it runs (restored first, when the daemon just started). */
+  private queued<T>(
+    name: string,
+    label: string,
+    signal: AbortSignal,
+    task: (managed: ManagedStack, supervisor: StackSupervisor, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const managed = this.stacks.get(name);
+    if (!managed) return Promise.reject(notUp(name));
+    return managed.queue.enqueue(
+      {
+        label,
+        run: async (operation) => {
+          await managed.restoring;
+          if (!managed.supervisor) throw notUp(name);
+          return task(managed, managed.supervisor, operation);
+        },
+      },
+      signal,
+    );
+  }
+
+  /** `up` and `deploy`: plan, check, apply, wait until ready. */
+  private async apply(
+    managed: ManagedStack,
+    stack: Stack,
+    options: ApplyOptions & { restartAll: boolean; noRestart: string[]; runReleaseTasks: boolean; onSwitch?: () => void },
+    progress: ProgressReporter,
+    signal: AbortSignal,
+  ): Promise<{ changed: boolean; plan: string[] }> {
+    const { record } = managed;
+    const scale = this.scaleOverridesFor(record, stack);
+    const next = this.effectiveStack(stack, scale, managed.supervisor?.stack, options.noRestart);
+    const running = managed.supervisor?.stack ?? null;
+    const plan = planChange(running, next, { restartAll: options.restartAll, noRestart: options.noRestart, runReleaseTasks: options.runReleaseTasks, scale });
+    const targetsOf = (supervisor: StackSupervisor) =>
+      next.services.map((service) => ({ service: service.name, replicas: supervisor.replicasOf(service.name), timeoutMs: options.readyTimeoutMs ?? readyTimeoutMs(service) }));
+    if (running && plan.unchanged) {
+      if (options.wait) await waitUntilStackReady(targetsOf(managed.supervisor!), managed.supervisor!.secretValues(), signal);
+      return { changed: false, plan: [] };
+    }
+    const paths = stackPaths(stack.name, this.home);
+    const appEnv = Object.keys(options.appEnv).length > 0 ? options.appEnv : record.appEnv;
+    preflight(next, { paths, appEnv, otherStacksHosts: this.hostsOfOtherStacks(stack.name) });
+    for (const line of describePlan(plan)) progress(line);
+    const commit = () => {
+      managed.queue.commit(signal);
+      Object.assign(record, { stack, scale, appEnv, up: true });
+      options.onSwitch?.();
+      this.store.writeNow();
+    };
+    if (plan.updateProxy || !running) await this.frontDoor.prepare(next, progress);
+    if (running && !plan.restartBacking) {
+      await applyPlan(managed.supervisor!, next, plan, { signal, readyTimeoutMs: options.readyTimeoutMs, switchTraffic: () => this.frontDoor.refresh(), onSwitch: commit }, progress);
+    } else {
+      if (running) {
+        progress("the database or Redis settings changed: restarting the whole stack");
+        await this.stopSupervisor(managed);
+      }
+      await this.startFresh(managed, next, plan, appEnv, { signal, readyTimeoutMs: options.readyTimeoutMs, onSwitch: commit }, progress);
+    }
+    if (options.wait) await waitUntilStackReady(targetsOf(managed.supervisor!), managed.supervisor!.secretValues(), signal);
+    return { changed: true, plan: describePlan(plan) };
+  }
+
+  /** Servers, release tasks, then services; a failure or a cancellation before the end stops all of it. */
+  private async startFresh(
+    managed: ManagedStack,
+    next: Stack,
+    plan: Plan,
+    appEnv: Record<string, string>,
+    context: { signal: AbortSignal; readyTimeoutMs?: number; onSwitch: () => void; adopt?: ReturnType<typeof adoptionLookup> },
+    progress: ProgressReporter,
+  ): Promise<void> {
+    const supervisor = new StackSupervisor(next, {
+      paths: stackPaths(next.name, this.home),
       ports: this.ports,
       logger: this.logger,
-      baseEnv: this.baseEnv,
+      appEnv,
       onChange: () => {
         this.store.schedule();
         this.frontDoor.scheduleRefresh();
       },
     });
-    this.running.set(stack.name, supervisor);
-    this.records.set(stack.name, { stack, up: true, replicas: [] });
-    this.store.schedule();
+    managed.supervisor = supervisor;
+    let committed = false;
+    const onSwitch = () => {
+      committed = true;
+      context.onSwitch();
+    };
     try {
-      await this.frontDoor.prepare(stack, progress);
-      await supervisor.start(progress);
+      await supervisor.startBacking(progress, context.signal, context.adopt);
+      const services = plan.services.filter((action) => !managed.record.stopped.includes(action.service));
+      await applyPlan(supervisor, next, { ...plan, services }, { ...context, onSwitch, switchTraffic: () => this.frontDoor.refresh() }, progress);
     } catch (error) {
-      await this.stopSupervisor(stack.name);
-      this.records.delete(stack.name);
-      this.store.schedule();
+      // Once committed, the stack stays as far as it got (like `compose up --wait`), to be looked at.
+      if (!committed) await this.stopSupervisor(managed);
       throw error;
     }
-    return { changed: true };
   }
 
-  /** Replaces a running stack's release with `next` without dropping requests; a stack not up is just brought up. */
-  async deploy(next: Stack, options: DeployOptions, progress: ProgressReporter): Promise<{ switched: boolean }> {
-    const supervisor = this.running.get(next.name);
-    if (!supervisor) {
-      await this.up(next, progress);
-      return { switched: false };
-    }
-    if (this.deploying.has(next.name)) {
-      throw new UserError(`a deploy of ${next.name} is already in progress`, { hint: "wait for it to finish, then retry" });
-    }
-    this.deploying.add(next.name);
+  private async restoreStack(managed: ManagedStack, signal: AbortSignal, retryDelayMs: number): Promise<void> {
+    const { record } = managed;
+    const stack = this.effectiveStack(record.stack, record.scale);
+    const adopt = adoptionLookup(record.replicas);
+    this.logger.info("restoring stack", { stack: stack.name, adoptable: record.replicas.length });
     try {
-      await this.frontDoor.prepare(next, progress);
-      const timeouts = next.services.map((service) => readyTimeoutMs(service));
-      await rollOut(
-        supervisor,
-        next,
-        {
-          runReleaseTasks: options.runReleaseTasks,
-          noRestart: options.noRestart,
-          readyTimeoutMs: options.readyTimeoutMs ?? Math.max(...timeouts),
-          switchTraffic: () => this.frontDoor.refresh(),
-        },
-        progress,
-      );
-      this.records.set(next.name, { stack: next, up: true, replicas: [] });
+      const plan = planChange(null, stack, { restartAll: false, noRestart: [], runReleaseTasks: false, scale: record.scale });
+      await this.frontDoor.prepare(stack, () => {});
+      await this.startFresh(managed, stack, plan, record.appEnv, { signal, adopt, onSwitch: () => {} }, () => {});
+      await endRecordedProcesses(adopt.unclaimed(), this.logger);
+      managed.problem = null;
       this.store.writeNow();
-      return { switched: true };
-    } finally {
-      this.deploying.delete(next.name);
+    } catch (error) {
+      const message = (error as Error).message;
+      managed.problem = `${message} (retrying in ${Math.round(retryDelayMs / 1000)} s)`;
+      this.logger.error("could not restore stack; retrying", { stack: stack.name, error: message, retryInMs: retryDelayMs });
+      const timer = setTimeout(() => {
+        if (!record.up || managed.supervisor) return;
+        managed.restoring = managed.queue
+          .enqueue({ label: "restore", run: (next) => this.restoreStack(managed, next, Math.min(RESTORE_RETRY_MAX_MS, retryDelayMs * 2)) })
+          .catch(() => {});
+      }, retryDelayMs);
+      timer.unref();
     }
   }
 
-  async down(name: string, deleteData: boolean): Promise<{ deletedData: boolean }> {
-    const known = this.running.has(name) || this.records.has(name);
-    if (!known && !deleteData) throw notUp(name);
-    await this.stopSupervisor(name);
-    this.records.delete(name);
-    this.store.writeNow();
-    if (deleteData) {
-      const paths = stackPaths(name, this.home);
-      rmSync(paths.data, { recursive: true, force: true });
-      rmSync(paths.secrets, { force: true });
+  /** The stack as it runs: berth.yml's definition with scale overrides; services left running keep their definition. */
+  private effectiveStack(stack: Stack, scale: Record<string, number>, running?: Stack, keepRunning: string[] = []): Stack {
+    const services = stack.services.map((service) => {
+      const kept = keepRunning.includes(service.name) ? running?.services.find((candidate) => candidate.name === service.name) : undefined;
+      const definition = kept ?? service;
+      return { ...definition, replicas: scale[service.name] ?? definition.replicas };
+    });
+    return { ...stack, services };
+  }
+
+  /** An override stays until berth.yml's own count for that service changes. */
+  private scaleOverridesFor(record: StackRecord, stack: Stack): Record<string, number> {
+    const scale: Record<string, number> = {};
+    for (const [service, count] of Object.entries(record.scale)) {
+      const before = record.stack.services.find((candidate) => candidate.name === service);
+      const after = stack.services.find((candidate) => candidate.name === service);
+      if (before && after && before.replicas === after.replicas) scale[service] = count;
     }
-    return { deletedData: deleteData };
+    return scale;
   }
 
-  async restart(name: string, service?: string): Promise<void> {
-    await this.supervisor(name).restart(service);
-  }
-
-  async scale(name: string, service: string, count: number): Promise<void> {
-    const supervisor = this.supervisor(name);
-    await supervisor.scale(service, count);
-    const record = this.records.get(name);
-    if (record) record.stack = supervisor.stack;
-    this.store.schedule();
-  }
-
-  backup(name: string, progress: ProgressReporter): Promise<BackupFile[]> {
-    return this.supervisor(name).backup(progress);
-  }
-
-  restoreBackup(name: string, backup: string, progress: ProgressReporter): Promise<{ name: string }> {
-    return this.supervisor(name).restoreBackup(backup, progress);
-  }
-
-  processes(name: string): ProcessRow[] {
-    const snapshots = this.supervisor(name).snapshot();
-    const usage = groupUsage();
-    const now = Date.now();
-    return snapshots.map((snapshot) => {
-      const group = snapshot.pid !== null ? usage.get(snapshot.pid) : undefined;
-      const alive = snapshot.status === "running" || snapshot.status === "starting";
-      const uptimeSeconds = alive && snapshot.startedAt ? (now - snapshot.startedAt) / 1000 : null;
-      return {
-        service: snapshot.service,
-        replica: snapshot.replica,
-        pid: alive ? snapshot.pid : null,
-        status: snapshot.status,
-        health: snapshot.health,
-        restarts: snapshot.restarts,
-        uptimeSeconds,
-        port: snapshot.port,
-        // Average over the replica's life, as ps(1) reports it.
-        cpuPercent: group && uptimeSeconds ? (group.cpuTicks / CLOCK_TICKS_PER_SECOND / uptimeSeconds) * 100 : null,
-        memoryBytes: group ? group.residentBytes : null,
-        lastExit: snapshot.lastExit,
-      };
-    });
-  }
-
-  list(): StackSummary[] {
-    return [...this.records.values()].map((record) => {
-      const supervisor = this.running.get(record.stack.name);
-      const rows = supervisor ? supervisor.snapshot() : [];
-      return {
-        name: record.stack.name,
-        file: record.stack.file,
-        up: record.up,
-        services: record.stack.services.length,
-        replicas: rows.length,
-        ready: rows.filter((row) => row.status === "running" && (row.health === "none" || row.health === "healthy")).length,
-      };
-    });
-  }
-
-  /** Stops every stack's processes but remembers which were up, so the next daemon restores them. */
-  async shutdown(): Promise<void> {
-    await Promise.all([...this.running.keys()].map((name) => this.stopSupervisor(name)));
-    await this.frontDoor.stop();
+  private recordRelease(record: StackRecord, info: ReleaseInfo, rollback: boolean): ReleaseRecord {
+    const existing = record.releases.find((release) => release.id === info.id);
+    if (existing && rollback) return existing;
+    const release: ReleaseRecord = { ...info, status: "deploying", durationMs: null, error: null };
+    record.releases.push(release);
     this.store.writeNow();
+    return release;
   }
 
-  private supervisor(name: string): StackSupervisor {
-    const supervisor = this.running.get(name);
-    if (!supervisor) throw notUp(name);
-    return supervisor;
+  /** Releases whose directory a running process still uses (`deploy --no-restart`). */
+  private releasesInUse(managed: ManagedStack): Set<string> {
+    const root = stackPaths(managed.record.stack.name, this.home).root;
+    const inUse = new Set<string>();
+    for (const release of managed.record.releases) {
+      const directory = releaseDirectory(root, release.id);
+      if (managed.supervisor?.stack.services.some((service) => service.cwd === directory || service.cwd.startsWith(directory + "/"))) inUse.add(release.id);
+    }
+    return inUse;
   }
 
-  private async stopSupervisor(name: string): Promise<void> {
-    const supervisor = this.running.get(name);
+  private hostsOfOtherStacks(name: string): Map<string, string[]> {
+    const hosts = new Map<string, string[]>();
+    for (const [other, managed] of this.stacks) {
+      if (other !== name && managed.record.up && managed.supervisor?.stack.proxy) hosts.set(other, managed.supervisor.stack.proxy.hosts);
+    }
+    return hosts;
+  }
+
+  private runningStacks() {
+    return [...this.stacks.values()]
+      .filter((managed) => managed.supervisor !== null)
+      .map((managed) => ({ stack: managed.supervisor!.stack, replicas: managed.supervisor!.snapshot() }));
+  }
+
+  private async stopSupervisor(managed: ManagedStack): Promise<void> {
+    const supervisor = managed.supervisor;
     if (!supervisor) return;
+    managed.supervisor = null;
     await supervisor.stop();
-    this.running.delete(name);
-    this.frontDoor.forget(name);
+    this.frontDoor.forget(supervisor.stack.name);
+    this.store.schedule();
   }
 
   private collectState(): DaemonState {
     const stacks: Record<string, StackRecord> = {};
-    for (const [name, record] of this.records) {
-      const supervisor = this.running.get(name);
-      const replicas: RecordedReplica[] = (supervisor?.processSnapshots() ?? [])
-        .filter((snapshot) => snapshot.pid !== null && snapshot.startTicks !== null)
-        .map((snapshot) => ({ service: snapshot.service, replica: snapshot.replica, pid: snapshot.pid!, startTicks: snapshot.startTicks! }));
-      stacks[name] = { ...record, stack: supervisor?.stack ?? record.stack, replicas };
+    for (const [name, { record, supervisor }] of this.stacks) {
+      const replicas: RecordedReplica[] = supervisor
+        ? supervisor
+            .processSnapshots()
+            .filter((snapshot) => snapshot.pid !== null && snapshot.startTicks !== null)
+            .map((snapshot) => ({
+              service: snapshot.service,
+              replica: snapshot.replica,
+              pid: snapshot.pid!,
+              startTicks: snapshot.startTicks!,
+              startedAt: snapshot.startedAt ?? Date.now(),
+              restarts: snapshot.restarts,
+              port: snapshot.port,
+              outputPipes: snapshot.outputPipes,
+              pending: snapshot.pending,
+            }))
+        : record.replicas;
+      stacks[name] = { ...record, replicas };
     }
-    return { version: 1, stacks };
+    return { version: 2, stacks };
   }
 }
 
 function notUp(name: string): UserError {
   return new UserError(`stack "${name}" is not up`, { hint: "start it with `berth up -d`; `berth ls` lists the stacks this daemon runs" });
-}
-
-interface GroupUsage {
-  cpuTicks: number;
-  residentBytes: number;
-}
-
-function groupUsage(): Map<number, GroupUsage> {
-  const usage = new Map<number, GroupUsage>();
-  for (const stat of listProcesses()) {
-    const entry = usage.get(stat.processGroup) ?? { cpuTicks: 0, residentBytes: 0 };
-    entry.cpuTicks += stat.cpuTicks;
-    entry.residentBytes += stat.residentBytes;
-    usage.set(stat.processGroup, entry);
-  }
-  return usage;
-}
-
-/**
- * Process groups recorded by a daemon that died. A group is ended only if its members started no
- * earlier than the recorded leader, so a recycled pid never gets an unrelated process killed.
- */
-async function killLeftovers(replicas: RecordedReplica[], logger: Logger): Promise<void> {
-  const leftovers = replicas.filter((recorded) => {
-    const members = listProcessGroup(recorded.pid);
-    return members.length > 0 && members.every((member) => member.startTicks >= recorded.startTicks);
-  });
-  for (const recorded of leftovers) {
-    logger.warn("ending a replica left by the previous daemon", { service: recorded.service, pid: recorded.pid });
-    signalProcessGroup(recorded.pid, "SIGTERM");
-  }
-  await Promise.all(
-    leftovers.map(async (recorded) => {
-      if (!(await waitForGroupToEmpty(recorded.pid, LEFTOVER_GRACE_MS))) signalProcessGroup(recorded.pid, "SIGKILL");
-    }),
-  );
 }

@@ -1,30 +1,58 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Stack } from "../config/types.js";
+import type { ReleaseRecord } from "../release/history.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 
+/** A process the daemon started: enough for the next daemon to adopt it (same pid, same output pipes). */
 export interface RecordedReplica {
   service: string;
   replica: number;
   pid: number;
   startTicks: number;
+  startedAt: number;
+  restarts: number;
+  port: number | null;
+  outputPipes: { out: string; err: string } | null;
+  /** Started by a deploy that has not switched yet: the next daemon ends it instead of adopting it. */
+  pending: boolean;
 }
 
 export interface StackRecord {
+  /** The definition from berth.yml (or the live release's), without runtime overrides. */
   stack: Stack;
-  /** Whether the user wants it running: a restarted daemon brings these back up. */
+  /** Whether the user wants it running: a restarted daemon brings these back. */
   up: boolean;
+  /** `berth scale` overrides, service → replicas. */
+  scale: Record<string, number>;
+  /** Services the user stopped with `berth stop`. */
+  stopped: string[];
+  /** The environment the apps inherit (PATH, locale…), taken from the CLI call that brought the stack up. */
+  appEnv: Record<string, string>;
   replicas: RecordedReplica[];
+  releases: ReleaseRecord[];
 }
 
 export interface DaemonState {
-  version: 1;
+  version: 2;
   stacks: Record<string, StackRecord>;
 }
 
 export function readState(path: string): DaemonState {
-  if (!existsSync(path)) return { version: 1, stacks: {} };
-  const parsed = JSON.parse(readFileSync(path, "utf8")) as DaemonState;
-  return { version: 1, stacks: parsed.stacks ?? {} };
+  if (!existsSync(path)) return { version: 2, stacks: {} };
+  const parsed = JSON.parse(readFileSync(path, "utf8")) as { stacks?: Record<string, Partial<StackRecord> & { stack: Stack }> };
+  const stacks: Record<string, StackRecord> = {};
+  for (const [name, record] of Object.entries(parsed.stacks ?? {})) {
+    stacks[name] = {
+      stack: record.stack,
+      up: record.up ?? false,
+      scale: record.scale ?? {},
+      stopped: record.stopped ?? [],
+      appEnv: record.appEnv ?? {},
+      replicas: (record.replicas ?? []).filter((replica) => typeof replica.pid === "number"),
+      releases: record.releases ?? [],
+    };
+  }
+  return { version: 2, stacks };
 }
 
 /** Persists state atomically, coalescing bursts of changes (a restart touches several replicas) into one write. */
@@ -34,6 +62,7 @@ export class StateStore {
   constructor(
     private readonly path: string,
     private readonly collect: () => DaemonState,
+    private readonly onWriteError: (error: Error) => void,
   ) {}
 
   schedule(): void {
@@ -45,7 +74,12 @@ export class StateStore {
     });
   }
 
+  /** A failed write (a full disk) is reported and retried at the next change, never thrown into a verb's path. */
   writeNow(): void {
-    writeFileAtomic(this.path, JSON.stringify(this.collect(), null, 2));
+    try {
+      writeFileAtomic(this.path, JSON.stringify(this.collect(), null, 2));
+    } catch (error) {
+      this.onWriteError(error as Error);
+    }
   }
 }

@@ -19,6 +19,12 @@ export class PortAllocator {
     }
   }
 
+  /** A port an adopted replica already listens on. */
+  hold(port: number | null): number | null {
+    if (port !== null) this.held.add(port);
+    return port;
+  }
+
   release(port: number | null): void {
     if (port !== null) this.held.delete(port);
   }

@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { EXIT_STACK_FAILED, UserError } from "../errors.js";
 import type { RotatingLogFile } from "../logs/index.js";
 import { redactText } from "../config/secrets.js";
+import { throwIfCancelled } from "../daemon/operation-queue.js";
+import { signalProcessGroup } from "./procfs.js";
 
 const OUTPUT_TAIL_LINES = 40;
 
@@ -12,14 +14,18 @@ export interface ReleaseTaskOptions {
   log: RotatingLogFile;
   secretValues: string[];
   onProgress: (message: string) => void;
+  /** Cancels the running task (its whole process group) and the ones after it. */
+  signal?: AbortSignal;
 }
 
 /** Runs release tasks (migrate, collectstatic) one after another; the first failure stops the rest. */
 export async function runReleaseTasks(options: ReleaseTaskOptions): Promise<void> {
   for (const command of options.commands) {
+    throwIfCancelled(options.signal);
     options.onProgress(`release: ${command}`);
     options.log.writeLine("err", `[berth] release task: ${command}`);
     const { code, tail } = await runTask(command, options);
+    throwIfCancelled(options.signal);
     if (code !== 0) {
       options.log.writeLine("err", `[berth] release task failed with exit code ${code}`);
       throw new UserError(`release task failed (exit code ${code}): ${command}`, {
@@ -50,6 +56,13 @@ function runTask(command: string, options: ReleaseTaskOptions): Promise<{ code: 
       tail.push(error.message);
       resolve({ code: 127, tail });
     });
-    child.once("close", (code) => resolve({ code, tail }));
+    const cancel = () => {
+      if (child.pid) signalProcessGroup(child.pid, "SIGTERM");
+    };
+    options.signal?.addEventListener("abort", cancel, { once: true });
+    child.once("close", (code) => {
+      options.signal?.removeEventListener("abort", cancel);
+      resolve({ code, tail });
+    });
   });
 }

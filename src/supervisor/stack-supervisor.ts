@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Service, Stack } from "../config/types.js";
 // Direct imports, not the config barrel: the daemon need not load the YAML parser and zod.
 import { buildServiceEnv, buildTaskEnv } from "../config/service-env.js";
@@ -9,15 +10,17 @@ import type { Logger } from "../util/logger.js";
 import type { StackPaths } from "../util/paths.js";
 import { UserError } from "../errors.js";
 import type { PortAllocator } from "./ports.js";
-import { Replica, type ReplicaSnapshot } from "./replica.js";
+import { Replica, type AdoptionRecord, type ReplicaSnapshot } from "./replica.js";
 import { runReleaseTasks } from "./release-tasks.js";
 import { BackingServices, waitForServer, type BackingEnv, type BackupFile } from "../backing/index.js";
+import { throwIfCancelled } from "../daemon/operation-queue.js";
 
 export interface StackSupervisorOptions {
   paths: StackPaths;
   ports: PortAllocator;
   logger: Logger;
-  baseEnv: Record<string, string>;
+  /** What the apps inherit (PATH, locale…): recorded with the stack, never the daemon's own environment. */
+  appEnv: Record<string, string>;
   /** Called whenever a replica changes state, so the daemon can persist it. */
   onChange: () => void;
 }
@@ -27,7 +30,10 @@ export type ProgressReporter = (message: string) => void;
 /** How long `up` waits for a dependency to become ready when its health check does not bound it. */
 const DEFAULT_READY_TIMEOUT_MS = 60_000;
 
-/** Runs one stack: release tasks, then services in dependency order, each with its replicas. */
+/**
+ * The processes of one stack: its database/Redis servers and each service's replicas. It does what
+ * it is told (start, scale, replace, retire); deciding what to do is the plan's job (src/release).
+ */
 export class StackSupervisor {
   private readonly replicas = new Map<string, Replica[]>();
   /** Created for a deploy but not yet switched in: recorded in state too, so a daemon crash leaves no orphan. */
@@ -38,7 +44,6 @@ export class StackSupervisor {
   private readonly backing: BackingServices;
   private backingReplicas: Replica[] = [];
   private backingEnv: BackingEnv = { env: {}, secretValues: [] };
-
   private current: Stack;
 
   constructor(
@@ -46,65 +51,92 @@ export class StackSupervisor {
     private readonly options: StackSupervisorOptions,
   ) {
     this.current = stack;
-    this.backing = new BackingServices(stack, { paths: options.paths, baseEnv: options.baseEnv, logger: options.logger });
+    this.backing = new BackingServices(stack, { paths: options.paths, baseEnv: options.appEnv, logger: options.logger });
   }
 
-  /** The definition running now; a deploy replaces it at the switch. */
+  /** The definition running now (with scale overrides); a deploy replaces it at the switch. */
   get stack(): Stack {
     return this.current;
   }
 
-  async start(progress: ProgressReporter = () => {}): Promise<void> {
+  /** Data and log directories, secrets, then the database and Redis servers, ready and provisioned. */
+  async startBacking(progress: ProgressReporter, signal?: AbortSignal, adopt: AdoptionRecordFor = () => null): Promise<void> {
     const { paths } = this.options;
     mkdirSync(paths.data, { recursive: true, mode: 0o700 });
     mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
     this.secrets = ensureSecrets(paths.secrets, this.stack.secrets);
-    await this.startBackingServices(progress);
-    await this.runReleaseTasksFor(this.stack, progress);
-    for (const service of startOrder(this.stack.services)) {
-      await this.waitForDependencies(service, progress);
-      progress(`starting ${service.name} (${service.replicas} replica${service.replicas === 1 ? "" : "s"})`);
-      await this.scaleService(service, service.replicas);
+    const servers = await this.backing.prepare(progress);
+    this.backingEnv = this.backing.env();
+    for (const server of servers) {
+      const replica = await this.adoptOrCreate(this.stack, server, 0, adopt);
+      this.pending.delete(replica);
+      this.backingReplicas.push(replica);
     }
+    for (const [index, server] of servers.entries()) {
+      throwIfCancelled(signal);
+      progress(`waiting for ${server.name} to be ready`);
+      await waitForServer(this.backingReplicas[index]!, readyTimeoutMs(server));
+    }
+    await this.backing.provision(progress);
     this.backing.startSchedule();
   }
 
   async stop(): Promise<void> {
     this.backing.stopSchedule();
     // Dependents first, so a web process never outlives the service it needs.
-    const reversed = startOrder(this.stack.services).reverse();
-    for (const service of reversed) {
+    for (const service of startOrder(this.stack.services).reverse()) {
       await Promise.all((this.replicas.get(service.name) ?? []).map((replica) => this.retire(replica)));
       this.replicas.delete(service.name);
     }
+    await Promise.all([...this.pending].map((replica) => this.retire(replica)));
     await Promise.all(this.backingReplicas.map((replica) => this.retire(replica)));
     this.backingReplicas = [];
-    await Promise.all([...this.logFiles.values()].map((log) => log.close()));
-    this.logFiles.clear();
+    await this.closeLogs();
   }
 
-  /** Restarts one service (or all), one replica at a time, each waiting for the previous to be ready. */
-  async restart(serviceName?: string): Promise<void> {
-    const server = this.backingReplicas.find((replica) => replica.snapshot().service === serviceName);
-    if (server) return server.restart();
-    const services = serviceName ? [this.service(serviceName)] : this.stack.services;
-    for (const service of services) {
-      for (const replica of this.replicas.get(service.name) ?? []) {
-        await replica.restart();
-        if (service.replicas > 1) await replica.waitUntilReady(readyTimeoutMs(service)).catch(() => {});
-      }
+  /** Lets go of every process without stopping it: the next daemon adopts them. */
+  detach(): void {
+    this.backing.stopSchedule();
+    for (const replica of this.allReplicas()) replica.detach();
+    void this.closeLogs();
+  }
+
+  /** Starts `service`'s replicas (adopting any the previous daemon left) up to its count; stops the surplus. */
+  async scaleService(service: Service, count: number, adopt: AdoptionRecordFor = () => null): Promise<Replica[]> {
+    const current = this.replicas.get(service.name) ?? [];
+    this.replicas.set(service.name, current);
+    const added: Replica[] = [];
+    while (current.length < count) {
+      const replica = await this.adoptOrCreate(this.stack, service, current.length, adopt);
+      this.pending.delete(replica);
+      current.push(replica);
+      added.push(replica);
     }
+    const surplus = current.splice(count);
+    await Promise.all(surplus.reverse().map((replica) => this.retire(replica)));
+    this.options.onChange();
+    return added;
   }
 
-  async scale(serviceName: string, count: number): Promise<void> {
-    const service = this.service(serviceName);
-    service.replicas = count;
-    await this.scaleService(service, count);
+  /** Stops a service's replicas and forgets them (`berth stop`, a service removed from berth.yml). */
+  async stopService(serviceName: string): Promise<void> {
+    const replicas = this.replicas.get(serviceName) ?? [];
+    this.replicas.delete(serviceName);
+    await Promise.all(replicas.map((replica) => this.retire(replica)));
+    this.options.onChange();
   }
 
   snapshot(): ReplicaSnapshot[] {
     const servers = this.backingReplicas.map((replica) => replica.snapshot());
     return [...servers, ...this.stack.services.flatMap((service) => (this.replicas.get(service.name) ?? []).map((replica) => replica.snapshot()))];
+  }
+
+  /** Every replica with a process, including a deploy's not yet switched in (marked pending). */
+  processSnapshots(): (ReplicaSnapshot & { pending: boolean })[] {
+    return [
+      ...this.snapshot().map((snapshot) => ({ ...snapshot, pending: false })),
+      ...[...this.pending].map((replica) => ({ ...replica.snapshot(), pending: true })),
+    ];
   }
 
   /** `berth backup`: the database (and Redis) into the stack's backups directory, while the app keeps serving. */
@@ -117,7 +149,7 @@ export class StackSupervisor {
     return this.backing.restore(nameOrPath, (names, task) => this.withServicesStopped(names, task, progress), progress);
   }
 
-  private service(name: string): Service {
+  service(name: string): Service {
     const service = this.stack.services.find((candidate) => candidate.name === name);
     if (!service) {
       const known = this.stack.services.map((candidate) => candidate.name).join(", ");
@@ -126,57 +158,21 @@ export class StackSupervisor {
     return service;
   }
 
-  private async scaleService(service: Service, count: number): Promise<void> {
-    const current = this.replicas.get(service.name) ?? [];
-    this.replicas.set(service.name, current);
-    while (current.length < count) {
-      const replica = await this.createReplica(this.stack, service, current.length);
-      this.pending.delete(replica);
-      current.push(replica);
-      replica.start();
-    }
-    const surplus = current.splice(count);
-    await Promise.all(surplus.reverse().map((replica) => this.retire(replica)));
-    this.options.onChange();
+  backingServer(name: string): Replica | undefined {
+    return this.backingReplicas.find((replica) => replica.snapshot().service === name);
   }
 
-  /** A new (not yet started) replica of `service` as `stack` defines it; deploys pass the next release's stack. */
+  /** A new, started replica of `service` as `stack` defines it; deploys pass the next release's stack. Pending until switched in. */
   async createReplica(stack: Stack, service: Service, index: number): Promise<Replica> {
-    const port = await this.options.ports.allocate(service.port, index);
-    const replica = new Replica({
-      service,
-      index,
-      port,
-      env: buildServiceEnv({
-        stack,
-        service,
-        replica: index,
-        port,
-        secrets: this.secrets,
-        dataDir: this.options.paths.data,
-        baseEnv: this.options.baseEnv,
-        release: stack.releaseId ?? undefined,
-        backingEnv: this.backingEnv.env,
-      }),
-      log: this.logFile(replicaLogPath(this.options.paths.logs, service.name, index)),
-      logger: this.options.logger.child({ stack: stack.name }),
-      onChange: this.options.onChange,
-    });
-    this.pending.add(replica);
-    return replica;
-  }
-
-  /** Every replica with a process, including a deploy's not yet switched in. */
-  processSnapshots(): ReplicaSnapshot[] {
-    return [...this.snapshot(), ...[...this.pending].map((replica) => replica.snapshot())];
-  }
-
-  serviceNamesRunning(): string[] {
-    return [...this.replicas.keys()];
+    return this.adoptOrCreate(stack, service, index, () => null);
   }
 
   replicasOf(serviceName: string): Replica[] {
     return this.replicas.get(serviceName) ?? [];
+  }
+
+  serviceNamesRunning(): string[] {
+    return [...this.replicas.keys()];
   }
 
   /** Puts `replicas` in place of the service's current ones, in one assignment (the switch). */
@@ -192,7 +188,7 @@ export class StackSupervisor {
     this.options.onChange();
   }
 
-  async runReleaseTasksFor(stack: Stack, progress: ProgressReporter): Promise<void> {
+  async runReleaseTasksFor(stack: Stack, progress: ProgressReporter, signal?: AbortSignal): Promise<void> {
     if (stack.release.length === 0) return;
     await runReleaseTasks({
       commands: stack.release,
@@ -201,14 +197,20 @@ export class StackSupervisor {
         stack,
         secrets: this.secrets,
         dataDir: this.options.paths.data,
-        baseEnv: this.options.baseEnv,
+        baseEnv: this.options.appEnv,
         release: stack.releaseId ?? undefined,
         backingEnv: this.backingEnv.env,
       }),
       log: this.logFile(releaseLogPath(this.options.paths.logs)),
-      secretValues: [...Object.values(this.secrets), ...this.backingEnv.secretValues],
+      secretValues: this.secretValues(),
       onProgress: progress,
+      signal,
     });
+  }
+
+  /** Values that must never appear in what berth prints. */
+  secretValues(): string[] {
+    return [...Object.values(this.secrets), ...this.backingEnv.secretValues];
   }
 
   async retire(replica: Replica): Promise<void> {
@@ -217,22 +219,39 @@ export class StackSupervisor {
     this.options.ports.release(replica.port);
   }
 
-  /** Database and Redis before anything else; every app service implicitly depends on them. */
-  private async startBackingServices(progress: ProgressReporter): Promise<void> {
-    const servers = await this.backing.prepare(progress);
-    this.backingEnv = this.backing.env();
-    for (const server of servers) {
-      progress(`starting ${server.name}`);
-      const replica = await this.createReplica(this.stack, server, 0);
-      this.pending.delete(replica);
-      this.backingReplicas.push(replica);
-      replica.start();
-    }
-    for (const [index, server] of servers.entries()) {
-      progress(`waiting for ${server.name} to be ready`);
-      await waitForServer(this.backingReplicas[index]!, readyTimeoutMs(server));
-    }
-    await this.backing.provision(progress);
+  private allReplicas(): Replica[] {
+    return [...this.backingReplicas, ...[...this.replicas.values()].flat(), ...this.pending];
+  }
+
+  private async adoptOrCreate(stack: Stack, service: Service, index: number, adopt: AdoptionRecordFor): Promise<Replica> {
+    const record = adopt(service.name, index);
+    const port = record ? this.options.ports.hold(record.port) : await this.options.ports.allocate(service.port, index);
+    const options = {
+      service,
+      index,
+      port,
+      runDir: join(this.options.paths.root, "run"),
+      env: buildServiceEnv({
+        stack,
+        service,
+        replica: index,
+        port,
+        secrets: this.secrets,
+        dataDir: this.options.paths.data,
+        baseEnv: this.options.appEnv,
+        release: stack.releaseId ?? undefined,
+        backingEnv: this.backingEnv.env,
+      }),
+      log: this.logFile(replicaLogPath(this.options.paths.logs, service.name, index)),
+      logger: this.options.logger.child({ stack: stack.name }),
+      onChange: this.options.onChange,
+    };
+    const adopted = record ? Replica.adopt(options, record) : null;
+    if (adopted) this.options.logger.info("adopted a replica", { stack: stack.name, service: service.name, replica: index, pid: record!.pid });
+    const replica = adopted ?? new Replica(options);
+    this.pending.add(replica);
+    if (!adopted) replica.start();
+    return replica;
   }
 
   /** Stops these services (dependents first), runs `task`, then starts them again in start order, each ready before the next. */
@@ -251,26 +270,8 @@ export class StackSupervisor {
       await Promise.all(servers.map((replica) => replica.waitUntilReady(DEFAULT_READY_TIMEOUT_MS).catch(() => {})));
       for (const service of services) {
         progress(`starting ${service.name}`);
-        const replicas = this.replicasOf(service.name);
-        replicas.forEach((replica) => replica.start());
-        await Promise.all(replicas.map((replica) => replica.waitUntilReady(readyTimeoutMs(service)).catch(() => {})));
+        this.replicasOf(service.name).forEach((replica) => replica.start());
       }
-    }
-  }
-
-  private async waitForDependencies(service: Service, progress: ProgressReporter): Promise<void> {
-    for (const dependencyName of service.dependsOn) {
-      const dependency = this.service(dependencyName);
-      progress(`waiting for ${dependencyName} to be ready`);
-      const timeoutMs = readyTimeoutMs(dependency);
-      await Promise.all((this.replicas.get(dependencyName) ?? []).map((replica) => replica.waitUntilReady(timeoutMs))).catch(
-        (error: Error) => {
-          throw new UserError(`${service.name} depends on ${dependencyName}, which did not become ready: ${error.message}`, {
-            exitCode: 3,
-            hint: `see \`berth logs ${dependencyName}\``,
-          });
-        },
-      );
     }
   }
 
@@ -282,7 +283,15 @@ export class StackSupervisor {
     }
     return log;
   }
+
+  private async closeLogs(): Promise<void> {
+    await Promise.all([...this.logFiles.values()].map((log) => log.close()));
+    this.logFiles.clear();
+  }
 }
+
+/** The previous daemon's record of replica `index` of `service`, when there is one to adopt. */
+export type AdoptionRecordFor = (service: string, index: number) => (AdoptionRecord & { port: number | null }) | null;
 
 export function readyTimeoutMs(service: Service): number {
   if (!service.health) return DEFAULT_READY_TIMEOUT_MS;

@@ -69,7 +69,7 @@ export function tempDir(t: TestContext, prefix: string): string {
 export function makeHome(t: TestContext, prefix = "berth-test-"): string {
   const home = mkdtempSync(join(tmpdir(), prefix));
   t.after(async () => {
-    await berth(["daemon", "stop"], { home, timeoutMs: 60_000 }).catch(() => {});
+    await berth(["daemon", "stop", "--all"], { home, timeoutMs: 60_000 }).catch(() => {});
     rmSync(home, { recursive: true, force: true });
   });
   return home;

@@ -2,13 +2,12 @@ import type { Command } from "commander";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
-import { callDaemon, isDaemonRunning } from "../../daemon/client.js";
+import { callDaemon, isDaemonRunning, startDaemon, stopDaemon } from "../../daemon/client.js";
 import { runDaemon } from "../../daemon/main.js";
 import { renderDaemonUnit } from "../../daemon/systemd-unit.js";
 import type { ListenerSettings } from "../../proxy/types.js";
 import { UserError } from "../../errors.js";
 import { berthHome, homePaths } from "../../util/paths.js";
-import { isProcessAlive } from "../../util/process-alive.js";
 import { globalOptions } from "../context.js";
 import { printJson, printLine } from "../output.js";
 
@@ -30,10 +29,10 @@ export function registerDaemon(program: Command): void {
     .description("tell whether the daemon runs, and where")
     .action(async (_options: unknown, command: Command) => {
       const running = await isDaemonRunning();
-      const info = running ? await callDaemon<{ pid: number; proxy: ListenerSettings | null }>({ op: "ping" }) : null;
-      const status = { running, pid: info?.pid ?? null, home: berthHome(), socket: homePaths().socket, log: homePaths().daemonLog, proxy: info?.proxy ?? null };
+      const info = running ? await callDaemon<{ pid: number; version?: string; proxy: ListenerSettings | null }>({ op: "ping" }) : null;
+      const status = { running, pid: info?.pid ?? null, version: info?.version ?? null, home: berthHome(), socket: homePaths().socket, log: homePaths().daemonLog, proxy: info?.proxy ?? null };
       if (globalOptions(command).json) printJson(status);
-      else printLine(running ? `daemon running, pid ${info!.pid}, socket ${status.socket}` : `no daemon running for ${status.home}`);
+      else printLine(running ? `daemon ${status.version ?? ""} running, pid ${info!.pid}, socket ${status.socket}` : `no daemon running for ${status.home}`);
       if (!globalOptions(command).json && status.proxy) {
         printLine(`proxy on ${status.proxy.address}: http ${status.proxy.httpPort}, https ${status.proxy.httpsPort}, ${status.proxy.workers} workers`);
       }
@@ -42,13 +41,22 @@ export function registerDaemon(program: Command): void {
 
   daemon
     .command("stop")
-    .description("stop the daemon and the stacks it runs; they come back when it starts again")
+    .description("stop the daemon; the apps and the proxy keep serving (the next daemon adopts them) unless --all")
+    .option("--all", "also stop every stack's processes and the proxy (stacks that were up come back when the daemon starts again)")
+    .action(async (options: { all?: boolean }) => {
+      const stopped = await stopDaemon(berthHome(), options.all === true);
+      if (!stopped) return printLine("no daemon running");
+      printLine(options.all ? "daemon stopped, with every stack's processes and the proxy" : "daemon stopped; the apps keep running (`berth daemon stop --all` stops them too)");
+    });
+
+  daemon
+    .command("restart")
+    .description("hand the running stacks over to a new daemon (this CLI's version and host settings) without stopping them")
     .action(async () => {
-      if (!(await isDaemonRunning())) return printLine("no daemon running");
+      await stopDaemon(berthHome(), false);
+      await startDaemon(berthHome());
       const { pid } = await callDaemon<{ pid: number }>({ op: "ping" });
-      await callDaemon({ op: "shutdown" }, { startIfNeeded: false });
-      await waitForExit(pid);
-      printLine("daemon stopped");
+      printLine(`daemon restarted, pid ${pid}; the apps kept serving`);
     });
 
   daemon
@@ -59,20 +67,11 @@ export function registerDaemon(program: Command): void {
     .action(async (options: { output: string; enable?: boolean }) => {
       const unit = renderDaemonUnit({ home: berthHome(), user: userInfo().username, path: process.env.PATH ?? "/usr/bin:/bin" });
       writeFileSync(options.output, unit);
-      printLine(`wrote ${options.output}`);
+      printLine(`wrote ${options.output}; the daemon reads its host settings from ${homePaths().home}/host.yml`);
       if (!options.enable) return printLine("enable it with: systemctl daemon-reload && systemctl enable --now berth");
       for (const args of [["daemon-reload"], ["enable", "--now", "berth"]]) {
         const result = spawnSync("systemctl", args, { stdio: "inherit" });
         if (result.status !== 0) throw new UserError(`systemctl ${args.join(" ")} failed`, { hint: "is systemd running on this host?" });
       }
     });
-}
-
-async function waitForExit(pid: number, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isProcessAlive(pid)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new UserError(`the daemon (pid ${pid}) did not stop within ${timeoutMs / 1000} s`);
 }

@@ -1,16 +1,16 @@
 import type { Command } from "commander";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join, relative } from "node:path";
 import { durationToMs, loadStack } from "../../config/index.js";
 import { callDaemon } from "../../daemon/client.js";
 import { UserError } from "../../errors.js";
 import { acquireDeployLock } from "../../release/deploy-lock.js";
-import { markLive, newReleaseId, readHistory, releasesDir, updateRelease, writeHistory } from "../../release/history.js";
-import { pruneReleases } from "../../release/prune.js";
+import { newReleaseId, releaseDirectory } from "../../release/history.js";
 import { runStep } from "../../release/run-step.js";
 import { linkSharedPaths, populateRelease, type ReleaseSource } from "../../release/workspace.js";
 import { stackPaths } from "../../util/paths.js";
+import { appEnvironment } from "../app-env.js";
 import { globalOptions, loadStackFromOptions } from "../context.js";
 import { printJson, printLine, printProgress } from "../output.js";
 import { oneOffEnv } from "../task-env.js";
@@ -22,6 +22,7 @@ interface DeployFlags {
   /** commander's shape for `--no-restart <service...>`: the list when given, else true. */
   restart: string[] | true;
   timeout?: string;
+  wait: boolean;
 }
 
 export function registerDeploy(program: Command): void {
@@ -33,26 +34,23 @@ export function registerDeploy(program: Command): void {
     .option("--skip-build", "do not run the build steps")
     .option("--no-restart <service...>", "leave these services running as they are (e.g. a celery worker)")
     .option("--timeout <duration>", "how long new replicas may take to become healthy (default: from their health checks)")
+    .option("--no-wait", "do not wait for the services restarted after the switch to be ready")
     .action(async (flags: DeployFlags, command: Command) => {
       const global = globalOptions(command);
       const current = loadStackFromOptions(global);
       if (flags.ref && flags.path) throw new UserError("give --ref or --path, not both");
       const paths = stackPaths(current.name);
       const user = userInfo().username;
-      const release = acquireDeployLock(paths.root, user);
+      const unlock = acquireDeployLock(paths.root, user);
       const id = newReleaseId();
-      const releaseDir = join(releasesDir(paths.root), id);
-      const sourceDir = flags.path ?? current.root;
+      const releaseDir = releaseDirectory(paths.root, id);
       const configPath = relative(current.root, current.file);
       const startedAt = Date.now();
-      const history = readHistory(paths.root);
-      history.releases.push({ id, source: "", createdAt: new Date().toISOString(), user, status: "building", durationMs: null, error: null, pid: process.pid, configPath });
-      writeHistory(paths.root, history);
+      let handedToDaemon = false;
       try {
-        const source: ReleaseSource = flags.ref ? { kind: "ref", repository: current.root, ref: flags.ref } : { kind: "path", directory: sourceDir };
-        printProgress(`release ${id}: preparing ${flags.ref ?? sourceDir}`);
+        const source: ReleaseSource = flags.ref ? { kind: "ref", repository: current.root, ref: flags.ref } : { kind: "path", directory: flags.path ?? current.root };
+        printProgress(`release ${id}: preparing ${flags.ref ?? flags.path ?? current.root}`);
         const described = populateRelease(source, releaseDir);
-        updateRelease(paths.root, id, { source: described });
         linkSharedPaths(current.shared, releaseDir, join(paths.root, "shared"));
         const releaseConfig = join(releaseDir, configPath);
         if (!existsSync(releaseConfig)) throw new UserError(`the release has no ${configPath}`, { hint: "commit berth.yml to the deployed ref or directory" });
@@ -66,29 +64,33 @@ export function registerDeploy(program: Command): void {
             await runStep("build step", step, releaseDir, env);
           }
         }
-        updateRelease(paths.root, id, { status: "deploying" });
-        const result = await callDaemon<{ switched: boolean }>(
+        handedToDaemon = true;
+        // The daemon records the release, switches, and marks it live in the same state write.
+        const result = await callDaemon<{ switched: boolean; pruned: string[] }>(
           {
             op: "deploy",
             stack: next,
             options: {
+              release: { id, source: described, createdAt: new Date(startedAt).toISOString(), user, configPath },
+              appEnv: appEnvironment(),
               runReleaseTasks: true,
+              rollback: false,
+              wait: flags.wait,
               noRestart: flags.restart === true ? [] : flags.restart,
               readyTimeoutMs: flags.timeout ? durationToMs(flags.timeout) : undefined,
             },
           },
           { onProgress: global.json ? undefined : printProgress },
         );
-        markLive(paths.root, id, Date.now() - startedAt);
         for (const hook of next.hooks.postDeploy) await runStep("post_deploy hook", hook, releaseDir, env);
-        const pruned = pruneReleases(paths.root, next.keepReleases);
-        if (global.json) printJson({ stack: next.name, release: id, switched: result.switched, durationMs: Date.now() - startedAt, pruned });
+        if (global.json) printJson({ stack: next.name, release: id, switched: result.switched, durationMs: Date.now() - startedAt, pruned: result.pruned });
         else printLine(`${next.name}: release ${id} is live (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
       } catch (error) {
-        updateRelease(paths.root, id, { status: "failed", error: (error as Error).message, durationMs: Date.now() - startedAt, pid: null });
+        // A release the daemon never saw (the build failed) leaves nothing behind.
+        if (!handedToDaemon) rmSync(releaseDir, { recursive: true, force: true });
         throw error;
       } finally {
-        release();
+        unlock();
       }
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import pc from "picocolors";
-import { readHistory } from "../../release/history.js";
-import { stackPaths } from "../../util/paths.js";
+import { callDaemon } from "../../daemon/client.js";
+import type { ReleaseRecord } from "../../release/history.js";
 import { globalOptions, targetStackName } from "../context.js";
 import { formatTable, printJson, printLine } from "../output.js";
 
@@ -11,7 +11,7 @@ export function registerReleases(program: Command): void {
     .description("list the stack's deploys: id, source, when, who, status, duration")
     .action(async (_options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const releases = readHistory(stackPaths(targetStackName(global)).root).releases.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      const releases = await callDaemon<ReleaseRecord[]>({ op: "releases", name: targetStackName(global) });
       if (global.json) return printJson(releases);
       if (releases.length === 0) return printLine("no releases yet; `berth deploy` makes one");
       const rows = releases.map((release) => [

@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { loadStack } from "../../config/index.js";
 import { callDaemon } from "../../daemon/client.js";
 import { UserError } from "../../errors.js";
 import { acquireDeployLock } from "../../release/deploy-lock.js";
-import { liveRelease, markLive, readHistory, releasesDir, type ReleaseRecord } from "../../release/history.js";
-import { userInfo } from "node:os";
+import { liveRelease, releaseDirectory, type ReleaseRecord } from "../../release/history.js";
 import { stackPaths } from "../../util/paths.js";
+import { appEnvironment } from "../app-env.js";
 import { globalOptions, targetStackName } from "../context.js";
 import { printJson, printLine, printProgress } from "../output.js";
 
@@ -22,15 +23,17 @@ export function registerRollback(program: Command): void {
       const paths = stackPaths(name);
       const unlock = acquireDeployLock(paths.root, userInfo().username);
       try {
-        const history = readHistory(paths.root);
-        const target = chooseTarget(history.releases, requested);
-        const config = join(releasesDir(paths.root), target.id, target.configPath);
+        const releases = await callDaemon<ReleaseRecord[]>({ op: "releases", name });
+        const target = chooseTarget(releases, requested);
+        const config = join(releaseDirectory(paths.root, target.id), target.configPath);
         if (!existsSync(config)) throw new UserError(`release ${target.id} is no longer on disk`, { hint: "`berth releases` lists the kept ones" });
         const stack = { ...loadStack(config, { env: process.env }), releaseId: target.id };
         const startedAt = Date.now();
         // Release tasks are not run again: a rollback must not re-apply (or undo) migrations.
-        await callDaemon({ op: "deploy", stack, options: { runReleaseTasks: false, noRestart: [] } }, { onProgress: global.json ? undefined : printProgress });
-        markLive(paths.root, target.id, null, "rolled-back");
+        await callDaemon(
+          { op: "deploy", stack, options: { release: target, appEnv: appEnvironment(), runReleaseTasks: false, rollback: true, wait: true, noRestart: [] } },
+          { onProgress: global.json ? undefined : printProgress },
+        );
         if (global.json) printJson({ stack: name, release: target.id, durationMs: Date.now() - startedAt });
         else printLine(`${name}: rolled back to ${target.id} (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
       } finally {
@@ -46,7 +49,7 @@ function chooseTarget(releases: ReleaseRecord[], requested: string | undefined):
     if (found.status === "failed") throw new UserError(`release ${found.id} failed to deploy; it cannot be rolled back to`);
     return found;
   }
-  const live = liveRelease({ releases });
+  const live = liveRelease(releases);
   const candidates = releases
     .filter((release) => release.id !== live?.id && (release.status === "previous" || release.status === "rolled-back"))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));

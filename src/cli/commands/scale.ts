@@ -2,18 +2,18 @@ import type { Command } from "commander";
 import { callDaemon } from "../../daemon/client.js";
 import { UserError } from "../../errors.js";
 import { globalOptions, targetStackName } from "../context.js";
-import { printJson, printLine } from "../output.js";
+import { printJson, printLine, printProgress } from "../output.js";
 
 export function registerScale(program: Command): void {
   program
     .command("scale")
-    .description("set the number of replicas of services, e.g. berth scale web=3 worker=2")
+    .description("set the number of replicas of services, e.g. berth scale web=3 worker=2; returns once the new ones are ready")
     .argument("<service=count...>")
     .action(async (assignments: string[], _options: unknown, command: Command) => {
       const global = globalOptions(command);
       const name = targetStackName(global);
       const targets = assignments.map(parseAssignment);
-      for (const { service, count } of targets) await callDaemon({ op: "scale", name, service, count });
+      await callDaemon({ op: "scale", name, counts: Object.fromEntries(targets.map((t) => [t.service, t.count])) }, { onProgress: global.json ? undefined : printProgress });
       if (global.json) printJson({ stack: name, scaled: Object.fromEntries(targets.map((t) => [t.service, t.count])) });
       else for (const { service, count } of targets) printLine(`${service} now runs ${count} replica${count === 1 ? "" : "s"}`);
     });

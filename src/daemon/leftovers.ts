@@ -1,0 +1,44 @@
+import { listProcessGroup, signalProcessGroup } from "../supervisor/procfs.js";
+import { waitForGroupToEmpty } from "../supervisor/replica.js";
+import type { AdoptionRecordFor } from "../supervisor/stack-supervisor.js";
+import type { Logger } from "../util/logger.js";
+import type { RecordedReplica } from "./state-store.js";
+
+const LEFTOVER_GRACE_MS = 5_000;
+
+/** The previous daemon's replicas by service and index, each handed out once; the rest are `unclaimed`. */
+export function adoptionLookup(recorded: RecordedReplica[]): AdoptionRecordFor & { unclaimed(): RecordedReplica[] } {
+  const available = new Map<string, RecordedReplica>();
+  for (const replica of recorded) {
+    if (!replica.pending && replica.outputPipes) available.set(`${replica.service}/${replica.replica}`, replica);
+  }
+  const lookup = (service: string, index: number) => {
+    const key = `${service}/${index}`;
+    const replica = available.get(key);
+    if (!replica || !replica.outputPipes) return null;
+    available.delete(key);
+    return { ...replica, outputPipes: replica.outputPipes };
+  };
+  return Object.assign(lookup, { unclaimed: () => [...available.values(), ...recorded.filter((replica) => replica.pending || !replica.outputPipes)] });
+}
+
+/**
+ * Ends process groups a previous daemon recorded and nobody adopts (a deploy's unswitched replicas, a
+ * stack that is down). A group is ended only if its members started no earlier than the recorded
+ * leader, so a recycled pid never gets an unrelated process killed.
+ */
+export async function endRecordedProcesses(replicas: RecordedReplica[], logger: Logger): Promise<void> {
+  const leftovers = replicas.filter((recorded) => {
+    const members = listProcessGroup(recorded.pid);
+    return members.length > 0 && members.every((member) => member.startTicks >= recorded.startTicks);
+  });
+  for (const recorded of leftovers) {
+    logger.warn("ending a process left by the previous daemon", { service: recorded.service, pid: recorded.pid });
+    signalProcessGroup(recorded.pid, "SIGTERM");
+  }
+  await Promise.all(
+    leftovers.map(async (recorded) => {
+      if (!(await waitForGroupToEmpty(recorded.pid, LEFTOVER_GRACE_MS))) signalProcessGroup(recorded.pid, "SIGKILL");
+    }),
+  );
+}

@@ -1,0 +1,108 @@
+import type { Service, Stack } from "../config/types.js";
+import { EXIT_STACK_FAILED, UserError } from "../errors.js";
+import { throwIfCancelled } from "../daemon/operation-queue.js";
+import type { Replica } from "../supervisor/replica.js";
+import { waitUntilStackReady, type ReadinessTarget } from "../supervisor/readiness.js";
+import { readyTimeoutMs, type AdoptionRecordFor, type ProgressReporter, type StackSupervisor } from "../supervisor/stack-supervisor.js";
+import type { Plan } from "./plan.js";
+
+export interface RolloutContext {
+  signal: AbortSignal;
+  /** Overrides every service's own readiness timeout (`--timeout`). */
+  readyTimeoutMs?: number;
+  /** Moves traffic to the replicas now in place and resolves once every proxy worker uses them. */
+  switchTraffic: () => Promise<void>;
+  /** The point of no return: the new replicas take traffic; the caller records it and stops honouring cancellation. */
+  onSwitch: () => void;
+  /** The previous daemon's processes, adopted instead of started when a stack is restored. */
+  adopt?: AdoptionRecordFor;
+}
+
+/**
+ * Applies `plan` to `supervisor`, ending with `next` running. Before the switch nothing the old
+ * release runs is touched, so a failure or a cancellation leaves it serving exactly as it was:
+ *  1. release tasks (migrations) once;
+ *  2. routed services being replaced: new replicas start beside the old ones on new ports and must
+ *     all become ready; on failure they are stopped;
+ *  3. the switch: the new replicas replace the old in one step, the proxy is told, old ones drain;
+ *  4. the rest: unrouted services restart (stop, then start: a singleton never runs twice), new
+ *     services start, removed ones stop, replica counts follow.
+ * Returns what to wait for before the stack is called ready.
+ */
+export async function applyPlan(supervisor: StackSupervisor, next: Stack, plan: Plan, context: RolloutContext, progress: ProgressReporter): Promise<ReadinessTarget[]> {
+  const { signal } = context;
+  const timeoutFor = (service: Service) => context.readyTimeoutMs ?? readyTimeoutMs(service);
+  if (plan.runReleaseTasks) await supervisor.runReleaseTasksFor(next, progress, signal);
+  throwIfCancelled(signal);
+
+  const candidates = new Map<string, Replica[]>();
+  try {
+    for (const action of plan.services) {
+      if (action.kind !== "replace") continue;
+      const service = serviceOf(next, action.service);
+      progress(`starting ${action.replicas} new ${service.name} replica${action.replicas === 1 ? "" : "s"} beside the running ones (${action.reason})`);
+      const replicas: Replica[] = [];
+      for (let index = 0; index < action.replicas; index++) replicas.push(await supervisor.createReplica(next, service, index));
+      candidates.set(service.name, replicas);
+      progress(`waiting for the new ${service.name} to be ready`);
+      await waitUntilStackReady([{ service: service.name, replicas, timeoutMs: timeoutFor(service) }], supervisor.secretValues(), signal);
+    }
+    throwIfCancelled(signal);
+  } catch (error) {
+    progress("the new replicas did not become ready; stopping them, the running ones keep serving");
+    await Promise.all([...candidates.values()].flat().map((replica) => supervisor.retire(replica)));
+    if (error instanceof UserError) {
+      throw new UserError(`the change was not applied: ${error.message}`, { ...error.options, exitCode: EXIT_STACK_FAILED, hint: `what ran before keeps serving; ${error.options.hint ?? ""}` });
+    }
+    throw error;
+  }
+
+  context.onSwitch();
+  const retiring: Replica[] = [];
+  for (const [name, replicas] of candidates) {
+    retiring.push(...supervisor.replicasOf(name));
+    supervisor.replaceReplicas(name, replicas);
+  }
+  supervisor.adoptStack(next);
+  if (candidates.size > 0) progress("switching traffic to the new replicas");
+  await context.switchTraffic();
+  await Promise.all(retiring.map((replica) => supervisor.retire(replica)));
+
+  const targets: ReadinessTarget[] = [];
+  for (const action of plan.services) {
+    if (action.kind === "remove") {
+      progress(`stopping ${action.service} (no longer in berth.yml)`);
+      await supervisor.stopService(action.service);
+      continue;
+    }
+    const service = serviceOf(next, action.service);
+    if (action.kind === "restart") {
+      progress(`restarting ${service.name} (${action.reason})`);
+      await supervisor.stopService(service.name);
+    }
+    if (action.kind === "add" && service.dependsOn.length > 0) await waitForDependencies(supervisor, service, targets, signal);
+    if (action.kind === "add") progress(`starting ${service.name} (${action.replicas} replica${action.replicas === 1 ? "" : "s"})`);
+    if (action.kind !== "replace") await supervisor.scaleService(service, action.replicas, context.adopt);
+    targets.push({ service: service.name, replicas: supervisor.replicasOf(service.name), timeoutMs: timeoutFor(service) });
+  }
+  await context.switchTraffic();
+  return targets;
+}
+
+/** A service starts once what it depends on is ready (compose's `condition: service_healthy`). */
+async function waitForDependencies(supervisor: StackSupervisor, service: Service, started: ReadinessTarget[], signal: AbortSignal): Promise<void> {
+  const dependencies = started.filter((target) => service.dependsOn.includes(target.service));
+  if (dependencies.length === 0) return;
+  try {
+    await waitUntilStackReady(dependencies, supervisor.secretValues(), signal);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    throw new UserError(`${service.name} was not started: it depends on ${error.message}`, error.options);
+  }
+}
+
+function serviceOf(stack: Stack, name: string): Service {
+  const service = stack.services.find((candidate) => candidate.name === name);
+  if (!service) throw new Error(`the plan names a service the stack does not define: ${name}`);
+  return service;
+}
