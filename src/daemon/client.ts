@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import { EXIT_DAEMON_UNAVAILABLE, UserError } from "../errors.js";
 import { isProcessAlive } from "../util/process-alive.js";
 import { berthHome, homePaths } from "../util/paths.js";
-import { HOST_SETTINGS_ENV } from "./host-settings.js";
+import { HOST_SETTINGS_ENV } from "./host-settings-env.js";
+import type { HostSettings } from "./host-settings.js";
 import { encode, PROTOCOL_VERSION, type Reply, type Request } from "./protocol.js";
 
 const DAEMON_START_TIMEOUT_MS = 30_000;
@@ -45,6 +46,7 @@ export async function callDaemon<T>(request: Request, options: CallOptions = {})
     });
     if (ping && ping.protocol !== PROTOCOL_VERSION) await handOver(home, ping.pid);
     if (!ping || ping.protocol !== PROTOCOL_VERSION) await startDaemon(home);
+    else await warnIfSettingsDiffer(home, ping);
   }
   try {
     return await sendRequest<T>(socketPath, { ...request, protocol: PROTOCOL_VERSION }, options.onProgress);
@@ -75,6 +77,16 @@ export async function stopDaemon(home: string, stopApps: boolean): Promise<boole
   await sendRequest(homePaths(home).socket, { op: "shutdown", stopApps });
   await waitForExit(ping.pid);
   return true;
+}
+
+/** Host settings given in this call's environment that the running daemon does not use are not ignored in silence. */
+async function warnIfSettingsDiffer(home: string, ping: PingReply): Promise<void> {
+  if (!HOST_SETTINGS_ENV.some((name) => process.env[name]) || !ping.settings) return;
+  const { readHostSettings, describeSettingsDifference } = await import("./host-settings.js");
+  const difference = describeSettingsDifference(ping.settings as HostSettings, readHostSettings(home, process.env));
+  if (difference) {
+    process.stderr.write(`berth: the running daemon uses other host settings than this environment asks for (${difference}); \`berth daemon restart\` applies them and keeps the apps serving\n`);
+  }
 }
 
 async function handOver(home: string, pid: number): Promise<void> {

@@ -33,6 +33,8 @@ export class FrontDoor {
   private pushChain: Promise<void> = Promise.resolve();
   /** A push queued but not yet begun: later refreshes join it, since it builds the table when it begins. */
   private queuedPush: Promise<void> | null = null;
+  /** While the daemon adopts what the previous one left, the proxy keeps its last table: a partial one would cut stacks off. */
+  private held = false;
   /** ACME HTTP-01: the CA is told to validate only once every worker answers the token. */
   private readonly challengeResponder = {
     set: (token: string, keyAuthorization: string) => {
@@ -74,7 +76,7 @@ export class FrontDoor {
 
   /** Coalesces bursts of replica changes into one table push. */
   scheduleRefresh(): void {
-    if (!this.proxy || this.refreshScheduled) return;
+    if (!this.proxy || this.held || this.refreshScheduled) return;
     this.refreshScheduled = true;
     setImmediate(() => {
       this.refreshScheduled = false;
@@ -105,8 +107,19 @@ export class FrontDoor {
     return this.refreshNow();
   }
 
+  /** Defers every table push until release(), which pushes the whole table once. */
+  hold(): void {
+    this.held = true;
+  }
+
+  async release(): Promise<void> {
+    if (!this.held) return;
+    this.held = false;
+    await this.refreshNow().catch((error: Error) => this.logger.error("could not update the proxy", { error: error.message }));
+  }
+
   private refreshNow(): Promise<void> {
-    if (!this.proxy) return Promise.resolve();
+    if (!this.proxy || this.held) return Promise.resolve();
     if (this.queuedPush) return this.queuedPush;
     const push = this.pushChain.then(() => {
       this.queuedPush = null;

@@ -6,6 +6,7 @@ import { isMap, LineCounter, parseDocument, type Document } from "yaml";
 import { describeValue, sortDiagnostics, suggest, toDiagnostic, yamlErrorToDiagnostic, type Problem } from "../config/diagnostics.js";
 import { createYamlLocator, keyText, type KeyPath } from "../config/yaml-locator.js";
 import { UserError, type Diagnostic } from "../errors.js";
+import { ACME_CA_FILE_ENV } from "./host-settings-env.js";
 import { defaultListenerSettings, isValidPort, isValidWorkerCount, MAX_WORKERS, PROXY_ENV } from "../proxy/listener-settings.js";
 import type { ListenerSettings } from "../proxy/types.js";
 
@@ -14,10 +15,7 @@ import type { ListenerSettings } from "../proxy/types.js";
 // CLI starts read alike; an environment variable overrides its key for one daemon start.
 
 export const HOST_SETTINGS_FILE = "host.yml";
-const ACME_CA_FILE_ENV = "BERTH_ACME_CA_FILE";
-
-/** Every variable readHostSettings reads, so the CLI can pass exactly these to a daemon it starts. */
-export const HOST_SETTINGS_ENV: string[] = [PROXY_ENV.address, PROXY_ENV.httpPort, PROXY_ENV.httpsPort, PROXY_ENV.workers, ACME_CA_FILE_ENV];
+export { HOST_SETTINGS_ENV } from "./host-settings-env.js";
 
 export interface HostSettings {
   proxy: ListenerSettings;

@@ -59,6 +59,8 @@ interface ManagedStack {
 
 const RESTORE_RETRY_FIRST_MS = 5_000;
 const RESTORE_RETRY_MAX_MS = 5 * 60_000;
+/** How long a restarted daemon waits for an adopted replica's first health check before routing without it. */
+const ADOPTED_READY_TIMEOUT_MS = 10_000;
 
 /** Owns every stack this daemon runs and their state; each verb is an operation on the stack's queue. */
 export class StackManager {
@@ -89,10 +91,13 @@ export class StackManager {
       if (!record.up) record.replicas = [];
     }
     this.store.writeNow();
+    this.frontDoor.hold();
     for (const managed of this.stacks.values()) {
       if (!managed.record.up) continue;
       managed.restoring = managed.queue.enqueue({ label: "restore", run: (signal) => this.restoreStack(managed, signal, RESTORE_RETRY_FIRST_MS) }).catch(() => {});
     }
+    await Promise.all([...this.stacks.values()].map((managed) => managed.restoring));
+    await this.frontDoor.release();
   }
 
   up(stack: Stack, options: ApplyOptions, progress: ProgressReporter, signal: AbortSignal): Promise<{ changed: boolean; plan: string[] }> {
@@ -388,7 +393,7 @@ export class StackManager {
     appEnv: Record<string, string>,
     context: { signal: AbortSignal; readyTimeoutMs?: number; onSwitch: () => void; adopt?: ReturnType<typeof adoptionLookup> },
     progress: ProgressReporter,
-  ): Promise<void> {
+  ): Promise<ReadinessTarget[]> {
     const supervisor = new StackSupervisor(next, {
       paths: stackPaths(next.name, this.home),
       ports: this.ports,
@@ -408,7 +413,7 @@ export class StackManager {
     try {
       await supervisor.startBacking(progress, context.signal, context.adopt);
       const services = plan.services.filter((action) => !managed.record.stopped.includes(action.service));
-      await applyPlan(supervisor, next, { ...plan, services }, { ...context, onSwitch, switchTraffic: () => this.frontDoor.refresh() }, progress);
+      return await applyPlan(supervisor, next, { ...plan, services }, { ...context, onSwitch, switchTraffic: () => this.frontDoor.refresh() }, progress);
     } catch (error) {
       // Once committed, the stack stays as far as it got (like `compose up --wait`), to be looked at.
       if (!committed) await this.stopSupervisor(managed);
@@ -424,8 +429,10 @@ export class StackManager {
     try {
       const plan = planChange(null, stack, { restartAll: false, noRestart: [], runReleaseTasks: false, scale: record.scale });
       await this.frontDoor.prepare(stack, () => {});
-      await this.startFresh(managed, stack, plan, record.appEnv, { signal, adopt, onSwitch: () => {} }, () => {});
+      const targets = await this.startFresh(managed, stack, plan, record.appEnv, { signal, adopt, onSwitch: () => {} }, () => {});
       await endRecordedProcesses(adopt.unclaimed(), this.logger);
+      // Adopted replicas are probed again before the proxy gets a new table; one that died meanwhile just is not routed to.
+      await waitUntilStackReady(targets.map((target) => ({ ...target, timeoutMs: Math.min(target.timeoutMs, ADOPTED_READY_TIMEOUT_MS) })), [], signal).catch(() => {});
       managed.problem = null;
       this.store.writeNow();
     } catch (error) {
