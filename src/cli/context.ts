@@ -1,9 +1,11 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { loadStack } from "../config/index.js";
 import type { Stack } from "../config/types.js";
 import { UserError } from "../errors.js";
+
+// The YAML parser and the schema are imported only when a command reads berth.yml: `berth ps
+// --stack pixel` and other calls that name the stack do without them.
 
 export interface GlobalOptions {
   file: string;
@@ -22,18 +24,18 @@ export function globalOptions(command: Command): GlobalOptions {
   return merged as unknown as GlobalOptions;
 }
 
-export function loadStackFromOptions(options: GlobalOptions): Stack {
+export async function loadStackFromOptions(options: GlobalOptions): Promise<Stack> {
+  const { loadStack } = await import("../config/load.js");
   return loadStack(resolve(options.file), { env: process.env });
 }
 
 /** The stack a command acts on: --stack NAME, or the name in berth.yml. */
-export function targetStackName(options: GlobalOptions): string {
+export async function targetStackName(options: GlobalOptions): Promise<string> {
   if (options.stack) return options.stack;
-  const file = resolve(options.file);
-  if (!existsSync(file)) {
+  if (!existsSync(resolve(options.file))) {
     throw new UserError(`no ${options.file} here and no --stack given`, {
       hint: "run the command where berth.yml is, pass -f path/to/berth.yml, or name a running stack with --stack (see `berth ls`)",
     });
   }
-  return loadStack(file, { env: process.env }).name;
+  return (await loadStackFromOptions(options)).name;
 }

@@ -35,7 +35,7 @@ export function registerDeploy(program: Command): void {
     .option("--timeout <duration>", "how long new replicas may take to become healthy (default: from their health checks)")
     .action(async (flags: DeployFlags, command: Command) => {
       const global = globalOptions(command);
-      const current = loadStackFromOptions(global);
+      const current = await loadStackFromOptions(global);
       if (flags.ref && flags.path) throw new UserError("give --ref or --path, not both");
       const paths = stackPaths(current.name);
       const user = userInfo().username;

@@ -13,7 +13,7 @@ export function registerUp(program: Command): void {
     .option("-d, --detach", "return once the stack is up and leave it running")
     .action(async (options: { detach?: boolean }, command: Command) => {
       const global = globalOptions(command);
-      const stack = loadStackFromOptions(global);
+      const stack = await loadStackFromOptions(global);
       const startedAt = new Date();
       const result = await callDaemon<{ changed: boolean }>({ op: "up", stack }, { onProgress: global.json ? undefined : printProgress });
       const rows = await callDaemon<ProcessRow[]>({ op: "ps", name: stack.name });
