@@ -26,6 +26,6 @@ export function registerLogs(program: Command): void {
       const controller = new AbortController();
       process.once("SIGINT", () => controller.abort());
       process.once("SIGTERM", () => controller.abort());
-      await followSources(sources, controller.signal, global.json === true);
+      await followSources(sources, controller.signal, global.json === true, () => stackLogSources(name, service));
     });
 }
