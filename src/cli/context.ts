@@ -3,9 +3,11 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Stack } from "../config/types.js";
 import { UserError } from "../errors.js";
+import { cachedStackName, readIfExists, rememberStackName } from "./stack-name-cache.js";
 
 // The YAML parser and the schema are imported only when a command reads berth.yml: `berth ps
-// --stack pixel` and other calls that name the stack do without them.
+// --stack pixel`, and `berth ps` beside a berth.yml whose name is known (stack-name-cache.ts), do
+// without them.
 
 export interface GlobalOptions {
   file: string;
@@ -25,17 +27,23 @@ export function globalOptions(command: Command): GlobalOptions {
 }
 
 export async function loadStackFromOptions(options: GlobalOptions): Promise<Stack> {
+  const file = resolve(options.file);
   const { loadStack } = await import("../config/load.js");
-  return loadStack(resolve(options.file), { env: process.env });
+  const content = readIfExists(file);
+  const stack = loadStack(file, { env: process.env });
+  // Remember the name only for the content that was loaded, not for an edit made meanwhile.
+  if (content !== null && readIfExists(file) === content) rememberStackName(file, content, stack.name);
+  return stack;
 }
 
 /** The stack a command acts on: --stack NAME, or the name in berth.yml. */
 export async function targetStackName(options: GlobalOptions): Promise<string> {
   if (options.stack) return options.stack;
-  if (!existsSync(resolve(options.file))) {
+  const file = resolve(options.file);
+  if (!existsSync(file)) {
     throw new UserError(`no ${options.file} here and no --stack given`, {
       hint: "run the command where berth.yml is, pass -f path/to/berth.yml, or name a running stack with --stack (see `berth ls`)",
     });
   }
-  return (await loadStackFromOptions(options)).name;
+  return cachedStackName(file) ?? (await loadStackFromOptions(options)).name;
 }
