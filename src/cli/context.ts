@@ -1,9 +1,13 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { loadStack } from "../config/index.js";
 import type { Stack } from "../config/types.js";
 import { UserError } from "../errors.js";
+import { cachedStackName, readIfExists, rememberStackName } from "./stack-name-cache.js";
+
+// The YAML parser and the schema are imported only when a command reads berth.yml: `berth ps
+// --stack pixel`, and `berth ps` beside a berth.yml whose name is known (stack-name-cache.ts), do
+// without them.
 
 export interface GlobalOptions {
   file: string;
@@ -22,12 +26,18 @@ export function globalOptions(command: Command): GlobalOptions {
   return merged as unknown as GlobalOptions;
 }
 
-export function loadStackFromOptions(options: GlobalOptions): Stack {
-  return loadStack(resolve(options.file), { env: process.env });
+export async function loadStackFromOptions(options: GlobalOptions): Promise<Stack> {
+  const file = resolve(options.file);
+  const { loadStack } = await import("../config/load.js");
+  const content = readIfExists(file);
+  const stack = loadStack(file, { env: process.env });
+  // Remember the name only for the content that was loaded, not for an edit made meanwhile.
+  if (content !== null && readIfExists(file) === content) rememberStackName(file, content, stack.name);
+  return stack;
 }
 
 /** The stack a command acts on: --stack NAME, or the name in berth.yml. */
-export function targetStackName(options: GlobalOptions): string {
+export async function targetStackName(options: GlobalOptions): Promise<string> {
   if (options.stack) return options.stack;
   const file = resolve(options.file);
   if (!existsSync(file)) {
@@ -35,5 +45,5 @@ export function targetStackName(options: GlobalOptions): string {
       hint: "run the command where berth.yml is, pass -f path/to/berth.yml, or name a running stack with --stack (see `berth ls`)",
     });
   }
-  return loadStack(file, { env: process.env }).name;
+  return cachedStackName(file) ?? (await loadStackFromOptions(options)).name;
 }

@@ -27,16 +27,24 @@ export async function printRecentLogs(sources: LogSource[], count: number, json:
   for (const line of lines) if (!since || line.at >= since) printLogLine(line, width, json);
 }
 
-export function followSources(sources: LogSource[], signal: AbortSignal, json: boolean): Promise<void> {
-  const width = labelWidth(sources);
-  return followLogs(sources, (line) => printLogLine(line, width, json), signal);
+/**
+ * Prints new lines until `signal` aborts. With `discover`, log files that appear meanwhile (replicas
+ * added by `berth scale`) are followed too, from their first line.
+ */
+export function followSources(sources: LogSource[], signal: AbortSignal, json: boolean, discover?: () => Promise<LogSource[]>): Promise<void> {
+  let width = labelWidth(sources);
+  const onLine = (line: LabeledLine) => {
+    width = Math.max(width, line.label.length);
+    printLogLine(line, width, json);
+  };
+  return followLogs(sources, onLine, signal, { discoverSources: discover });
 }
 
 /** What `berth up` shows while attached: everything logged since it started, then new lines until aborted. */
 export async function followStackLogs(stackName: string, options: { since: Date; signal: AbortSignal; json: boolean }): Promise<void> {
   const sources = await stackLogSources(stackName);
   await printRecentLogs(sources, BACKLOG_FOR_ATTACH, options.json, options.since);
-  await followSources(sources, options.signal, options.json);
+  await followSources(sources, options.signal, options.json, () => stackLogSources(stackName));
 }
 
 function labelWidth(sources: LogSource[]): number {

@@ -25,12 +25,16 @@ export class FileFollower {
   private file: OpenFile | null;
   private readonly splitter: LineSplitter;
 
-  /** Opens synchronously so that "lines appended after the call" means exactly that. */
+  /**
+   * Opens synchronously so that "lines appended after the call" means exactly that; `from: "start"`
+   * delivers the lines already in the file too (a replica that appeared while following).
+   */
   constructor(
     private readonly source: LogSource,
     onLine: (line: LabeledLine) => void,
+    from: "start" | "end" = "end",
   ) {
-    this.file = openAt(source.path, "end");
+    this.file = openAt(source.path, from);
     this.splitter = new LineSplitter(
       (raw) => {
         const line = parseLogLine(raw);

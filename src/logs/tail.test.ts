@@ -6,6 +6,7 @@ import { test, type TestContext } from "node:test";
 import { gzipSync } from "node:zlib";
 import { RotatingLogFile } from "./log-file.js";
 import { formatLogLine, type LabeledLine } from "./log-line.js";
+import { logFilesFor } from "./list.js";
 import { followLogs, readLastLines } from "./tail.js";
 
 async function temporaryDirectory(t: TestContext): Promise<string> {
@@ -134,4 +135,35 @@ test("followLogs starts over when a file is truncated in place", async (t) => {
   assert.deepEqual(show(received), ["web:new"]);
   controller.abort();
   await following;
+});
+
+test("followLogs with discoverSources follows a replica file that appears later from its first line, once", async (t) => {
+  const directory = await temporaryDirectory(t);
+  const first = join(directory, "web.0.log");
+  await writeFile(first, lines([1, "web.0 before"]));
+  const received: LabeledLine[] = [];
+  const controller = new AbortController();
+  let discoveries = 0;
+  const discoverSources = async () => {
+    discoveries++;
+    return (await logFilesFor(directory)).filter((entry) => entry.service === "web");
+  };
+  const following = followLogs([{ path: first, label: "web.0" }], (line) => received.push(line), controller.signal, { discoverSources });
+
+  // A replica added by `berth scale` after following began, with lines already in its file when found.
+  await writeFile(join(directory, "web.1.log"), lines([2, "web.1 first"], [3, "web.1 second"]));
+  await writeFile(join(directory, "worker.0.log"), lines([2, "not a web replica"]));
+  await waitUntil(() => received.length === 2, "the new replica's existing lines", 20_000);
+  await appendFile(join(directory, "web.1.log"), lines([4, "web.1 third"]));
+  await appendFile(first, lines([5, "web.0 after"]));
+  await waitUntil(() => received.length === 4, "lines appended to both replicas", 20_000);
+  // Several more discovery rounds must not follow web.1 a second time (which would repeat its lines).
+  const roundsSeen = discoveries;
+  await waitUntil(() => discoveries >= roundsSeen + 2, "two more discovery rounds", 20_000);
+  controller.abort();
+  await following;
+
+  assert.deepEqual(show(received.filter((line) => line.label === "web.1")), ["web.1:web.1 first", "web.1:web.1 second", "web.1:web.1 third"]);
+  assert.deepEqual(show(received.filter((line) => line.label === "web.0")), ["web.0:web.0 after"]);
+  assert.equal(received.length, 4);
 });

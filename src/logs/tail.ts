@@ -19,6 +19,14 @@ export async function readLastLines(sources: LogSource[], count: number): Promis
   return mergeByTime(perSource).slice(-count);
 }
 
+export interface FollowOptions {
+  /**
+   * The sources to follow now, asked every FOLLOW_POLL_INTERVAL_MS: one not followed yet (a
+   * replica added by `berth scale`) is followed from its first line.
+   */
+  discoverSources?: () => Promise<LogSource[]>;
+}
+
 /**
  * Delivers every line appended to the sources after this call, following each file across rotation.
  * Resolves once `signal` aborts and everything is closed; rejects if reading fails or `onLine` throws.
@@ -27,6 +35,7 @@ export function followLogs(
   sources: LogSource[],
   onLine: (line: LabeledLine) => void,
   signal: AbortSignal,
+  options: FollowOptions = {},
 ): Promise<void> {
   const followers: FileFollower[] = [];
   try {
@@ -35,7 +44,8 @@ export function followLogs(
     for (const follower of followers) follower.close();
     return Promise.reject(error);
   }
-  return new FollowSession(followers, sources.map((source) => dirname(source.path))).run(signal);
+  const session = new FollowSession(followers, new Set(sources.map((source) => source.path)), onLine, options.discoverSources);
+  return session.run(signal, sources.map((source) => dirname(source.path)));
 }
 
 async function lastLinesOfSource(source: LogSource, count: number): Promise<LabeledLine[]> {
@@ -89,13 +99,17 @@ class FollowSession {
   private stopped = false;
   private settle: (error?: unknown) => void = () => {};
   private detachAbort: () => void = () => {};
+  private lastDiscovery = 0;
+  private readonly watchedDirectories = new Set<string>();
 
   constructor(
     private readonly followers: FileFollower[],
-    private readonly directories: string[],
+    private readonly followedPaths: Set<string>,
+    private readonly onLine: (line: LabeledLine) => void,
+    private readonly discoverSources: (() => Promise<LogSource[]>) | undefined,
   ) {}
 
-  run(signal: AbortSignal): Promise<void> {
+  run(signal: AbortSignal, directories: string[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.settle = (error) => (error === undefined ? resolve() : reject(error));
       if (signal.aborted) {
@@ -106,11 +120,13 @@ class FollowSession {
       signal.addEventListener("abort", onAbort, { once: true });
       this.detachAbort = () => signal.removeEventListener("abort", onAbort);
       this.timer = setInterval(() => this.requestPoll(), FOLLOW_POLL_INTERVAL_MS);
-      for (const directory of new Set(this.directories)) this.watchDirectory(directory);
+      for (const directory of directories) this.watchDirectory(directory);
     });
   }
 
   private watchDirectory(directory: string): void {
+    if (this.watchedDirectories.has(directory)) return;
+    this.watchedDirectories.add(directory);
     // Watch the directory, not the file: rotation replaces the file, and a watch on it would stay on the old one.
     try {
       const watcher = watch(directory, () => this.requestPoll());
@@ -142,11 +158,24 @@ class FollowSession {
   private async pollUntilQuiet(): Promise<void> {
     do {
       this.pollAgain = false;
+      await this.followNewSources();
       for (const follower of this.followers) {
         if (this.stopped) return;
         await follower.poll();
       }
     } while (this.pollAgain && !this.stopped);
+  }
+
+  /** At most once an interval: every write in a watched directory requests a poll. */
+  private async followNewSources(): Promise<void> {
+    if (!this.discoverSources || Date.now() - this.lastDiscovery < FOLLOW_POLL_INTERVAL_MS) return;
+    this.lastDiscovery = Date.now();
+    for (const source of await this.discoverSources()) {
+      if (this.stopped || this.followedPaths.has(source.path)) continue;
+      this.followedPaths.add(source.path);
+      this.followers.push(new FileFollower(source, this.onLine, "start"));
+      this.watchDirectory(dirname(source.path));
+    }
   }
 
   private async stop(error?: unknown): Promise<void> {

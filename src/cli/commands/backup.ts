@@ -10,7 +10,7 @@ export function registerBackup(program: Command): void {
     .description("back up the stack's database (and Redis) into its backups directory, while it keeps serving")
     .action(async (_options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const name = targetStackName(global);
+      const name = await targetStackName(global);
       const files = await callDaemon<BackupFile[]>({ op: "backup", name }, { onProgress: global.json ? undefined : printProgress });
       if (global.json) return printJson(files);
       for (const file of files) printLine(`${file.name}  ${formatBytes(file.sizeBytes)}  ${file.path}`);

@@ -10,7 +10,7 @@ export function registerBackups(program: Command): void {
     .description("list the stack's backups, newest first (works while the stack is down)")
     .action(async (_options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const dir = backingLayout(stackPaths(targetStackName(global))).backups;
+      const dir = backingLayout(stackPaths(await targetStackName(global))).backups;
       const backups = await listBackups(dir);
       if (global.json) return printJson(backups);
       if (backups.length === 0) return printLine(`no backups in ${dir}; \`berth backup\` makes one`);

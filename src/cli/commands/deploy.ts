@@ -37,7 +37,7 @@ export function registerDeploy(program: Command): void {
     .option("--no-wait", "do not wait for the services restarted after the switch to be ready")
     .action(async (flags: DeployFlags, command: Command) => {
       const global = globalOptions(command);
-      const current = loadStackFromOptions(global);
+      const current = await loadStackFromOptions(global);
       if (flags.ref && flags.path) throw new UserError("give --ref or --path, not both");
       const paths = stackPaths(current.name);
       const user = userInfo().username;

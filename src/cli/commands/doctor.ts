@@ -11,7 +11,7 @@ export function registerDoctor(program: Command): void {
     .description("check that this host has what the stack needs (database and Redis servers, tools for backups)")
     .action(async (_options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const stack = loadStackFromOptions(global);
+      const stack = await loadStackFromOptions(global);
       // The daemon starts the servers with its own environment; this checks the CLI's, which
       // starts the daemon when none runs.
       const { checks } = inspectHost(stack, stackPaths(stack.name), process.env);

@@ -10,7 +10,7 @@ export function registerDown(program: Command): void {
     .option("-v, --volumes", "also delete the stack's data (databases, SQLite file, secrets) — cannot be undone")
     .action(async (options: { volumes?: boolean }, command: Command) => {
       const global = globalOptions(command);
-      const name = targetStackName(global);
+      const name = await targetStackName(global);
       const result = await callDaemon<{ deletedData: boolean }>({ op: "down", name, deleteData: options.volumes === true });
       if (global.json) printJson({ stack: name, ...result });
       else printLine(`${name} is down${result.deletedData ? "; its data was deleted" : "; its data is kept (down -v deletes it)"}`);

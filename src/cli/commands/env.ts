@@ -11,7 +11,7 @@ export function registerEnv(program: Command): void {
     .argument("[service]")
     .action(async (service: string | undefined, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const stack = loadStackFromOptions(global);
+      const stack = await loadStackFromOptions(global);
       const { env, secrets } = serviceEnvForDisplay(stack, service);
       const shown = redactEnv(env, secrets);
       if (global.json) printJson(shown);

@@ -14,7 +14,7 @@ export function registerLogs(program: Command): void {
       const global = globalOptions(command);
       const count = Number(options.lines);
       if (!Number.isInteger(count) || count < 0) throw new UserError(`-n expects a whole number of lines, got "${options.lines}"`);
-      const name = targetStackName(global);
+      const name = await targetStackName(global);
       const sources = await stackLogSources(name, service);
       if (sources.length === 0) {
         throw new UserError(`no logs for ${service ? `"${service}" in ` : ""}stack ${name}`, {
@@ -26,6 +26,6 @@ export function registerLogs(program: Command): void {
       const controller = new AbortController();
       process.once("SIGINT", () => controller.abort());
       process.once("SIGTERM", () => controller.abort());
-      await followSources(sources, controller.signal, global.json === true);
+      await followSources(sources, controller.signal, global.json === true, () => stackLogSources(name, service));
     });
 }

@@ -12,7 +12,7 @@ export function registerPs(program: Command): void {
     .description("list the stack's replicas: state, health, restarts, uptime, port, cpu, memory")
     .action(async (_options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const rows = await callDaemon<ProcessRow[]>({ op: "ps", name: targetStackName(global) });
+      const rows = await callDaemon<ProcessRow[]>({ op: "ps", name: await targetStackName(global) });
       if (global.json) printJson(rows);
       else printProcessTable(rows);
     });

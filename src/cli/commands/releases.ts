@@ -11,7 +11,7 @@ export function registerReleases(program: Command): void {
     .description("list the stack's deploys: id, source, when, who, status, duration")
     .action(async (_options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const releases = await callDaemon<ReleaseRecord[]>({ op: "releases", name: targetStackName(global) });
+      const releases = await callDaemon<ReleaseRecord[]>({ op: "releases", name: await targetStackName(global) });
       if (global.json) return printJson(releases);
       if (releases.length === 0) return printLine("no releases yet; `berth deploy` makes one");
       const rows = releases.map((release) => [

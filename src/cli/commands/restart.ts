@@ -10,7 +10,7 @@ export function registerRestart(program: Command): void {
     .argument("[service]")
     .action(async (service: string | undefined, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const name = targetStackName(global);
+      const name = await targetStackName(global);
       await callDaemon({ op: "restart", name, service }, { onProgress: global.json ? undefined : printProgress });
       if (global.json) printJson({ stack: name, restarted: service ?? "all" });
       else printLine(`restarted ${service ?? "every service"} of ${name}`);

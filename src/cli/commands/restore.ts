@@ -11,7 +11,7 @@ export function registerRestore(program: Command): void {
     .argument("<backup>", "a name from `berth backups`, or a path to a backup file (with its .sha256 beside it)")
     .action(async (backup: string, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const name = targetStackName(global);
+      const name = await targetStackName(global);
       // A bare name is looked up in the stack's backups directory by the daemon; a path is the user's file.
       const target = backup.includes("/") ? resolve(backup) : backup;
       const result = await callDaemon<{ name: string }>(

@@ -19,7 +19,7 @@ export function registerRollback(program: Command): void {
     .argument("[release]", "a release id from `berth releases`")
     .action(async (requested: string | undefined, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const name = targetStackName(global);
+      const name = await targetStackName(global);
       const paths = stackPaths(name);
       const unlock = acquireDeployLock(paths.root, userInfo().username);
       try {

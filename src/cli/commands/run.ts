@@ -1,10 +1,16 @@
 import type { Command } from "commander";
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
+import { constants } from "node:os";
 import { UserError } from "../../errors.js";
 import { stackPaths } from "../../util/paths.js";
 import { globalOptions, loadStackFromOptions } from "../context.js";
 import { oneOffEnv } from "../task-env.js";
+
+// Exit codes as a shell gives them, so scripts can tell berth's failures from the command's.
+export const EXIT_NOT_EXECUTABLE = 126;
+export const EXIT_COMMAND_NOT_FOUND = 127;
+const SIGNAL_EXIT_BASE = 128;
 
 export function registerRun(program: Command): void {
   program
@@ -13,19 +19,33 @@ export function registerRun(program: Command): void {
     .argument("<command...>")
     .passThroughOptions()
     .action(async (argv: string[], _options: unknown, command: Command) => {
-      const stack = loadStackFromOptions(globalOptions(command));
+      const stack = await loadStackFromOptions(globalOptions(command));
       mkdirSync(stackPaths(stack.name).data, { recursive: true, mode: 0o700 });
       const child = spawn(argv[0]!, argv.slice(1), { cwd: stack.root, env: oneOffEnv(stack), stdio: "inherit" });
-      const code = await new Promise<number>((resolve, reject) => {
-        child.once("error", (error: NodeJS.ErrnoException) =>
-          reject(
-            error.code === "ENOENT"
-              ? new UserError(`command not found: ${argv[0]}`, { hint: "check the spelling, or give the full path to the program" })
-              : error,
-          ),
-        );
-        child.once("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 128 + 15 : 1)));
+      process.exitCode = await new Promise<number>((resolve, reject) => {
+        child.once("error", (error: NodeJS.ErrnoException) => reject(describeSpawnError(error, argv[0]!)));
+        child.once("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? signalExitCode(signal) : 1)));
       });
-      process.exitCode = code;
     });
+}
+
+/** 128 + the signal's number, as shells report a command killed by a signal. */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return SIGNAL_EXIT_BASE + (constants.signals[signal] ?? 0);
+}
+
+function describeSpawnError(error: NodeJS.ErrnoException, program: string): Error {
+  if (error.code === "ENOENT") {
+    return new UserError(`command not found: ${program}`, {
+      exitCode: EXIT_COMMAND_NOT_FOUND,
+      hint: "check the spelling, install it, or give the full path to the program",
+    });
+  }
+  if (error.code === "EACCES" || error.code === "EISDIR" || error.code === "ENOEXEC") {
+    return new UserError(`cannot execute ${program}: ${error.code === "EISDIR" ? "it is a directory" : "permission denied"}`, {
+      exitCode: EXIT_NOT_EXECUTABLE,
+      hint: `make it executable (chmod +x ${program}) or run it through its interpreter, e.g. berth run sh ${program}`,
+    });
+  }
+  return error;
 }

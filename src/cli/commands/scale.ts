@@ -11,7 +11,7 @@ export function registerScale(program: Command): void {
     .argument("<service=count...>")
     .action(async (assignments: string[], _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const name = targetStackName(global);
+      const name = await targetStackName(global);
       const targets = assignments.map(parseAssignment);
       await callDaemon({ op: "scale", name, counts: Object.fromEntries(targets.map((t) => [t.service, t.count])) }, { onProgress: global.json ? undefined : printProgress });
       if (global.json) printJson({ stack: name, scaled: Object.fromEntries(targets.map((t) => [t.service, t.count])) });

@@ -24,7 +24,7 @@ export function registerUp(program: Command): void {
     .option("--timeout <duration>", "how long services may take to become ready (default: from their health checks)")
     .action(async (options: UpFlags, command: Command) => {
       const global = globalOptions(command);
-      const stack = loadStackFromOptions(global);
+      const stack = await loadStackFromOptions(global);
       const startedAt = new Date();
       // In the foreground, Ctrl+C at any point stops the stack (a start in progress is cancelled first).
       const interrupted = options.detach ? null : stopOnSignal(stack.name);
