@@ -37,12 +37,12 @@ const VALUE_OPTIONS = new Set(["-f", "--file", "-s", "--stack"]);
 
 export const COMMANDS: readonly CommandEntry[] = [
   { name: "init", description: "write a commented berth.yml for the project here (detects Django, Node and Procfile apps)", load: async () => (await import("./commands/init.js")).registerInit },
-  { name: "up", description: "start the stack (release tasks, then services); stays attached to the logs unless -d", load: async () => (await import("./commands/up.js")).registerUp },
+  { name: "up", description: "start the stack, or apply berth.yml's changes to it (only what changed restarts); returns once every service is ready", load: async () => (await import("./commands/up.js")).registerUp },
   { name: "down", description: "stop every process of the stack; its data is kept unless -v", load: async () => (await import("./commands/down.js")).registerDown },
   { name: "ps", aliases: ["status"], description: "list the stack's replicas: state, health, restarts, uptime, port, cpu, memory", load: async () => (await import("./commands/ps.js")).registerPs },
   { name: "logs", usage: "[service]", description: "show the stack's logs, interleaved by time (all services, or one)", load: async () => (await import("./commands/logs.js")).registerLogs },
-  { name: "restart", usage: "[service]", description: "restart a service's replicas one at a time (or every service)", load: async () => (await import("./commands/restart.js")).registerRestart },
-  { name: "scale", usage: "<service=count...>", description: "set the number of replicas of services, e.g. berth scale web=3 worker=2", load: async () => (await import("./commands/scale.js")).registerScale },
+  { name: "restart", usage: "[service]", description: "restart a service's replicas one at a time, each ready before the next (or every service)", load: async () => (await import("./commands/restart.js")).registerRestart },
+  { name: "scale", usage: "<service=count...>", description: "set the number of replicas of services, e.g. berth scale web=3 worker=2; returns once the new ones are ready", load: async () => (await import("./commands/scale.js")).registerScale },
   { name: "stop", usage: "<service...>", description: "stop services of a running stack, leaving the others running; `berth start` starts them again", load: async () => (await import("./commands/stop.js")).registerStop },
   { name: "start", usage: "<service...>", description: "start services stopped with `berth stop`", load: async () => (await import("./commands/start.js")).registerStart },
   { name: "run", usage: "<command...>", description: "run a one-off command with the stack's environment, e.g. berth run python3 manage.py createsuperuser", load: async () => (await import("./commands/run.js")).registerRun },
