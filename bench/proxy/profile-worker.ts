@@ -15,8 +15,10 @@ if (!settings || !table || !staticCache) {
 process.on("SIGTERM", () => process.exit(0));
 process.on("SIGINT", () => process.exit(0));
 
-await runProxyWorker(settings, staticCache);
-// The worker listens for the daemon's messages on `process`; without IPC we emit the one it needs.
-const message: WorkerMessage = { type: "table", table, version: 1 };
-(process as NodeJS.EventEmitter).emit("message", message);
+// The worker asks its primary for the table over IPC; without IPC we answer by emitting the message it awaits.
+await runProxyWorker(settings, staticCache, (report) => {
+  if (report.type !== "want-table") return;
+  const message: WorkerMessage = { type: "table", table, version: 1 };
+  setImmediate(() => (process as NodeJS.EventEmitter).emit("message", message));
+});
 console.log(`profile worker ${process.pid} listening on ${settings.address}:${settings.httpPort}`);

@@ -1,31 +1,38 @@
-import { mkdirSync, readFileSync } from "node:fs";
-import { cpus } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import type { Stack } from "../config/types.js";
 import { UserError } from "../errors.js";
 import type { CertificateStore } from "../proxy/certificate-store.js";
-import { PROXY_ENV, readListenerSettings } from "../proxy/listener-settings.js";
-import { ProxySupervisor } from "../proxy/proxy-supervisor.js";
+import { PROXY_ENV, sameListenerSettings } from "../proxy/listener-settings.js";
+import { callProxy, ProxyUnreachableError, readProxyRecord, type ProxyStatus } from "../proxy/proxy-control.js";
+import { findRunningProxy, startProxyProcess, stopProxyProcess } from "../proxy/proxy-process.js";
 import { buildProxyTable, type RunningStack } from "../proxy/table.js";
 import type { CertificatePair, ListenerSettings } from "../proxy/types.js";
 import type { ReplicaSnapshot } from "../supervisor/replica.js";
 import type { Logger } from "../util/logger.js";
+import { HOST_SETTINGS_FILE, readHostSettings, type HostSettings } from "./host-settings.js";
 
 const RENEWAL_CHECK_INTERVAL_MS = 12 * 3600_000;
-/** A PEM file of extra CAs to trust for the ACME directory's own HTTPS (a private ACME server, or pebble in tests). */
-export const ACME_CA_FILE_ENV = "BERTH_ACME_CA_FILE";
+/** Every worker confirms a table within milliseconds; this only bounds a wedged proxy. */
+const TABLE_PUSH_TIMEOUT_MS = 30_000;
 
 /**
- * The daemon's side of the proxy: starts the workers when the first stack with `proxy:` comes up,
- * gets each stack's certificate, and pushes a new table whenever a replica starts or stops serving.
+ * The daemon's side of the proxy: finds the proxy process serving this BERTH_HOME (or starts one)
+ * when the first stack with `proxy:` comes up, gets each stack's certificate, and pushes a new table
+ * whenever a replica starts or stops serving. The proxy process outlives the daemon: a new daemon
+ * reconnects to it and pushes its table without interrupting traffic.
  */
 export class FrontDoor {
-  private proxy: ProxySupervisor | null = null;
+  private proxy: ProxyStatus | null = null;
+  private connecting: Promise<ProxyStatus> | null = null;
   private readonly certificates = new Map<string, CertificatePair | null>();
   private readonly challenges: Record<string, string> = {};
   private storePromise: Promise<CertificateStore> | null = null;
   private renewalTimer: NodeJS.Timeout | null = null;
   private refreshScheduled = false;
+  /** Pushes go one at a time, so an older table never lands after a newer one. */
+  private pushChain: Promise<void> = Promise.resolve();
+  /** A push queued but not yet begun: later refreshes join it, since it builds the table when it begins. */
+  private queuedPush: Promise<void> | null = null;
   /** ACME HTTP-01: the CA is told to validate only once every worker answers the token. */
   private readonly challengeResponder = {
     set: (token: string, keyAuthorization: string) => {
@@ -42,9 +49,8 @@ export class FrontDoor {
     private readonly home: string,
     private readonly logger: Logger,
     private readonly runningStacks: () => { stack: Stack; replicas: ReplicaSnapshot[] }[],
-    private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {
-  }
+    private readonly settings: HostSettings = readHostSettings(home, process.env),
+  ) {}
 
   get listeners(): ListenerSettings | null {
     return this.proxy?.settings ?? null;
@@ -72,14 +78,26 @@ export class FrontDoor {
     this.refreshScheduled = true;
     setImmediate(() => {
       this.refreshScheduled = false;
-      void this.refreshNow();
+      this.refreshNow().catch((error: Error) => this.logger.error("could not update the proxy", { error: error.message }));
     });
   }
 
+  /** Disconnects from the proxy, which keeps serving with its last table until a daemon reconnects. */
   async stop(): Promise<void> {
     if (this.renewalTimer) clearInterval(this.renewalTimer);
-    await this.proxy?.stop();
+    this.renewalTimer = null;
+    await this.pushChain;
     this.proxy = null;
+  }
+
+  /** Really stops the proxy process (when the user stops everything), whether or not this daemon started it. */
+  async stopProxy(): Promise<void> {
+    await this.stop();
+    await this.connecting?.catch(() => {});
+    const record = readProxyRecord(this.home);
+    if (!record) return;
+    await stopProxyProcess(this.home, record);
+    this.logger.info("proxy stopped", { pid: record.pid });
   }
 
   /** Pushes the current replicas to the proxy and resolves once every worker routes by them. */
@@ -89,18 +107,40 @@ export class FrontDoor {
 
   private refreshNow(): Promise<void> {
     if (!this.proxy) return Promise.resolve();
+    if (this.queuedPush) return this.queuedPush;
+    const push = this.pushChain.then(() => {
+      this.queuedPush = null;
+      return this.pushTable();
+    });
+    this.queuedPush = push;
+    this.pushChain = push.catch(() => {});
+    return push;
+  }
+
+  /** A proxy that died (killed, OOM) is found again or restarted, then gets the table. */
+  private async pushTable(): Promise<void> {
+    if (!this.proxy) return;
     const stacks: RunningStack[] = this.runningStacks().map(({ stack, replicas }) => ({
       stack,
       replicas,
       certificate: this.certificates.get(stack.name) ?? null,
     }));
-    return this.proxy.update(buildProxyTable(stacks, { ...this.challenges }, this.home));
+    const table = buildProxyTable(stacks, { ...this.challenges }, this.home);
+    try {
+      await callProxy(this.home, { op: "table", table }, TABLE_PUSH_TIMEOUT_MS);
+    } catch (error) {
+      if (!(error instanceof ProxyUnreachableError)) throw error;
+      this.logger.warn("the proxy does not answer; finding or starting it again", { error: error.message });
+      this.proxy = null;
+      await this.ensureProxy();
+      await callProxy(this.home, { op: "table", table }, TABLE_PUSH_TIMEOUT_MS);
+    }
   }
 
   /** Loaded on first use: the ACME and X.509 libraries cost the daemon ~25 MB, and stacks without a proxy never need them. */
   private certificateStore(): Promise<CertificateStore> {
     this.storePromise ??= import("../proxy/certificate-store.js").then(({ CertificateStore }) => {
-      const acmeCa = this.env[ACME_CA_FILE_ENV];
+      const acmeCa = this.settings.acmeCaFile;
       return new CertificateStore(this.home, this.logger, acmeCa ? { acmeCaCertificates: [readFileSync(acmeCa, "utf8")] } : {});
     });
     return this.storePromise;
@@ -108,19 +148,35 @@ export class FrontDoor {
 
   private async ensureProxy(): Promise<void> {
     if (this.proxy) return;
-    const settings = readListenerSettings(this.env, cpus().length);
-    const staticCache = join(this.home, "cache", "static");
-    mkdirSync(staticCache, { recursive: true, mode: 0o700 });
-    const proxy = new ProxySupervisor(settings, staticCache, this.logger);
+    this.connecting ??= this.connectOrStartProxy().finally(() => (this.connecting = null));
+    this.proxy = await this.connecting;
+  }
+
+  private async connectOrStartProxy(): Promise<ProxyStatus> {
+    const wanted = this.settings.proxy;
+    const running = await findRunningProxy(this.home, this.logger);
+    if (running && sameListenerSettings(running.settings, wanted)) {
+      this.logger.info("proxy found", { pid: running.pid, version: running.version, workers: running.workers.length });
+      return running;
+    }
+    if (running) {
+      this.logger.warn("the running proxy has other listener settings: replacing it", {
+        pid: running.pid,
+        running: describeListeners(running.settings),
+        wanted: describeListeners(wanted),
+        source: this.settings.source,
+      });
+      await stopProxyProcess(this.home, running);
+    }
     try {
-      await proxy.start();
+      const started = await startProxyProcess(this.home, wanted);
+      this.logger.info("proxy started", { pid: started.pid, ...{ address: wanted.address, http: wanted.httpPort, https: wanted.httpsPort } });
+      return started;
     } catch (error) {
-      await proxy.stop();
-      throw new UserError(`the proxy cannot listen on ${settings.address} ports ${settings.httpPort} and ${settings.httpsPort}: ${(error as Error).message}`, {
-        hint: `free those ports, or start the daemon with ${PROXY_ENV.httpPort}/${PROXY_ENV.httpsPort} (and ${PROXY_ENV.address}) set: \`berth daemon stop\`, then e.g. \`${PROXY_ENV.httpPort}=8080 ${PROXY_ENV.httpsPort}=8443 berth up\``,
+      throw new UserError(`the proxy cannot listen on ${wanted.address} ports ${wanted.httpPort} and ${wanted.httpsPort}: ${(error as Error).message}`, {
+        hint: `free those ports, or choose others in ${this.home}/${HOST_SETTINGS_FILE} (proxy: { http_port, https_port, address }) or with ${PROXY_ENV.httpPort}/${PROXY_ENV.httpsPort}, then \`berth daemon restart\`; settings now: ${this.settings.source}`,
       });
     }
-    this.proxy = proxy;
   }
 
   /** Certificates are renewed ahead of expiry and pushed to the workers without a restart. */
@@ -142,4 +198,8 @@ export class FrontDoor {
     }
     await this.refreshNow();
   }
+}
+
+function describeListeners(settings: ListenerSettings): string {
+  return `${settings.address}:${settings.httpPort}/${settings.httpsPort} workers=${settings.workers}`;
 }

@@ -1,20 +1,24 @@
 import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../util/logger.js";
+import type { ProxyWorkerStatus } from "./proxy-control.js";
 import type { WorkerMessage, WorkerReport } from "./worker.js";
 import type { ListenerSettings, ProxyTable } from "./types.js";
 
 const WORKER_ENTRY = fileURLToPath(new URL("./worker-entry.js", import.meta.url));
 const WORKER_RESTART_DELAY_MS = 200;
+/** Workers close their listeners and drain; one still busy after this is killed. */
+const WORKER_STOP_TIMEOUT_MS = 30_000;
 
 /**
- * Runs the proxy in worker processes (one per core, sharing the listening sockets), so the hot
- * path uses both cores and a proxy crash never takes the supervisor down. Workers are restarted
- * when they die and always get the latest table.
+ * The cluster primary of the proxy process: runs the proxy in worker processes (one per core,
+ * sharing the listening sockets), so the hot path uses every core and a crashing worker never
+ * takes the others down. A worker, first or restarted, asks for the current table and listens
+ * only once it routes by it.
  */
 export class ProxySupervisor {
   private table: ProxyTable = { sites: [], pools: {}, acmeChallenges: {} };
-  private tableJson = "";
+  private tableJson = JSON.stringify(this.table);
   private version = 0;
   private readonly workers = new Set<Worker>();
   private readonly appliedVersion = new Map<Worker, number>();
@@ -41,8 +45,16 @@ export class ProxySupervisor {
     });
   }
 
-  /** Sends the table to every worker; resolves once each live worker confirmed it uses it. */
-  update(table: ProxyTable): Promise<void> {
+  get tableVersion(): number {
+    return this.version;
+  }
+
+  workerStatus(): ProxyWorkerStatus[] {
+    return [...this.workers].map((worker) => ({ pid: worker.process.pid ?? 0, version: this.appliedVersion.get(worker) ?? -1 }));
+  }
+
+  /** Sends the table to every worker; resolves with its version once each live worker confirmed it uses it. */
+  async update(table: ProxyTable): Promise<number> {
     const json = JSON.stringify(table);
     if (json !== this.tableJson) {
       this.table = table;
@@ -50,31 +62,9 @@ export class ProxySupervisor {
       this.version += 1;
       for (const worker of this.workers) this.sendTable(worker);
     }
-    return this.allApplied();
-  }
-
-  private sendTable(worker: Worker): void {
-    if (worker.isConnected()) worker.send({ type: "table", table: this.table, version: this.version } satisfies WorkerMessage);
-  }
-
-  private allApplied(): Promise<void> {
-    return new Promise((resolve) => {
-      const settleIfApplied = () => {
-        if (!this.isFullyApplied()) return false;
-        resolve();
-        return true;
-      };
-      if (!settleIfApplied()) this.appliedWaiters.push(settleIfApplied);
-    });
-  }
-
-  private isFullyApplied(): boolean {
-    return [...this.workers].every((worker) => !worker.isConnected() || (this.appliedVersion.get(worker) ?? -1) >= this.version);
-  }
-
-  /** Waiters return true once settled; the rest keep waiting. */
-  private notifyApplied(): void {
-    this.appliedWaiters = this.appliedWaiters.filter((settleIfApplied) => !settleIfApplied());
+    const version = this.version;
+    await this.allApplied(version);
+    return version;
   }
 
   async stop(): Promise<void> {
@@ -83,11 +73,35 @@ export class ProxySupervisor {
       [...this.workers].map(
         (worker) =>
           new Promise<void>((resolve) => {
-            worker.once("exit", () => resolve());
-            worker.kill("SIGTERM");
+            const killer = setTimeout(() => worker.process.kill("SIGKILL"), WORKER_STOP_TIMEOUT_MS);
+            worker.once("exit", () => {
+              clearTimeout(killer);
+              resolve();
+            });
+            worker.process.kill("SIGTERM");
           }),
       ),
     );
+  }
+
+  private sendTable(worker: Worker): void {
+    if (worker.isConnected()) worker.send({ type: "table", table: this.table, version: this.version } satisfies WorkerMessage);
+  }
+
+  private allApplied(version: number): Promise<void> {
+    return new Promise((resolve) => {
+      const settleIfApplied = () => {
+        if (![...this.workers].every((worker) => !worker.isConnected() || (this.appliedVersion.get(worker) ?? -1) >= version)) return false;
+        resolve();
+        return true;
+      };
+      if (!settleIfApplied()) this.appliedWaiters.push(settleIfApplied);
+    });
+  }
+
+  /** Waiters return true once settled; the rest keep waiting. */
+  private notifyApplied(): void {
+    this.appliedWaiters = this.appliedWaiters.filter((settleIfApplied) => !settleIfApplied());
   }
 
   private startWorker(): Promise<void> {
@@ -96,17 +110,17 @@ export class ProxySupervisor {
       BERTH_PROXY_STATIC_CACHE: this.staticCacheDir,
     });
     this.workers.add(worker);
-    this.sendTable(worker);
     let listening = false;
     const ready = new Promise<void>((resolve, reject) => {
       worker.on("message", (report: WorkerReport) => {
-        if (report.type === "applied") {
+        if (report.type === "want-table") this.sendTable(worker);
+        else if (report.type === "applied") {
           this.appliedVersion.set(worker, report.version);
           this.notifyApplied();
         } else if (report.type === "listening") {
           listening = true;
           resolve();
-        } else reject(new Error(`the proxy could not listen: ${report.message}`));
+        } else reject(new Error(report.message));
       });
       worker.once("exit", () => reject(new Error("a proxy worker exited while starting")));
     });
@@ -116,8 +130,10 @@ export class ProxySupervisor {
       this.notifyApplied();
       // A worker that never listened (port taken, no permission) would fail again: the caller reports it instead.
       if (this.stopping || !listening) return;
-      this.logger.warn("proxy worker exited, restarting", { code, signal: signal ?? undefined });
-      setTimeout(() => void this.startWorker().catch(() => {}), WORKER_RESTART_DELAY_MS).unref();
+      this.logger.warn("proxy worker exited, restarting", { pid: worker.process.pid, code, signal: signal ?? undefined });
+      setTimeout(() => {
+        if (!this.stopping) void this.startWorker().catch((error: Error) => this.logger.error("proxy worker failed to restart", { error: error.message }));
+      }, WORKER_RESTART_DELAY_MS).unref();
     });
     return ready;
   }

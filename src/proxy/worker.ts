@@ -6,11 +6,26 @@ import { findSite } from "./router.js";
 import type { ListenerSettings, ProxyTable, SiteEntry } from "./types.js";
 
 export type WorkerMessage = { type: "table"; table: ProxyTable; version: number };
-/** `applied` confirms a table version is in use, so a deploy stops old replicas only once no worker routes to them. */
-export type WorkerReport = { type: "listening" } | { type: "failed"; message: string } | { type: "applied"; version: number };
+/**
+ * `want-table` asks the primary for the current table (a message sent before the worker listens for
+ * messages would be lost); `applied` confirms a table version is in use, so a deploy stops old
+ * replicas only once no worker routes to them.
+ */
+export type WorkerReport =
+  | { type: "want-table" }
+  | { type: "listening" }
+  | { type: "failed"; message: string }
+  | { type: "applied"; version: number };
 
-/** One proxy worker process: HTTP and HTTPS listeners (shared with the other workers) and the request handler. */
-export async function runProxyWorker(settings: ListenerSettings, staticCacheDir: string): Promise<void> {
+/** How often node looks for connections past `headersTimeout`: its default (30 s) would let slowloris clients stay 40 s. */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+
+/**
+ * One proxy worker process: HTTP and HTTPS listeners (shared with the other workers) and the request
+ * handler. It listens only once it routes by the current table, so a restarted worker never answers
+ * 421 for a known host.
+ */
+export async function runProxyWorker(settings: ListenerSettings, staticCacheDir: string, report: (message: WorkerReport) => void): Promise<void> {
   const handler = new ProxyRequestHandler({ httpsPort: settings.httpsPort, staticCacheDir });
   const contexts = new Map<SiteEntry, SecureContext>();
   const contextFor = (servername: string): SecureContext | undefined => {
@@ -25,18 +40,24 @@ export async function runProxyWorker(settings: ListenerSettings, staticCacheDir:
   };
 
   process.once("SIGTERM", () => void handler.close().finally(() => process.exit(0)));
-  process.on("message", (message: WorkerMessage) => {
-    if (message.type !== "table") return;
-    contexts.clear();
-    handler.update(message.table);
-    process.send?.({ type: "applied", version: message.version } satisfies WorkerReport);
+  const firstTable = new Promise<void>((resolve) => {
+    process.on("message", (message: WorkerMessage) => {
+      if (message.type !== "table") return;
+      contexts.clear();
+      handler.update(message.table);
+      report({ type: "applied", version: message.version });
+      resolve();
+    });
   });
+  report({ type: "want-table" });
+  await firstTable;
 
   const serverOptions = {
     maxHeaderSize: settings.maxHeaderBytes,
     headersTimeout: settings.headersTimeoutMs,
     keepAliveTimeout: settings.idleTimeoutMs,
     requestTimeout: 0,
+    connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
   };
   const http = createHttpServer(serverOptions, (request, response) => handler.handleRequest("http", request, response));
   http.on("upgrade", (request, socket, head) => handler.handleUpgrade("http", request, socket, head));

@@ -1,0 +1,16 @@
+// Entry of the proxy process, spawned detached by the daemon (src/proxy/proxy-process.ts).
+import { createLogger } from "../util/logger.js";
+import { runProxyMain } from "./proxy-main.js";
+
+const home = process.env.BERTH_HOME;
+const settings = process.env.BERTH_PROXY_SETTINGS;
+if (!home || !settings) {
+  process.stderr.write("berth proxy: BERTH_HOME and BERTH_PROXY_SETTINGS must be set; the proxy is started by the berth daemon\n");
+  process.exit(1);
+}
+const logger = createLogger((line) => process.stdout.write(line + "\n"), "info", { component: "proxy" });
+
+runProxyMain(home, JSON.parse(settings), logger).catch((error: Error) => {
+  logger.error("proxy could not start", { error: error.message });
+  process.exit(1);
+});
