@@ -58,6 +58,11 @@ export class FrontDoor {
     return this.proxy?.settings ?? null;
   }
 
+  /** The settings this daemon runs the proxy with, for the CLI to compare with its own (describeSettingsDifference). */
+  get hostSettings(): HostSettings {
+    return this.settings;
+  }
+
   /** Before a stack's services start: listeners up, certificate ready (ACME needs the HTTP listener first). */
   async prepare(stack: Stack, progress: (message: string) => void): Promise<void> {
     if (!stack.proxy) return;

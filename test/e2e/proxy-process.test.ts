@@ -134,3 +134,29 @@ test("the proxy outlives a daemon killed with -9, keeps serving static files, an
   assert.ok(status.version >= 2, "the new daemon pushed its table");
   assert.equal((await staticFile()).text, STATIC_TEXT);
 });
+
+test("a daemon started with other listener settings replaces the running proxy: the old process ends, the new one serves on the new ports", async (t) => {
+  const stack = await startProxiedStack(t);
+  await berthOk(["daemon", "stop"], { home: stack.home, env: stack.env });
+  assert.equal((await proxyRequest({ port: stack.httpsPort, host: "app.test", path: "/static/file.txt", tls: { ca: stack.ca } })).text, STATIC_TEXT, "the proxy serves after `daemon stop`");
+
+  const [httpPort, httpsPort] = await freePorts(2);
+  const env = proxyEnv(httpPort!, httpsPort!);
+  await berthOk(["up", "-d"], { home: stack.home, cwd: stack.cwd, env });
+  // The restore of the new daemon may still be starting the proxy when `up -d` returns (issue 9): poll.
+  const replacement = await waitFor(() => {
+    const record = readProxyRecord(stack.home);
+    return record && record.pid !== stack.proxy.pid ? record : undefined;
+  }, "a new proxy record", DEADLINE_MS);
+  t.after(() => stopProxyProcess(stack.home, replacement));
+  assert.notEqual(replacement.pid, stack.proxy.pid);
+  assert.equal(replacement.settings.httpsPort, httpsPort);
+  assert.equal(readProcessStartTime(stack.proxy.pid), null, "the old proxy process ended");
+  await waitFor(
+    async () => (await proxyRequest({ port: httpsPort!, host: "app.test", path: "/static/file.txt", tls: { ca: stack.ca } })).text === STATIC_TEXT,
+    "the static file on the new port",
+    DEADLINE_MS,
+  );
+  const daemonLog = readFileSync(join(stack.home, "daemon.log"), "utf8");
+  assert.match(daemonLog, /WARN the running proxy has other listener settings: replacing it/);
+});

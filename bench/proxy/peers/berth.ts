@@ -3,6 +3,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isAlive, isRecord, readCommandLine, readPackageVersion, runCommand, type CommandResult } from "../../supervisor/system.js";
+import { readProxyRecord } from "../../../src/proxy/proxy-control.js";
+import { stopProxyProcess } from "../../../src/proxy/proxy-process.js";
 import { processTree, waitForBody, waitForPort } from "../processes.js";
 import { errorMessage, SITE_HOST, type BenchContext, type Peer } from "./peer.js";
 
@@ -44,9 +46,10 @@ export class BerthPeer implements Peer {
     if (workers !== this.context.workers) throw new Error(`berth runs ${workers} proxy workers, expected ${this.context.workers}`);
   }
 
-  /** The proxy workers and the daemon (idle during the runs, but it is berth too). */
+  /** The proxy process, its workers and the daemon (idle during the runs, but it is berth too). */
   pids(): number[] {
-    return this.daemonPid === null ? [] : [this.daemonPid, ...this.workerPids()];
+    const proxyPid = readProxyRecord(this.home)?.pid;
+    return this.daemonPid === null ? [] : [this.daemonPid, ...(proxyPid ? [proxyPid] : []), ...this.workerPids()];
   }
 
   /** The upstream berth supervises: the replica and, for nginx, its worker. */
@@ -54,9 +57,11 @@ export class BerthPeer implements Peer {
     return this.upstreamPid === null ? [] : processTree(this.upstreamPid);
   }
 
+  /** The proxy runs as its own process tree (it outlives the daemon), recorded in $BERTH_HOME/proxy.json. */
   workerPids(): number[] {
-    if (this.daemonPid === null) return [];
-    return processTree(this.daemonPid).filter((pid) => (readCommandLine(pid) ?? "").includes(WORKER_ENTRY));
+    const proxyPid = readProxyRecord(this.home)?.pid;
+    if (!proxyPid) return [];
+    return processTree(proxyPid).filter((pid) => (readCommandLine(pid) ?? "").includes(WORKER_ENTRY));
   }
 
   async stop(): Promise<string[]> {
@@ -71,6 +76,9 @@ export class BerthPeer implements Peer {
         problems.push(`berth ${args.join(" ")}: ${errorMessage(error)}`);
       }
     }
+    // The proxy outlives the daemon by design: stop it through its socket.
+    const proxy = readProxyRecord(this.home);
+    if (proxy) await stopProxyProcess(this.home, proxy);
     for (const [pid, commandLine] of this.seen) {
       if (!isAlive(pid) || readCommandLine(pid) !== commandLine) continue;
       problems.push(`berth: pid ${pid} (${commandLine.slice(0, 80)}) still running after berth down / daemon stop: sent SIGKILL`);
