@@ -4,6 +4,9 @@ import type { Duplex } from "node:stream";
 import { clientResponseHeaders } from "./headers.js";
 import { targetKey, type Upstreams } from "./upstreams.js";
 
+/** How long a client may keep its side open after our answer and close. */
+const CLOSE_GRACE_MS = 5_000;
+
 export interface ForwardUpgrade {
   upstreams: Upstreams;
   pool: string;
@@ -122,14 +125,23 @@ function relayRefusal(upstreamResponse: IncomingMessage, client: Duplex, forward
   client.write(serializeHead(status, upstreamResponse.statusMessage, headers));
   upstreamResponse.pipe(client);
   upstreamResponse.once("error", () => client.destroy());
-  const closeClient = () => client.destroy();
-  client.once("finish", closeClient);
-  upstreamResponse.once("aborted", closeClient);
+  upstreamResponse.once("aborted", () => client.destroy());
+  discardUntilClosed(client);
 }
 
 function endWithStatus(client: Duplex, status: number, forward: ForwardUpgrade): void {
   if (!client.writable) return void client.destroy();
   client.end(serializeHead(status, undefined, { ...forward.responseHeaders, connection: "close", "content-length": 0 }));
+  discardUntilClosed(client);
+}
+
+/**
+ * What the client sends after a refused handshake goes nowhere: it is read and dropped, so that
+ * closing does not reset the connection (a reset may destroy the answer before the client reads it).
+ */
+function discardUntilClosed(client: Duplex): void {
+  client.resume();
+  client.once("finish", () => setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref());
 }
 
 function serializeHead(status: number, message: string | undefined, headers: OutgoingHttpHeaders): string {
