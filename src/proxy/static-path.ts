@@ -58,11 +58,18 @@ export class MountDirectory {
    */
   async openInside(segments: readonly string[]): Promise<FileInside | null> {
     const fresh = Date.now() - this.resolvedAt < DIRECTORY_RECHECK_MS;
-    const [cachedDirectory, file] = await Promise.all([
+    const [directoryResult, fileResult] = await Promise.allSettled([
       fresh ? this.realDirectory : this.resolveDirectory(),
       openRegularFile(join(this.directory, ...segments), { followLastSymlink: true }),
     ]);
+    if (fileResult.status === "rejected") throw fileResult.reason;
+    const file = fileResult.value;
     if (file === null) return null;
+    if (directoryResult.status === "rejected") {
+      closeFile(file);
+      throw directoryResult.reason;
+    }
+    const cachedDirectory = directoryResult.value;
     const realPath = await pathOfOpenFile(file.fd);
     if (realPath !== null && cachedDirectory !== null && isInside(realPath, cachedDirectory)) return { file, realPath };
     if (realPath !== null && fresh) {
