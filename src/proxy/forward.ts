@@ -63,8 +63,8 @@ function attempt(request: IncomingMessage, response: ServerResponse, forward: Fo
   let answered = false;
   let bodyStarted = false;
   let connected = false;
-  let socket: Socket | null = null;
-  let bytesWrittenBefore = 0;
+  /** Whether no byte of this request has been written to its socket (a reused one carries earlier requests' bytes). */
+  let nothingWritten = () => true;
   const upstreamRequest = httpRequest({
     host: target.host,
     port: target.port,
@@ -86,8 +86,8 @@ function attempt(request: IncomingMessage, response: ServerResponse, forward: Fo
   }, forward.limits.upstreamTimeoutMs);
 
   upstreamRequest.on("socket", (assigned: Socket) => {
-    socket = assigned;
-    bytesWrittenBefore = assigned.bytesWritten;
+    const bytesWrittenBefore = assigned.bytesWritten;
+    nothingWritten = () => assigned.bytesWritten === bytesWrittenBefore;
     const startBody = () => {
       connected = true;
       if (!shape.hasBody || answered) return;
@@ -122,7 +122,7 @@ function attempt(request: IncomingMessage, response: ServerResponse, forward: Fo
       if (!response.writableEnded) response.destroy();
       return;
     }
-    const nothingSent = !connected || socket === null || (socket as Socket).bytesWritten === bytesWrittenBefore;
+    const nothingSent = !connected || nothingWritten();
     const staleAndRepeatable = shape.idempotent && !shape.hasBody && STALE_CONNECTION_ERRORS.has(error.code ?? "");
     if (!bodyStarted && (nothingSent || staleAndRepeatable)) {
       failed.add(upstreamName);
