@@ -4,6 +4,7 @@ const EXPLANATIONS: Record<number, [string, string]> = {
   400: ["Bad Request", "The request could not be understood."],
   404: ["Not Found", "Nothing is served at this address."],
   405: ["Method Not Allowed", "This address only answers GET and HEAD."],
+  408: ["Request Timeout", "The request was not received in time."],
   413: ["Content Too Large", "The request body is larger than this site accepts."],
   421: ["Misdirected Request", "This server does not serve the host name in the request."],
   502: ["Bad Gateway", "The application did not answer correctly. It may be restarting; try again shortly."],
@@ -29,7 +30,7 @@ export function sendErrorPage(response: ServerResponse, status: number, requestI
     "cache-control": "no-store",
     "x-request-id": requestId,
     ...(status === 503 ? { "retry-after": "2" } : {}),
-    ...(status === 413 || status === 400 ? { connection: "close" } : {}),
+    ...(status === 413 || status === 400 || status === 408 ? { connection: "close" } : {}),
   });
   response.end(body);
 }

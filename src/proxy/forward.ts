@@ -1,14 +1,21 @@
-import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { formatBytes } from "../util/format-bytes.js";
 import { sendErrorPage } from "./error-pages.js";
 import { clientResponseHeaders } from "./headers.js";
 import type { ProxyLimits } from "./types.js";
 import { targetKey, type Upstreams } from "./upstreams.js";
 
-/** RFC 9110 §9.2.2; only retried when the request has no body, so nothing was consumed. */
+/** RFC 9110 §9.2.2: repeating these has the same effect as sending them once. */
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
-/** Errors that mean the upstream never took the request (refused, or a keep-alive socket it had closed). */
-const RETRYABLE_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE"]);
+/** A keep-alive connection the upstream closed meanwhile: the request may or may not have been read. */
+const STALE_CONNECTION_ERRORS = new Set(["ECONNRESET", "EPIPE"]);
+/**
+ * How long a request body may stall between two reads before the request gets 408 and its
+ * upstream request is aborted (nginx's client_body_timeout is 60 s). Without it a few slow
+ * uploads hold every worker of a synchronous app (gunicorn sync workers read the body themselves).
+ */
+export const BODY_IDLE_TIMEOUT_MS = 30_000;
 
 export interface ForwardRequest {
   upstreams: Upstreams;
@@ -21,6 +28,11 @@ export interface ForwardRequest {
   onFinish: (status: number, upstream: string | null) => void;
 }
 
+interface RequestShape {
+  hasBody: boolean;
+  idempotent: boolean;
+}
+
 /** Streams the request to one ready replica and its response back, both ways without buffering whole bodies. */
 export function forwardRequest(request: IncomingMessage, response: ServerResponse, forward: ForwardRequest): void {
   const declaredLength = request.headers["content-length"];
@@ -30,18 +42,16 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
     return;
   }
   const hasBody = (declaredLength !== undefined && declaredLength !== "0") || request.headers["transfer-encoding"] !== undefined;
-  const retryable = !hasBody && IDEMPOTENT_METHODS.has(request.method ?? "GET");
-  attempt(request, response, forward, hasBody, retryable, new Set());
+  attempt(request, response, forward, { hasBody, idempotent: IDEMPOTENT_METHODS.has(request.method ?? "GET") }, new Set());
 }
 
-function attempt(
-  request: IncomingMessage,
-  response: ServerResponse,
-  forward: ForwardRequest,
-  hasBody: boolean,
-  retryable: boolean,
-  failed: Set<string>,
-): void {
+/**
+ * One try on one replica. A retry on another replica is safe whatever the method when nothing of
+ * this request can have reached the app: the connection was refused or never opened, or the
+ * socket failed before a byte of the request was written. The body is read from the client only
+ * once the upstream connection is open, so a refused connection leaves it unread for the retry.
+ */
+function attempt(request: IncomingMessage, response: ServerResponse, forward: ForwardRequest, shape: RequestShape, failed: Set<string>): void {
   const target = forward.upstreams.pick(forward.pool, failed);
   if (!target) {
     const status = failed.size > 0 ? 502 : 503;
@@ -51,6 +61,10 @@ function attempt(
   }
   const upstreamName = targetKey(target);
   let answered = false;
+  let bodyStarted = false;
+  let connected = false;
+  /** Whether no byte of this request has been written to its socket (a reused one carries earlier requests' bytes). */
+  let nothingWritten = () => true;
   const upstreamRequest = httpRequest({
     host: target.host,
     port: target.port,
@@ -59,13 +73,30 @@ function attempt(
     headers: forward.headers,
     agent: forward.upstreams.agentFor(target),
   });
+  const markAnswered = () => {
+    answered = true;
+    clearTimeout(timer);
+  };
   const timer = setTimeout(() => {
     upstreamRequest.destroy();
     if (answered) return;
-    answered = true;
+    markAnswered();
     sendErrorPage(response, 504, forward.requestId);
     forward.onFinish(504, upstreamName);
   }, forward.limits.upstreamTimeoutMs);
+
+  upstreamRequest.on("socket", (assigned: Socket) => {
+    const bytesWrittenBefore = assigned.bytesWritten;
+    nothingWritten = () => assigned.bytesWritten === bytesWrittenBefore;
+    const startBody = () => {
+      connected = true;
+      if (!shape.hasBody || answered) return;
+      bodyStarted = true;
+      pipeBody(request, response, upstreamRequest, forward, upstreamName, markAnswered);
+    };
+    if (assigned.connecting) assigned.once("connect", startBody);
+    else startBody();
+  });
 
   upstreamRequest.on("response", (upstreamResponse) => {
     clearTimeout(timer);
@@ -87,15 +118,18 @@ function attempt(
   upstreamRequest.on("error", (error: NodeJS.ErrnoException) => {
     clearTimeout(timer);
     if (answered) {
-      response.destroy();
+      // Our own 408/413/504 page is already complete: let it reach the client.
+      if (!response.writableEnded) response.destroy();
       return;
     }
-    if (retryable && RETRYABLE_ERRORS.has(error.code ?? "")) {
+    const nothingSent = !connected || nothingWritten();
+    const staleAndRepeatable = shape.idempotent && !shape.hasBody && STALE_CONNECTION_ERRORS.has(error.code ?? "");
+    if (!bodyStarted && (nothingSent || staleAndRepeatable)) {
       failed.add(upstreamName);
-      attempt(request, response, forward, hasBody, retryable, failed);
+      attempt(request, response, forward, shape, failed);
       return;
     }
-    answered = true;
+    markAnswered();
     sendErrorPage(response, 502, forward.requestId);
     forward.onFinish(502, upstreamName);
   });
@@ -104,37 +138,56 @@ function attempt(
     if (!response.writableFinished) upstreamRequest.destroy();
   });
 
-  if (!hasBody) {
-    upstreamRequest.end();
-    return;
-  }
-  pipeBodyWithLimit(request, response, upstreamRequest, forward, () => {
-    answered = true;
-    clearTimeout(timer);
-  });
+  if (!shape.hasBody) upstreamRequest.end();
 }
 
-/** Chunked bodies have no declared length: count as they stream and stop at the limit. */
-function pipeBodyWithLimit(
+/**
+ * Pipes the body to the upstream with two guards: chunked bodies have no declared length, so they
+ * are counted as they stream and stopped at the limit; and a body that stalls for the idle
+ * timeout between two reads gets 408 (RFC 9110 §15.5.9) and its upstream request is aborted.
+ */
+function pipeBody(
   request: IncomingMessage,
   response: ServerResponse,
-  upstreamRequest: ReturnType<typeof httpRequest>,
+  upstreamRequest: ClientRequest,
   forward: ForwardRequest,
+  upstreamName: string,
   markAnswered: () => void,
 ): void {
   let received = 0;
-  request.on("data", (chunk: Buffer) => {
-    received += chunk.length;
-    if (received <= forward.limits.maxBodyBytes) return;
+  const idleTimeoutMs = forward.limits.bodyIdleTimeoutMs ?? BODY_IDLE_TIMEOUT_MS;
+  const abandon = (status: 408 | 413) => {
+    clearTimeout(idle);
     request.unpipe(upstreamRequest);
     upstreamRequest.destroy();
     if (!response.headersSent) {
       markAnswered();
-      refuseTooLarge(response, forward);
+      if (status === 413) refuseTooLarge(response, forward);
+      else {
+        sendErrorPage(response, 408, forward.requestId, `No part of the request body arrived for ${Math.round(idleTimeoutMs / 1000)} s.`);
+        forward.onFinish(408, upstreamName);
+      }
     }
-    // Stop reading the rest; the 413 goes out, then the connection closes.
+    // Stop reading the rest; the answer goes out, then the connection closes.
     request.pause();
-    response.once("finish", () => request.socket.destroy());
+    if (response.writableFinished) request.socket.destroy();
+    else response.once("finish", () => request.socket.destroy());
+  };
+  const idle = setTimeout(() => {
+    // Waiting for the app to read what it was sent is not the client's stall.
+    if (upstreamRequest.writableNeedDrain) idle.refresh();
+    else abandon(408);
+  }, idleTimeoutMs);
+  const stopIdleTimer = () => clearTimeout(idle);
+  request.once("end", stopIdleTimer);
+  request.once("close", stopIdleTimer);
+  response.once("close", stopIdleTimer);
+  upstreamRequest.once("close", stopIdleTimer);
+
+  request.on("data", (chunk: Buffer) => {
+    idle.refresh();
+    received += chunk.length;
+    if (received > forward.limits.maxBodyBytes) abandon(413);
   });
   request.pipe(upstreamRequest);
 }

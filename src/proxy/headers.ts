@@ -6,6 +6,15 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te"
 
 const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip"];
 
+// CGI-style gateways (WSGI, Rack, PHP) turn both "-" and "_" into "_": `X_Forwarded_For` and
+// `X-Forwarded-For` both become HTTP_X_FORWARDED_FOR, and whichever comes last wins. The proxy
+// cannot know every header the app trusts (an auth proxy's `X-Remote-User`, say), so, like nginx's
+// default `underscores_in_headers off`, every header name with an underscore is dropped rather
+// than only those that collide with the forwarding headers set here. Real clients do not send them.
+function hasUnderscore(name: string): boolean {
+  return name.includes("_");
+}
+
 export interface ForwardingContext {
   clientAddress: string;
   /** Whether the peer is a configured trusted proxy, whose forwarding headers are kept and extended. */
@@ -15,12 +24,12 @@ export interface ForwardingContext {
   requestId: string;
 }
 
-/** Request headers for the upstream: hop-by-hop removed, forwarding headers set (RFC 7239 and the X-Forwarded-* de-facto set). */
+/** Request headers for the upstream: hop-by-hop and underscored names removed, forwarding headers set (RFC 7239 and the X-Forwarded-* de-facto set). */
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, context: ForwardingContext, keepUpgrade = false): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
   const named = connectionTokens(incoming.connection);
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || hasUnderscore(name)) continue;
     if (!context.peerTrusted && FORWARDING_HEADERS.includes(name)) continue;
     headers[name] = value;
   }

@@ -5,6 +5,7 @@ import { AccessLogs } from "./access-log.js";
 import { sendErrorPage } from "./error-pages.js";
 import { forwardRequest } from "./forward.js";
 import { upstreamRequestHeaders } from "./headers.js";
+import { findHostHeaderProblem } from "./host-header.js";
 import { findSite, hostWithoutPort, matchRoute } from "./router.js";
 import { StaticFiles } from "./static-files.js";
 import type { ProxyTable, SiteEntry, StaticMount } from "./types.js";
@@ -46,6 +47,11 @@ export class ProxyRequestHandler {
   handleRequest(protocol: Protocol, request: IncomingMessage, response: ServerResponse): void {
     const startedAt = performance.now();
     const requestId = randomUUID();
+    const hostProblem = findHostHeaderProblem(request.rawHeaders);
+    if (hostProblem !== null) {
+      sendErrorPage(response, 400, requestId, hostProblem);
+      return;
+    }
     const path = request.url ?? "/";
     const site = findSite(this.table.sites, request.headers.host);
     const finish = (status: number, upstream: string | null) => {
@@ -100,6 +106,10 @@ export class ProxyRequestHandler {
   handleUpgrade(protocol: Protocol, request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const requestId = randomUUID();
     const startedAt = performance.now();
+    if (findHostHeaderProblem(request.rawHeaders) !== null) {
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
     const site = findSite(this.table.sites, request.headers.host);
     const match = site ? matchRoute(site, pathOnly(request.url ?? "/")) : undefined;
     if (!site || match?.kind !== "upstream") {
@@ -110,6 +120,8 @@ export class ProxyRequestHandler {
       upstreams: this.upstreams,
       pool: match.route.pool,
       headers: this.upstreamHeaders(site, protocol, request, requestId, true),
+      upstreamTimeoutMs: site.limits.upstreamTimeoutMs,
+      responseHeaders: this.responseHeaders(site, protocol, requestId),
       onFinish: (status, upstream) => this.logAccess(site, request, requestId, status, upstream, startedAt, null),
     });
   }

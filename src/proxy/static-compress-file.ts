@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { constants as zlibConstants, createBrotliCompress, createGzip, type BrotliCompress, type Gzip } from "node:zlib";
 import type { ContentCoding } from "./static-accept-encoding.js";
-import { openRegularFile } from "./static-open-file.js";
+import { openRegularFileAt } from "./static-open-file.js";
 
 // Writes the gzip and brotli variants of one version of one file into the cache directory,
 // atomically (temp file, fsync, rename), and removes the variants of its earlier versions.
@@ -58,7 +58,8 @@ async function writeVariant(job: CompressionJob, coding: ContentCoding): Promise
   }
   let complete = false;
   try {
-    const source = await openRegularFile(job.sourcePath);
+    // The source lies in the served tree: refuse it if a swapped symlink led the open elsewhere.
+    const source = await openRegularFileAt(job.sourcePath);
     if (!source) return;
     try {
       if (versionOf(source.stats) !== job.version) return;

@@ -1,11 +1,11 @@
-import { stat, type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { Logger } from "../util/logger.js";
 import { acceptedCodings, type ContentCoding } from "./static-accept-encoding.js";
 import { contentTypeFor, isCompressible } from "./static-content-type.js";
-import { closeFile, openRegularFile, type OpenedFile } from "./static-open-file.js";
-import { decodeStaticPath, isMissingPathError, MountDirectory } from "./static-path.js";
+import { closeFile, type OpenedFile } from "./static-open-file.js";
+import { decodeStaticPath, MountDirectory } from "./static-path.js";
 import { Precompressor } from "./static-precompress.js";
 import { respondWithFile, sendEmpty } from "./static-respond.js";
 import type { StaticMount } from "./types.js";
@@ -54,19 +54,24 @@ export class StaticFiles {
     }
     const segments = decodeStaticPath(pathBelowPrefix);
     if (segments === null) return false;
-    const realPath = await this.directory.resolveInside(segments);
-    if (realPath === null) return false;
+    const opened = await this.directory.openInside(segments);
+    if (opened === null) return false;
+    const { file, realPath } = opened;
     const fileName = segments[segments.length - 1] ?? "";
     const contentType = contentTypeFor(fileName);
 
-    const variant = await this.findVariant(request, realPath, contentType, join(this.mount.directory, ...segments));
-    if (variant === false) return false;
+    let variant: Variant | null;
+    try {
+      variant = await this.findVariant(request, realPath, file.stats, contentType, join(this.mount.directory, ...segments));
+    } catch (error) {
+      closeFile(file);
+      throw error;
+    }
     if (variant !== null) {
+      closeFile(file);
       await respondWithFile(request, response, { ...variant, fileName, contentType });
       return true;
     }
-    const file = await openRegularFile(realPath);
-    if (file === null) return false;
     await respondWithFile(request, response, { body: file, coding: null, original: file.stats, fileName, contentType });
     return true;
   }
@@ -77,18 +82,15 @@ export class StaticFiles {
   }
 
   /**
-   * The best compressed variant the client accepts that is actually smaller than the original,
-   * null to serve the original, or false when the path is not a regular file. The original is only
-   * stat'ed here: when a variant is sent, the original need not be opened at all. A Range request
+   * The best compressed variant the client accepts that is actually smaller than the original
+   * (open, at `realPath`, with `original` stats), or null to serve the original. A Range request
    * always gets the original: ranges of a compressed variant are useless to clients.
    */
-  private async findVariant(request: IncomingMessage, realPath: string, contentType: string, requestedPath: string): Promise<Variant | null | false> {
+  private async findVariant(request: IncomingMessage, realPath: string, original: Stats, contentType: string, requestedPath: string): Promise<Variant | null> {
     if (!isCompressible(contentType)) return null;
     if (request.method === "GET" && request.headers.range !== undefined) return null;
     const codings = acceptedCodings(request.headers["accept-encoding"]);
     if (codings.length === 0) return null;
-    const original = await statOrNull(realPath);
-    if (original === null || !original.isFile()) return false;
     for (const coding of codings) {
       const body = await this.precompressor.openVariant(realPath, original, coding, requestedPath);
       if (body === null) continue;
@@ -97,14 +99,4 @@ export class StaticFiles {
     }
     return null;
   }
-}
-
-function statOrNull(path: string): Promise<Stats | null> {
-  return new Promise((resolve, reject) => {
-    stat(path, (error, stats) => {
-      if (!error) resolve(stats);
-      else if (isMissingPathError(error)) resolve(null);
-      else reject(error);
-    });
-  });
 }

@@ -1,4 +1,4 @@
-import { close, constants, fstat, open, type Stats } from "node:fs";
+import { close, constants, fstat, open, readlink, type Stats } from "node:fs";
 import { isMissingPathError } from "./static-path.js";
 
 // Plain file descriptors rather than fs/promises FileHandles: a FileHandle is a heavyweight
@@ -10,8 +10,13 @@ export interface OpenedFile {
 }
 
 // O_NONBLOCK so a FIFO planted in the directory cannot hang the open; it has no effect on the
-// regular files we go on to read. O_NOFOLLOW so a symlink swapped in after `realpath` is refused.
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
+// regular files we go on to read.
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+export interface OpenOptions {
+  /** Follow a symlink in the last path component (the caller then checks where the file really is). */
+  followLastSymlink?: boolean;
+}
 
 /**
  * Opens `path` when it is a regular file, or answers null (directories, devices, sockets, FIFOs,
@@ -19,9 +24,10 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOL
  * replaces the path meanwhile. The caller owns the descriptor: `closeFile` it or stream it with
  * autoClose.
  */
-export function openRegularFile(path: string): Promise<OpenedFile | null> {
+export function openRegularFile(path: string, options: OpenOptions = {}): Promise<OpenedFile | null> {
+  const flags = options.followLastSymlink ? OPEN_FLAGS : OPEN_FLAGS | constants.O_NOFOLLOW;
   return new Promise((resolve, reject) => {
-    open(path, OPEN_FLAGS, (openError, fd) => {
+    open(path, flags, (openError, fd) => {
       if (openError) {
         if (isMissingPathError(openError) || isNotRegularError(openError)) resolve(null);
         else reject(openError);
@@ -33,6 +39,32 @@ export function openRegularFile(path: string): Promise<OpenedFile | null> {
         if (statError) reject(statError);
         else resolve(null);
       });
+    });
+  });
+}
+
+/**
+ * Opens `realPath` only if the file opened really is at that path: a directory in the path that
+ * was swapped for a symlink between the caller's check and the open (TOCTOU) shows up as a
+ * different path of the open file, and the file is refused (null).
+ */
+export async function openRegularFileAt(realPath: string): Promise<OpenedFile | null> {
+  const file = await openRegularFile(realPath);
+  if (file === null) return null;
+  if ((await pathOfOpenFile(file.fd)) === realPath) return file;
+  closeFile(file);
+  return null;
+}
+
+/**
+ * Where the open file really is now, every symlink resolved: Linux's /proc/self/fd link names the
+ * opened file itself, not the path that was opened, so no later swap can change the answer.
+ * Null when the file has been deleted since.
+ */
+export function pathOfOpenFile(fd: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    readlink(`/proc/self/fd/${fd}`, (error, target) => {
+      resolve(error || target.endsWith(" (deleted)") || !target.startsWith("/") ? null : target);
     });
   });
 }

@@ -3,7 +3,15 @@ import { mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { closeFile } from "./static-open-file.js";
 import { decodeStaticPath, MountDirectory } from "./static-path.js";
+
+async function openedPath(mount: MountDirectory, segments: string[]): Promise<string | null> {
+  const opened = await mount.openInside(segments);
+  if (opened === null) return null;
+  closeFile(opened.file);
+  return opened.realPath;
+}
 
 describe("decodeStaticPath", () => {
   it("decodes each segment once", () => {
@@ -31,12 +39,29 @@ describe("MountDirectory", () => {
       }
       symlinkSync("release-1", join(base, "current"));
       const mount = new MountDirectory(join(base, "current"));
-      assert.equal(await mount.resolveInside(["app.css"]), join(base, "release-1", "app.css"));
+      assert.equal(await openedPath(mount, ["app.css"]), join(base, "release-1", "app.css"));
 
       symlinkSync("release-2", join(base, "next"));
       renameSync(join(base, "next"), join(base, "current"));
-      assert.equal(await mount.resolveInside(["app.css"]), join(base, "release-2", "app.css"));
-      assert.equal(await mount.resolveInside(["missing.css"]), null);
+      assert.equal(await openedPath(mount, ["app.css"]), join(base, "release-2", "app.css"));
+      assert.equal(await openedPath(mount, ["missing.css"]), null);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a file whose directory leads outside through a symlink, and one swapped in after a first open", async () => {
+    const base = realpathSync(mkdtempSync(join(tmpdir(), "berth-static-mount-")));
+    try {
+      mkdirSync(join(base, "root", "css"), { recursive: true });
+      mkdirSync(join(base, "outside"));
+      writeFileSync(join(base, "root", "css", "app.css"), "inside");
+      writeFileSync(join(base, "outside", "app.css"), "outside");
+      const mount = new MountDirectory(join(base, "root"));
+      assert.equal(await openedPath(mount, ["css", "app.css"]), join(base, "root", "css", "app.css"));
+      renameSync(join(base, "root", "css"), join(base, "css-moved"));
+      symlinkSync(join(base, "outside"), join(base, "root", "css"));
+      assert.equal(await openedPath(mount, ["css", "app.css"]), null);
     } finally {
       rmSync(base, { recursive: true, force: true });
     }

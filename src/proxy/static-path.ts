@@ -1,10 +1,12 @@
 import { realpath } from "node:fs/promises";
 import { join, sep } from "node:path";
+import { closeFile, openRegularFile, pathOfOpenFile, type OpenedFile } from "./static-open-file.js";
 
 // Path traversal guard for static mounts (RFC 3986 §2.1 percent-encoding, §3.3 path segments).
 // Two independent checks, like hono's serve-static: the URL path is judged segment by segment
-// before it touches the file system, then the resolved real path must still lie inside the
-// mount's real directory, so a symlink can never lead out of it.
+// before it touches the file system, then the real path of the file once opened must still lie
+// inside the mount's real directory, so a symlink can never lead out of it, even one swapped in
+// while the request is served.
 
 // NUL and the other C0 controls, DEL, and the backslash that Windows tools treat as a separator.
 const FORBIDDEN_CHARACTER = /[\u0000-\u001f\u007f\\]/;
@@ -31,8 +33,14 @@ export function decodeStaticPath(pathBelowPrefix: string): string[] | null {
 /** How long the mount directory's real path is trusted before it is resolved again. */
 const DIRECTORY_RECHECK_MS = 1000;
 
+export interface FileInside {
+  file: OpenedFile;
+  /** Where the open file really is, every symlink resolved. */
+  realPath: string;
+}
+
 /**
- * Resolves request paths inside one mount directory. Deploys often swap the directory
+ * Opens files inside one mount directory. Deploys often swap the directory
  * (`static -> releases/42/static`), so its real path is re-resolved at least every second, and
  * at once when a file seems to lie outside it.
  */
@@ -43,20 +51,33 @@ export class MountDirectory {
   constructor(private readonly directory: string) {}
 
   /**
-   * The real path of `segments` below the directory, or null when it does not exist or resolves
-   * (through symlinks) to somewhere outside the directory's real path.
+   * Opens the regular file at `segments` below the directory, or answers null when there is none
+   * or it lies (through symlinks) outside the directory's real path. The check is made on the
+   * file already open, not on its path: checking a path and then opening it lets a directory
+   * swapped for a symlink in between lead the open out of the mount (a TOCTOU race).
    */
-  async resolveInside(segments: readonly string[]): Promise<string | null> {
+  async openInside(segments: readonly string[]): Promise<FileInside | null> {
     const fresh = Date.now() - this.resolvedAt < DIRECTORY_RECHECK_MS;
-    const [cachedDirectory, realFile] = await Promise.all([
+    const [directoryResult, fileResult] = await Promise.allSettled([
       fresh ? this.realDirectory : this.resolveDirectory(),
-      realpathOrNull(join(this.directory, ...segments)),
+      openRegularFile(join(this.directory, ...segments), { followLastSymlink: true }),
     ]);
-    if (realFile === null || cachedDirectory === null) return null;
-    if (isInside(realFile, cachedDirectory)) return realFile;
-    if (!fresh) return null;
-    const realDirectory = await this.resolveDirectory();
-    return realDirectory !== null && isInside(realFile, realDirectory) ? realFile : null;
+    if (fileResult.status === "rejected") throw fileResult.reason;
+    const file = fileResult.value;
+    if (file === null) return null;
+    if (directoryResult.status === "rejected") {
+      closeFile(file);
+      throw directoryResult.reason;
+    }
+    const cachedDirectory = directoryResult.value;
+    const realPath = await pathOfOpenFile(file.fd);
+    if (realPath !== null && cachedDirectory !== null && isInside(realPath, cachedDirectory)) return { file, realPath };
+    if (realPath !== null && fresh) {
+      const realDirectory = await this.resolveDirectory();
+      if (realDirectory !== null && isInside(realPath, realDirectory)) return { file, realPath };
+    }
+    closeFile(file);
+    return null;
   }
 
   private async resolveDirectory(): Promise<string | null> {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { silentLogger, type Logger } from "../util/logger.js";
 import type { ContentCoding } from "./static-accept-encoding.js";
 import { compressFile, FILE_SUFFIX, variantPath, versionOf, type CompressionJob } from "./static-compress-file.js";
-import { closeFile, openRegularFile, type OpenedFile } from "./static-open-file.js";
+import { closeFile, openRegularFile, openRegularFileAt, type OpenedFile } from "./static-open-file.js";
 
 // Compressed variants are made once per file version, never per request (RFC 9110 §8.4 content
 // codings). Variants written beside the file by the build (`app.css.br`, `app.css.gz`, as from
@@ -121,7 +121,10 @@ export class Precompressor {
  * an older one was not made from it, the original having been edited since.
  */
 async function openUsableVariant(path: string, beside: boolean, original: Stats): Promise<OpenedFile | null> {
-  const variant = await openRegularFile(path);
+  // One beside the original lies in the served tree, where a directory may be swapped for a
+  // symlink at any moment: it must really be at the path derived from the original's real path.
+  // The cache directory is berth's own.
+  const variant = beside ? await openRegularFileAt(path) : await openRegularFile(path);
   if (variant === null || !beside || variant.stats.mtimeMs >= original.mtimeMs) return variant;
   closeFile(variant);
   return null;

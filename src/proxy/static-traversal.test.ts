@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -134,6 +134,53 @@ describe("static files: path traversal", () => {
     }
   });
 });
+
+describe("static files: a directory swapped for a symlink while requests run", () => {
+  it("never serves a file from outside the root (TOCTOU between check and open)", async () => {
+    const base = mkdtempSync(join(tmpdir(), "berth-static-swap-"));
+    const root = join(base, "root");
+    mkdirSync(join(root, "d"), { recursive: true });
+    writeFileSync(join(root, "d", "passwd"), "inside");
+    symlinkSync("/etc", join(base, "link"));
+    const server = await startStaticServer(root, join(base, "cache"));
+    // A separate process, so the swaps race the proxy's file system calls for real.
+    const swapper = spawn(process.execPath, ["-e", swapLoop(join(root, "d"), join(base, "parked"), join(base, "link"))], { stdio: "ignore" });
+    try {
+      const counts = await requestConcurrently(server, "/static/d/passwd", 4000, 16);
+      assert.equal(counts.outside, 0, `${counts.outside} responses came from outside the root`);
+      assert.ok(counts.inside > 0, "some requests were served while the directory was in place");
+      assert.ok(counts.notFound > 0, "the swaps raced the requests");
+      assert.equal(counts.inside + counts.notFound, 4000);
+    } finally {
+      swapper.kill("SIGKILL");
+      await server.close();
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Source of a loop that turns `path` from a directory into a symlink to /etc and back, forever. */
+function swapLoop(path: string, parked: string, link: string): string {
+  const [p, x, l] = [path, parked, link].map((item) => JSON.stringify(item));
+  return `const fs = require("node:fs"); for (;;) { fs.renameSync(${p}, ${x}); fs.renameSync(${l}, ${p}); fs.renameSync(${p}, ${l}); fs.renameSync(${x}, ${p}); }`;
+}
+
+async function requestConcurrently(server: StaticTestServer, path: string, total: number, concurrency: number) {
+  const counts = { inside: 0, outside: 0, notFound: 0 };
+  let started = 0;
+  const worker = async () => {
+    while (started < total) {
+      started += 1;
+      const response = await server.get(path);
+      const body = response.body.toString("latin1");
+      if (response.status === 200 && body === "inside") counts.inside += 1;
+      else if (response.status === 404) counts.notFound += 1;
+      else counts.outside += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return counts;
+}
 
 /** A FIFO must not hang the server; where mkfifo is missing the path simply does not exist. */
 function tryMakeFifo(path: string): void {
