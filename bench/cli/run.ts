@@ -53,7 +53,7 @@ async function main(): Promise<number> {
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     progress("starting a one-service berth stack and one PM2 app");
-    cleanups.push(() => runCommand(node, [berthBin, "daemon", "stop"], { cwd: directory, env: berthEnv }));
+    cleanups.push(() => runCommand(node, [berthBin, "daemon", "stop", "--all"], { cwd: directory, env: berthEnv }));
     await runCommand(node, [berthBin, "up", "-d"], { cwd: directory, env: berthEnv, timeoutMs: 120_000 });
     cleanups.push(() => runCommand(node, [pm2Bin, "kill"], { cwd: directory, env: pm2Env }));
     await runCommand(node, [pm2Bin, "start", idleApp, "--name", "bench-cli-app", "--interpreter", node], { cwd: directory, env: pm2Env, timeoutMs: 120_000 });

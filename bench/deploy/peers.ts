@@ -145,7 +145,7 @@ export class BerthPeer implements DeployPeer {
   async stop(): Promise<string[]> {
     this.stopping = true;
     const problems: string[] = [];
-    for (const args of [["down"], ["daemon", "stop"]]) {
+    for (const args of [["down"], ["daemon", "stop", "--all"]]) {
       try {
         await this.execute(args, 60_000);
       } catch (error) {

@@ -53,7 +53,7 @@ export class BerthPeer implements Peer {
   async stop(): Promise<string[]> {
     await this.gate.close();
     const problems: string[] = [];
-    for (const args of [["down"], ["daemon", "stop"]]) {
+    for (const args of [["down"], ["daemon", "stop", "--all"]]) {
       try {
         await this.execute(args, 60_000);
       } catch (error) {

@@ -12,7 +12,7 @@ export interface BackingLayout {
   backups: string;
   postgres: { dir: string; cluster: string; socketDir: string };
   mariadb: { dir: string; cluster: string; socket: string; pidFile: string };
-  redis: { dir: string; config: string; dump: string };
+  redis: { dir: string; config: string; dump: string; appendOnlyDir: string };
 }
 
 export function backingLayout(paths: StackPaths): BackingLayout {
@@ -25,7 +25,7 @@ export function backingLayout(paths: StackPaths): BackingLayout {
     backups: join(paths.root, "backups"),
     postgres: { dir: postgres, cluster: join(postgres, "cluster"), socketDir: join(postgres, "socket") },
     mariadb: { dir: mariadb, cluster: join(mariadb, "cluster"), socket: join(mariadb, "mysqld.sock"), pidFile: join(mariadb, "mysqld.pid") },
-    redis: { dir: redis, config: join(redis, "redis.conf"), dump: join(redis, "dump.rdb") },
+    redis: { dir: redis, config: join(redis, "redis.conf"), dump: join(redis, "dump.rdb"), appendOnlyDir: join(redis, "appendonlydir") },
   };
 }
 

@@ -1,4 +1,5 @@
-import { copyFileSync, existsSync, renameSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import type { Service } from "../config/types.js";
 import { EXIT_STACK_FAILED, UserError } from "../errors.js";
@@ -8,10 +9,14 @@ import { shellQuote } from "./identifiers.js";
 import { createOwnedDirectory } from "./run-as.js";
 import { runProgram, toolEnv } from "./run-program.js";
 
-// Redis: one password-protected server per stack on 127.0.0.1, snapshotting to dump.rdb in its data
-// directory. The password is in its config file (0600) and, for redis-cli, in REDISCLI_AUTH: never
+// Redis: one password-protected server per stack on 127.0.0.1, persisting with an append-only file
+// fsynced every second (at most about a second of acknowledged writes at risk when it is killed;
+// Redis's own default, snapshots only, loses everything since the last snapshot), plus snapshots to
+// dump.rdb for backups. The password is in its config file (0600) and, for redis-cli, in REDISCLI_AUTH: never
 // on a command line, where `ps` would show it.
 
+const APPEND_ONLY_DIR = "appendonlydir";
+const APPEND_ONLY_FILE = "appendonly.aof";
 const SAVE_TIMEOUT_MS = 5 * 60_000;
 const SAVE_POLL_MS = 100;
 
@@ -29,10 +34,12 @@ export function prepareRedis(context: EngineContext): Service {
     "dbfilename dump.rdb",
     "daemonize no",
     'logfile ""',
-    // Redis's own defaults, written out: snapshots survive restarts and `down`.
     "save 3600 1 300 100 60 10000",
-    "appendonly no",
+    "appendonly yes",
+    "appendfsync everysec",
+    `appenddirname ${APPEND_ONLY_DIR}`,
   ];
+  seedAppendOnlyFromSnapshot(layout.redis);
   writeFileAtomic(layout.redis.config, config.join("\n") + "\n", 0o600);
   return backingService({
     name: "redis",
@@ -67,10 +74,26 @@ export async function dumpRedis(context: EngineContext, target: string): Promise
 
 /** Puts the snapshot in place of dump.rdb; Redis must be stopped (it saves on shutdown) and loads it at start. */
 export function restoreRedis(context: EngineContext, file: string): void {
-  const { dump } = context.layout.redis;
+  const { dump, appendOnlyDir } = context.layout.redis;
   const staged = `${dump}.restoring`;
   copyFileSync(file, staged);
   renameSync(staged, dump);
+  rmSync(appendOnlyDir, { recursive: true, force: true });
+  seedAppendOnlyFromSnapshot(context.layout.redis);
+}
+
+/**
+ * With append-only persistence on, Redis loads only the append-only file and ignores dump.rdb: a
+ * snapshot without one (a stack from before AOF, a restored backup) becomes the file's base, which
+ * Redis 7 reads as an RDB, so no data is left behind.
+ */
+function seedAppendOnlyFromSnapshot(redis: { dump: string; appendOnlyDir: string }): void {
+  const manifest = join(redis.appendOnlyDir, `${APPEND_ONLY_FILE}.manifest`);
+  if (existsSync(manifest) || !existsSync(redis.dump)) return;
+  mkdirSync(redis.appendOnlyDir, { recursive: true, mode: 0o700 });
+  const base = `${APPEND_ONLY_FILE}.1.base.rdb`;
+  copyFileSync(redis.dump, join(redis.appendOnlyDir, base));
+  writeFileAtomic(manifest, `file ${base} seq 1 type b\n`, 0o600);
 }
 
 export function hasRedisData(context: EngineContext): boolean {

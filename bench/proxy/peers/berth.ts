@@ -67,7 +67,7 @@ export class BerthPeer implements Peer {
   async stop(): Promise<string[]> {
     const problems: string[] = [];
     this.remember();
-    for (const args of [["down"], ["daemon", "stop"]]) {
+    for (const args of [["down"], ["daemon", "stop", "--all"]]) {
       try {
         await this.berth(args, 60_000);
       } catch (error) {
