@@ -60,6 +60,31 @@ const tls = field(
   },
 );
 
+const staticPath = field(z.string().min(1), {
+  description: "A directory, relative to berth.yml.",
+  expected: "a directory path",
+  hint: "write e.g. `staticfiles`",
+});
+
+const staticDirectory = field(
+  z.union([
+    staticPath,
+    z.strictObject({
+      dir: staticPath,
+      allow_outside: field(z.boolean(), {
+        description: "Allow a directory outside berth.yml's directory (such as /srv/media). The filesystem root is refused anyway.",
+        expected: "true or false",
+        hint: "write `allow_outside: true`",
+      }).optional(),
+    }),
+  ]),
+  {
+    description: "A directory, or { dir, allow_outside } for one outside berth.yml's directory.",
+    expected: "a directory path, or { dir: path, allow_outside: true }",
+    hint: "write e.g. `/static/: staticfiles` or `/media/: { dir: /srv/media, allow_outside: true }`",
+  },
+);
+
 export const proxySchema = field(
   z.strictObject({
     hosts: field(z.array(field(z.string().regex(HOST_PATTERN), {
@@ -76,8 +101,9 @@ export const proxySchema = field(
       expected: "a map of /path: service",
       hint: "write e.g. `routes: { /: web, /ws/: channels }`",
     }).optional(),
-    static: field(z.record(z.string().regex(PREFIX_PATTERN), z.string().min(1)), {
-      description: "URL prefix → directory (relative to berth.yml) served by the proxy: ETag, Range, gzip/brotli, immutable caching for hashed names.",
+    static: field(z.record(z.string().regex(PREFIX_PATTERN), staticDirectory), {
+      description:
+        "URL prefix → directory (relative to berth.yml) served by the proxy: ETag, Range, gzip/brotli, immutable caching for hashed names. Directories must lie inside berth.yml's directory unless the entry says `allow_outside: true`.",
       expected: "a map of /prefix/: directory",
       hint: "write e.g. `static: { /static/: staticfiles, /media/: media }`",
     }).optional(),

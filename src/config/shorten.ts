@@ -1,0 +1,12 @@
+/** Longest user text quoted in a message; a 1 MB value would drown the report. */
+const MAX_QUOTED_LENGTH = 60;
+
+/** JSON-quoted text, cut to a readable length with an ellipsis. */
+export function quoteShort(text: string): string {
+  return text.length <= MAX_QUOTED_LENGTH ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, MAX_QUOTED_LENGTH))}…`;
+}
+
+/** Text cut to a readable length with an ellipsis (for `${...}` expressions in messages). */
+export function shorten(text: string): string {
+  return text.length <= MAX_QUOTED_LENGTH ? text : `${text.slice(0, MAX_QUOTED_LENGTH)}…`;
+}
