@@ -1,3 +1,4 @@
+import { quoteShort } from "./shorten.js";
 import * as z from "zod";
 import { explainBackupSchedule, judgeBackupSchedule, MIN_BACKUP_INTERVAL_MINUTES } from "./backup-schedule.js";
 import { DEFAULTS } from "./defaults.js";
@@ -16,7 +17,7 @@ function explainEngine(input: unknown): { message: string; hint: string } | unde
   if (typeof engine !== "string" || (DATABASE_ENGINES as readonly string[]).includes(engine)) return undefined;
   const alias = ENGINE_ALIASES[engine.toLowerCase()];
   return {
-    message: `unknown database engine ${JSON.stringify(engine)}`,
+    message: `unknown database engine ${quoteShort(engine)}`,
     hint: alias
       ? `write \`${alias}\``
       : "write `sqlite`, `postgres` or `mariadb`, or `{ url: ... }` for a database berth does not run",

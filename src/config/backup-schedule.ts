@@ -1,3 +1,4 @@
+import { quoteShort } from "./shorten.js";
 import { Cron } from "croner";
 
 /**
@@ -39,7 +40,7 @@ export function explainBackupSchedule(input: unknown): { message: string; hint: 
   const verdict = judgeBackupSchedule(input);
   if (verdict.ok || verdict.reason === "invalid") return undefined;
   if (verdict.reason === "never") {
-    return { message: `the schedule ${JSON.stringify(input)} never runs`, hint: 'check the day and month fields; write e.g. `schedule: "0 3 * * *"`' };
+    return { message: `the schedule ${quoteShort(input)} never runs`, hint: 'check the day and month fields; write e.g. `schedule: "0 3 * * *"`' };
   }
   return {
     message: `backups every ${describeSeconds(verdict.everySeconds)} are too frequent (at least ${MIN_BACKUP_INTERVAL_MINUTES} minutes apart)`,

@@ -10,3 +10,9 @@ export function quoteShort(text: string): string {
 export function shorten(text: string): string {
   return text.length <= MAX_QUOTED_LENGTH ? text : `${text.slice(0, MAX_QUOTED_LENGTH)}…`;
 }
+
+/** The first few names of a list, and how many more there are. */
+export function listShort(names: readonly string[], shown = 10): string {
+  const listed = names.slice(0, shown).map(shorten).join(", ");
+  return names.length > shown ? `${listed} and ${names.length - shown} more` : listed;
+}
