@@ -132,7 +132,8 @@ function expand(context: Context, dollar: number, close: number, depth: number):
         `\`\${...}\` nested more than ${MAX_INTERPOLATION_DEPTH} deep`,
         "nest defaults at most a few levels, e.g. ${A:-${B:-default}}",
       );
-      return "";
+      // Left as written, so the value is not reported a second time as empty.
+      return text.slice(argumentStart, close);
     }
     return expandRange(context, argumentStart, close, depth + 1);
   };
