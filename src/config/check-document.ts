@@ -10,6 +10,8 @@ import type { KeyPath } from "./yaml-locator.js";
  */
 export const MAX_NESTING_DEPTH = 32;
 
+export const NESTING_HINT = "berth.yml's settings are at most four levels deep; check the brackets and the indentation here";
+
 /** Keys that would reach an object's prototype in JavaScript; refused so none is dropped in silence. */
 const PROTOTYPE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
@@ -36,7 +38,7 @@ export function checkDocumentStructure(document: Document): StructureCheck {
         path,
         offset: node.range?.[0],
         message: `nested more than ${MAX_NESTING_DEPTH} levels deep`,
-        hint: "berth.yml's settings are at most four levels deep; check the brackets and the indentation here",
+        hint: NESTING_HINT,
       });
       tooDeep = true;
       continue;

@@ -120,6 +120,12 @@ const FAMILIES: Record<string, (random: Random) => Omit<FuzzCase, "family" | "en
       }
       return { text: `env: { LAUGHS: *a${levels - 1} }\n${lines.map((line) => `x-${line}`).join("\n")}\n${SERVICES}` };
     }
+    if (random.chance(0.05)) {
+      // Many distinct anchors, each aliased once: yaml's own toJS() takes seconds on this.
+      const count = 20_000;
+      const anchors = Array.from({ length: count }, (_, index) => `&a${index} v`).join(", ");
+      return { text: `x-a: [${anchors}]\nx-b: [${Array.from({ length: count }, (_, index) => `*a${index}`).join(", ")}]\n${SERVICES}` };
+    }
     if (random.chance(0.3)) {
       return { text: `services:\n  web: &web { command: ./run, depends_on: [*web] }\n` };
     }
@@ -395,7 +401,10 @@ function collectPaths(value: unknown, path: Path = []): Path[] {
 }
 
 function getAt(value: unknown, path: Path): unknown {
-  return path.reduce<unknown>((current, segment) => (current as Record<string | number, unknown>)[segment], value);
+  return path.reduce<unknown>(
+    (current, segment) => (current !== null && typeof current === "object" ? (current as Record<string | number, unknown>)[segment] : undefined),
+    value,
+  );
 }
 
 function setAt(value: Record<string, unknown>, path: Path, replacement: unknown): void {

@@ -34,10 +34,18 @@ describe("berth.yml limits", () => {
     assert.equal(problems[0]!.location?.line, 1);
   });
 
-  it("turns the yaml library's own stack exhaustion into berth's words", () => {
-    const [problem] = problemsOf(`env: ${"[".repeat(50_000)}\n${SERVICES}`);
-    assert.match(problem!.message, /^YAML: /);
-    assert.doesNotMatch(problem!.message, /Maximum call stack/);
+  it("stops at the first bracket too deep without building a tree, however many follow", () => {
+    const started = performance.now();
+    const problems = problemsOf(`${SERVICES}release: ${"[".repeat(500_000)}\n`);
+    assert.ok(performance.now() - started < 2000, `took ${Math.round(performance.now() - started)} ms`);
+    assert.deepEqual(summary(problems), ["2:42 : nested more than 32 levels deep"]);
+  });
+
+  it("turns the yaml library's own stack exhaustion (deep indentation) into berth's words", () => {
+    const lines = Array.from({ length: 1400 }, (_, index) => `${" ".repeat(index)}k${index}:`);
+    const [problem] = problemsOf(`${SERVICES}${lines.join("\n")} v\n`);
+    assert.equal(problem?.message, "YAML: berth.yml nests too deeply to be read");
+    assert.ok(problem?.location);
   });
 
   it("counts aliases as the values they expand to (billion laughs) and refuses self-reference", () => {

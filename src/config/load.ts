@@ -1,12 +1,13 @@
-import { dirname, isAbsolute, join, relative, resolve, basename } from "node:path";
 import { statSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { UserError, type Diagnostic } from "../errors.js";
-import { checkDocumentStructure } from "./check-document.js";
+import { checkDocumentStructure, MAX_NESTING_DEPTH, NESTING_HINT } from "./check-document.js";
 import { DEFAULTS } from "./defaults.js";
 import { sortDiagnostics, toDiagnostic, type Problem } from "./diagnostics.js";
 import { interpolateDocument } from "./interpolate-document.js";
 import { prepareInterpolation } from "./interpolation-sources.js";
+import { findExcessiveNesting, locateOffset } from "./nesting-precheck.js";
 import { checkPaths } from "./path-checks.js";
 import { describeUnreadable, readRegularFile, UnreadableFileError } from "./read-regular-file.js";
 import { resolveStack } from "./resolve.js";
@@ -36,6 +37,18 @@ export function loadStack(file: string, options: LoadOptions = {}): Stack {
   const shown = displayPath(absolute);
   const text = readStackFile(absolute, shown);
   const root = dirname(absolute);
+
+  const tooDeep = findExcessiveNesting(text, MAX_NESTING_DEPTH);
+  if (tooDeep !== undefined) {
+    throw problemsFound(shown, [
+      {
+        location: locateOffset(text, tooDeep, shown),
+        path: "",
+        message: `nested more than ${MAX_NESTING_DEPTH} levels deep`,
+        hint: NESTING_HINT,
+      },
+    ]);
+  }
 
   const lineCounter = new LineCounter();
   // Keys are checked for duplicates in checkDocumentStructure, in linear time.

@@ -9,6 +9,12 @@ import type { KeyPath } from "./yaml-locator.js";
  */
 export const MAX_EXPANDED_VALUES = 200_000;
 
+class Refusal extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.message);
+  }
+}
+
 export type ConversionResult = { ok: true; value: unknown } | { ok: false; problem: Problem };
 
 /**
@@ -22,12 +28,6 @@ export function convertDocument(document: Document): ConversionResult {
   const converted = new Map<Node, { value: unknown; size: number; depth: number }>();
   const inProgress = new Set<Node>();
   let total = 0;
-
-  class Refusal extends Error {
-    constructor(readonly problem: Problem) {
-      super(problem.message);
-    }
-  }
 
   const convert = (node: unknown, path: KeyPath, depth: number): { value: unknown; size: number; depth: number } => {
     if (isAlias(node)) {
