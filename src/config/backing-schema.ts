@@ -1,6 +1,6 @@
 import { quoteShort } from "./shorten.js";
 import * as z from "zod";
-import { explainBackupSchedule, judgeBackupSchedule, MIN_BACKUP_INTERVAL_MINUTES } from "./backup-schedule.js";
+import { explainBackupSchedule, judgeBackupSchedule, MIN_BACKUP_INTERVAL_MINUTES, MIN_BACKUP_INTERVAL_VARIABLE } from "./backup-schedule.js";
 import { DEFAULTS } from "./defaults.js";
 import { field } from "./field-info.js";
 
@@ -93,7 +93,7 @@ export const backupSchema = field(
   z.strictObject({
     schedule: field(z.string().refine((text) => judgeBackupSchedule(text).ok), {
       description:
-        `When to take automatic backups, in cron syntax in the host's time zone: "0 3 * * *" is every day at 03:00; @daily and @hourly work too. Runs must be at least ${MIN_BACKUP_INTERVAL_MINUTES} minutes apart.`,
+        `When to take automatic backups, in cron syntax in the host's time zone: "0 3 * * *" is every day at 03:00; @daily and @hourly work too. Runs must be at least ${MIN_BACKUP_INTERVAL_MINUTES} minutes apart (${MIN_BACKUP_INTERVAL_VARIABLE} in the environment lowers this, e.g. for tests).`,
       expected: 'a cron expression such as "0 3 * * *"',
       hint: 'write e.g. `schedule: "0 3 * * *"` (minute hour day-of-month month day-of-week)',
       explain: explainBackupSchedule,

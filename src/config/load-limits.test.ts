@@ -133,6 +133,13 @@ describe("berth.yml limits", () => {
     assert.match(messages[7]!, /publish berth.yml and .env/);
   });
 
+  it("lets BERTH_MIN_BACKUP_INTERVAL lower the backup minimum", () => {
+    const root = fixtureDir({ "berth.yml": `backup: { schedule: "* * * * * *" }\n${SERVICES}` });
+    const stack = loadStack(join(root, "berth.yml"), { env: { BERTH_MIN_BACKUP_INTERVAL: "1s" } });
+    assert.equal(stack.backup.schedule, "* * * * * *");
+    assert.throws(() => loadStack(join(root, "berth.yml"), { env: { BERTH_MIN_BACKUP_INTERVAL: "soon" } }), /problem/);
+  });
+
   it("accepts a quarter-hourly backup and a static directory outside the stack when allowed", () => {
     const root = fixtureDir({
       "berth.yml": `backup: { schedule: "*/15 * * * *" }\n${SERVICES}proxy: { hosts: [localhost], static: { /m/: { dir: /srv/media, allow_outside: true }, /s/: public } }\n`,

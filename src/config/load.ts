@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { UserError, type Diagnostic } from "../errors.js";
+import { checkBackupInterval, minimumBackupIntervalMs } from "./backup-schedule.js";
 import { checkDocumentStructure, MAX_NESTING_DEPTH, NESTING_HINT } from "./check-document.js";
 import { DEFAULTS } from "./defaults.js";
 import { sortDiagnostics, toDiagnostic, type Problem } from "./diagnostics.js";
@@ -20,7 +21,7 @@ import { convertDocument } from "./yaml-to-value.js";
 import { issuesToProblems } from "./zod-issues.js";
 
 export interface LoadOptions {
-  /** The environment `${VAR}` reads first. Default: process.env. */
+  /** The environment `${VAR}` reads first (and BERTH_MIN_BACKUP_INTERVAL). Default: process.env. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -62,7 +63,8 @@ export function loadStack(file: string, options: LoadOptions = {}): Stack {
 
   const structure = checkDocumentStructure(document);
   if (structure.tooDeep) throw problemsFound(shown, toDiagnostics(structure.problems, locator));
-  const prepared = prepareInterpolation(document, root, options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const prepared = prepareInterpolation(document, root, env);
   const problems: Problem[] = [...structure.problems, ...prepared.problems, ...interpolateDocument(document, text, prepared.sources)];
   const converted = convertDocument(document);
   if (!converted.ok) throw problemsFound(shown, toDiagnostics([...problems, converted.problem], locator));
@@ -70,7 +72,7 @@ export function loadStack(file: string, options: LoadOptions = {}): Stack {
   const raw = converted.value;
   const parsed = berthFileSchema.safeParse(raw);
   if (!parsed.success) problems.push(...issuesToProblems(berthFileSchema, parsed.error.issues, raw));
-  problems.push(...checkSemantics(raw), ...checkPaths(raw, root));
+  problems.push(...checkSemantics(raw), ...checkPaths(raw, root), ...checkBackupInterval(raw, minimumBackupIntervalMs(env)));
 
   if (problems.length > 0 || !parsed.success) throw problemsFound(shown, toDiagnostics(problems, locator));
   return resolveStack(parsed.data, { file: absolute, envFileValues: prepared.envFileValues });
