@@ -303,6 +303,13 @@ const FAMILIES: Record<string, (random: Random) => Omit<FuzzCase, "family" | "en
     return { text: `${SERVICES}proxy:\n  hosts: [localhost]\n  static: { ${random.pick(["/static/", "/", "/s", "static", "/a b/"])}: ${entry} }\n` };
   },
 
+  "token soup"(random) {
+    const pieces = ["[", "]", "{", "}", "- ", ": ", ", ", "&a ", "*a", "&b ", "*b", "!!str ", "!!map ", "!x ", '"', "'", "\n", "\n  ", "  ", "#", "|\n", ">-\n", "? ", "${A", "${A:-", "}", "---\n", "...\n", "%TAG ! tag:x,2000:\n", "\\", "services", "web", "command", "env", "replicas", "1", "-1", "0x1F", ".nan", "~", "null", "true", "\t", "\0", "\ufeff", "<<: ", "@", "`"];
+    let text = random.chance(0.5) ? "services:\n  web:\n    command: x\n" : "";
+    for (let count = random.integer(200); count > 0; count -= 1) text += random.pick(pieces);
+    return { text, env: { A: "1" } };
+  },
+
   mutation(random) {
     let bytes: Buffer = Buffer.from(random.pick(VALID_FILES));
     for (let count = 1 + random.integer(4); count > 0; count -= 1) bytes = mutate(bytes, random);
