@@ -1,5 +1,6 @@
-import { Cron } from "croner";
+import { quoteShort } from "./shorten.js";
 import * as z from "zod";
+import { explainBackupSchedule, judgeBackupSchedule, MIN_BACKUP_INTERVAL_MINUTES, MIN_BACKUP_INTERVAL_VARIABLE } from "./backup-schedule.js";
 import { DEFAULTS } from "./defaults.js";
 import { field } from "./field-info.js";
 
@@ -16,7 +17,7 @@ function explainEngine(input: unknown): { message: string; hint: string } | unde
   if (typeof engine !== "string" || (DATABASE_ENGINES as readonly string[]).includes(engine)) return undefined;
   const alias = ENGINE_ALIASES[engine.toLowerCase()];
   return {
-    message: `unknown database engine ${JSON.stringify(engine)}`,
+    message: `unknown database engine ${quoteShort(engine)}`,
     hint: alias
       ? `write \`${alias}\``
       : "write `sqlite`, `postgres` or `mariadb`, or `{ url: ... }` for a database berth does not run",
@@ -90,11 +91,12 @@ export const redisSchema = field(z.boolean(), {
 
 export const backupSchema = field(
   z.strictObject({
-    schedule: field(z.string().refine(isCronExpression), {
+    schedule: field(z.string().refine((text) => judgeBackupSchedule(text).ok), {
       description:
-        'When to take automatic backups, in cron syntax in the host\'s time zone: "0 3 * * *" is every day at 03:00; @daily and @hourly work too.',
+        `When to take automatic backups, in cron syntax in the host's time zone: "0 3 * * *" is every day at 03:00; @daily and @hourly work too. Runs must be at least ${MIN_BACKUP_INTERVAL_MINUTES} minutes apart (${MIN_BACKUP_INTERVAL_VARIABLE} in the environment lowers this, e.g. for tests).`,
       expected: 'a cron expression such as "0 3 * * *"',
       hint: 'write e.g. `schedule: "0 3 * * *"` (minute hour day-of-month month day-of-week)',
+      explain: explainBackupSchedule,
     }).optional(),
     keep: field(z.number().int().min(1), {
       description: "Automatic backups kept per engine; older automatic ones are deleted. Backups made with `berth backup` are never deleted.",
@@ -109,12 +111,3 @@ export const backupSchema = field(
     hint: 'write e.g. `backup: { schedule: "0 3 * * *", keep: 7 }`',
   },
 );
-
-export function isCronExpression(text: string): boolean {
-  try {
-    new Cron(text, { paused: true }).stop();
-    return true;
-  } catch {
-    return false;
-  }
-}

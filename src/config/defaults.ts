@@ -30,6 +30,14 @@ export const DEFAULTS = Object.freeze({
 });
 
 /**
+ * The most replicas one service may have. Every replica is a process with its own port and memory
+ * on this one server, so past a few dozen more copies only add memory pressure and start-up time
+ * (a typo such as 100000000 would fork until the host falls over); more concurrency comes from the
+ * server's own workers (gunicorn --workers) or from a second server.
+ */
+export const MAX_REPLICAS = 64;
+
+/**
  * Variables berth sets in every process at start. `${NAME}` references to them in berth.yml are
  * left for the shell, because their values exist only when the process starts.
  */

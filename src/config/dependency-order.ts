@@ -11,30 +11,42 @@ export interface DependencyCycle {
   to: string;
 }
 
-/** Every cycle reachable in the graph, each reported once at the edge that closes it. */
+/**
+ * Every cycle reachable in the graph, each reported once at the edge that closes it. Iterative, so
+ * a chain of thousands of services cannot exhaust the call stack.
+ */
 export function findDependencyCycles(graph: DependencyGraph): DependencyCycle[] {
   const cycles: DependencyCycle[] = [];
   const state = new Map<string, "visiting" | "done">();
-  const stack: string[] = [];
+  const path: string[] = [];
+  const positionInPath = new Map<string, number>();
 
-  const visit = (name: string): void => {
-    state.set(name, "visiting");
-    stack.push(name);
-    for (const dependency of graph.get(name) ?? []) {
+  for (const start of graph.keys()) {
+    if (state.has(start)) continue;
+    const frames: { name: string; next: number }[] = [{ name: start, next: 0 }];
+    state.set(start, "visiting");
+    positionInPath.set(start, path.push(start) - 1);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      const dependencies = graph.get(frame.name) ?? [];
+      if (frame.next >= dependencies.length) {
+        frames.pop();
+        path.pop();
+        positionInPath.delete(frame.name);
+        state.set(frame.name, "done");
+        continue;
+      }
+      const dependency = dependencies[frame.next++]!;
       if (!graph.has(dependency)) continue;
       const seen = state.get(dependency);
       if (seen === "visiting") {
-        cycles.push({ names: [...stack.slice(stack.indexOf(dependency)), dependency], from: name, to: dependency });
+        cycles.push({ names: [...path.slice(positionInPath.get(dependency)), dependency], from: frame.name, to: dependency });
       } else if (seen === undefined) {
-        visit(dependency);
+        state.set(dependency, "visiting");
+        positionInPath.set(dependency, path.push(dependency) - 1);
+        frames.push({ name: dependency, next: 0 });
       }
     }
-    stack.pop();
-    state.set(name, "done");
-  };
-
-  for (const name of graph.keys()) {
-    if (!state.has(name)) visit(name);
   }
   return cycles;
 }
@@ -44,15 +56,23 @@ export function startOrder(services: readonly Service[]): Service[] {
   const byName = new Map(services.map((service) => [service.name, service]));
   const ordered: Service[] = [];
   const placed = new Set<string>();
-  const place = (service: Service): void => {
-    if (placed.has(service.name)) return;
-    placed.add(service.name);
-    for (const dependency of service.dependsOn) {
-      const target = byName.get(dependency);
-      if (target) place(target);
+  for (const first of services) {
+    if (placed.has(first.name)) continue;
+    placed.add(first.name);
+    const frames: { service: Service; next: number }[] = [{ service: first, next: 0 }];
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      if (frame.next >= frame.service.dependsOn.length) {
+        frames.pop();
+        ordered.push(frame.service);
+        continue;
+      }
+      const target = byName.get(frame.service.dependsOn[frame.next++]!);
+      if (target && !placed.has(target.name)) {
+        placed.add(target.name);
+        frames.push({ service: target, next: 0 });
+      }
     }
-    ordered.push(service);
-  };
-  services.forEach(place);
+  }
   return ordered;
 }

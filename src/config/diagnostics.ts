@@ -1,6 +1,6 @@
 import { closest, distance } from "fastest-levenshtein";
-import type { YAMLError } from "yaml";
 import type { Diagnostic } from "../errors.js";
+import { quoteShort } from "./shorten.js";
 import { formatKeyPath, type KeyPath, type YamlLocator } from "./yaml-locator.js";
 
 /** A problem found in berth.yml, located by key path until it becomes a Diagnostic. */
@@ -35,25 +35,6 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   );
 }
 
-const YAML_HINTS: Record<string, string> = {
-  DUPLICATE_KEY: "remove one of the two entries",
-  TAB_AS_INDENT: "indent with spaces; YAML does not allow tabs",
-  BAD_INDENT: "line the key up with its siblings, using spaces",
-  BLOCK_AS_IMPLICIT_KEY: "put the nested map on its own indented lines, or quote a value that contains `: `",
-  MULTILINE_IMPLICIT_KEY: "check the indentation above, or quote a value that contains `: `",
-};
-
-export function yamlErrorToDiagnostic(error: YAMLError, locator: YamlLocator): Diagnostic {
-  return {
-    location: locator.offsetAt(error.pos[0]),
-    path: "",
-    message: `YAML: ${error.message.split("\n")[0]}`,
-    hint:
-      YAML_HINTS[error.code] ??
-      "check indentation (spaces only); quote values that contain `: ` or ` #`, and inside `{ }` or `[ ]` values that contain `{`, `}`, `[`, `]` or `,` (such as ${VAR})",
-  };
-}
-
 /** "did you mean `replicas`?" when a close match exists. */
 export function suggest(word: string, candidates: readonly string[]): string | undefined {
   if (candidates.length === 0) return undefined;
@@ -67,6 +48,6 @@ export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return "nothing";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a map";
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") return quoteShort(value);
   return String(value);
 }

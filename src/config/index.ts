@@ -5,7 +5,7 @@ export type * from "./types.js";
 export { loadStack, type LoadOptions } from "./load.js";
 export { resolveStack, stackNameFromDirectory, toStackName, type ResolveContext } from "./resolve.js";
 export { berthFileSchema, type BerthFile } from "./schema.js";
-export { DEFAULTS, isRuntimeVariable } from "./defaults.js";
+export { DEFAULTS, isRuntimeVariable, MAX_REPLICAS } from "./defaults.js";
 export { interpolate, escapeInterpolation, type InterpolationSources, type InterpolationResult } from "./interpolate.js";
 export { parseEnvFile } from "./env-file.js";
 export { ensureSecrets, readSecretStore, redactEnv, redactText, REDACTED } from "./secrets.js";

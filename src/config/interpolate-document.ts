@@ -18,8 +18,8 @@ export function interpolateDocument(document: Document, source: string, sources:
       node.items.forEach((item, index) => visit(item, [...path, index]));
     } else if (isScalar(node) && typeof node.value === "string" && node.value.includes("$")) {
       const result = interpolate(node.value, sources);
-      for (const { message, hint, expression } of result.problems) {
-        problems.push({ path, message, hint, offset: offsetOf(expression, node, source) });
+      for (const { message, hint, index } of result.problems) {
+        problems.push({ path, message, hint, offset: offsetOf(node.value, index, node, source) });
       }
       if (result.value !== node.value) node.value = retype(node, node.value, result.value);
     }
@@ -28,12 +28,16 @@ export function interpolateDocument(document: Document, source: string, sources:
   return problems;
 }
 
-// Where the expression is written, when it appears verbatim (no escapes) in the scalar's source.
-function offsetOf(expression: string, node: Scalar, source: string): number | undefined {
+// Where the expression is written, when the scalar's source spells it as its value does (a plain
+// or quoted one-line scalar); otherwise where the scalar starts.
+function offsetOf(text: string, index: number, node: Scalar, source: string): number | undefined {
   if (!node.range) return undefined;
-  const [start, end] = node.range;
-  const index = source.slice(start, end).indexOf(expression);
-  return index === -1 ? start : start + index;
+  const start = node.range[0];
+  const written = text.slice(index, index + 40);
+  for (const candidate of [start + index, start + 1 + index]) {
+    if (source.startsWith(written, candidate)) return candidate;
+  }
+  return start;
 }
 
 const WHOLE_EXPRESSION = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?-][^{}]*)?\}$/;

@@ -45,6 +45,18 @@ describe("interpolate", () => {
     assert.match(interpolate("${HOST", env).problems[0]?.message ?? "", /unterminated/);
   });
 
+  it("stops at 8 nested defaults with a clear problem, in linear time however deep the input", () => {
+    assert.equal(interpolate("${A:-${B:-${C:-deep}}}", env).value, "deep");
+    const depth = 100_000;
+    const started = performance.now();
+    const result = interpolate(`${"${MISSING:-".repeat(depth)}x${"}".repeat(depth)}`, env);
+    assert.ok(performance.now() - started < 2000, `took ${Math.round(performance.now() - started)} ms`);
+    assert.deepEqual(result.problems.map((problem) => [problem.message, problem.index]), [["`${...}` nested more than 8 deep", 7 * 11]]);
+    assert.ok(result.problems[0]!.expression.length < 100, "the expression is cut for display");
+    const unterminated = interpolate("${MISSING:-".repeat(depth), env);
+    assert.match(unterminated.problems[0]?.message ?? "", /^unterminated `\$\{` in ".{60}"…$/);
+  });
+
   it("escapeInterpolation is undone by interpolate, whatever the environment", () => {
     const command = "echo $$ ${HOME} ${#ARR[@]} $PATH ${PORT}";
     const escaped = escapeInterpolation(command, (name) => name === "PORT");

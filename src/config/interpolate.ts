@@ -1,3 +1,5 @@
+import { quoteShort, shorten } from "./shorten.js";
+
 // Compose-style interpolation of berth.yml strings:
 //   ${VAR}  ${VAR:-default} (unset or empty)  ${VAR-default} (unset)
 //   ${VAR:?message} (error if unset or empty)  ${VAR?message} (error if unset)  $$ -> $
@@ -14,8 +16,10 @@ export interface InterpolationSources {
 export interface InterpolationProblem {
   message: string;
   hint: string;
-  /** The `${...}` text at fault, to point at it within its line. */
+  /** The `${...}` text at fault (cut to a readable length), to show in messages. */
   expression: string;
+  /** Where the `${` at fault starts in the interpolated text. */
+  index: number;
 }
 
 export interface InterpolationResult {
@@ -23,45 +27,20 @@ export interface InterpolationResult {
   problems: InterpolationProblem[];
 }
 
-const EXPRESSION = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([\s\S]*))?$/;
+/**
+ * How deep `${A:-${B:-...}}` may nest. Real defaults nest once or twice; the bound keeps the
+ * recursion far from the call stack's limit whatever the input.
+ */
+export const MAX_INTERPOLATION_DEPTH = 8;
+
+const NAME_START = /[A-Za-z_]/;
+const NAME_CHARACTER = /[A-Za-z0-9_]/;
 
 export function interpolate(text: string, sources: InterpolationSources): InterpolationResult {
-  const problems: InterpolationProblem[] = [];
-  let value = "";
-  let index = 0;
-  while (index < text.length) {
-    const dollar = text.indexOf("$", index);
-    if (dollar === -1) {
-      value += text.slice(index);
-      break;
-    }
-    value += text.slice(index, dollar);
-    const next = text[dollar + 1];
-    if (next === "$") {
-      value += "$";
-      index = dollar + 2;
-      continue;
-    }
-    if (next !== "{") {
-      value += "$";
-      index = dollar + 1;
-      continue;
-    }
-    const close = findClosingBrace(text, dollar + 2);
-    if (close === -1) {
-      problems.push({
-        message: `unterminated \`\${\` in ${JSON.stringify(text)}`,
-        hint: "close it with `}`, or write `$${` to pass a literal `${` to the shell",
-        expression: text.slice(dollar),
-      });
-      value += text.slice(dollar);
-      break;
-    }
-    const expression = text.slice(dollar, close + 1);
-    value += expand(expression, text.slice(dollar + 2, close), sources, problems);
-    index = close + 1;
-  }
-  return { value, problems };
+  if (!text.includes("$")) return { value: text, problems: [] };
+  const context: Context = { text, closing: matchBraces(text), sources, problems: [] };
+  const value = expandRange(context, 0, text.length, 0);
+  return { value, problems: context.problems };
 }
 
 /**
@@ -75,26 +54,88 @@ export function escapeInterpolation(text: string, isLeftForShell: (name: string)
   });
 }
 
-function expand(expression: string, body: string, sources: InterpolationSources, problems: InterpolationProblem[]): string {
-  const match = EXPRESSION.exec(body);
-  if (!match) {
-    problems.push({
-      message: `cannot interpolate \`${expression}\``,
-      hint: "berth understands ${NAME}, ${NAME:-default}, ${NAME-default} and ${NAME:?message}; write `$${` to pass the text to the shell as is",
-      expression,
-    });
+interface Context {
+  text: string;
+  /** Index of each `{` -> index of its matching `}`, found in one pass so nothing is rescanned. */
+  closing: Map<number, number>;
+  sources: InterpolationSources;
+  problems: InterpolationProblem[];
+}
+
+function expandRange(context: Context, start: number, end: number, depth: number): string {
+  const { text, problems } = context;
+  let value = "";
+  let index = start;
+  while (index < end) {
+    const dollar = text.indexOf("$", index);
+    if (dollar === -1 || dollar >= end) {
+      value += text.slice(index, end);
+      break;
+    }
+    value += text.slice(index, dollar);
+    const next = dollar + 1 < end ? text[dollar + 1] : undefined;
+    if (next === "$") {
+      value += "$";
+      index = dollar + 2;
+      continue;
+    }
+    if (next !== "{") {
+      value += "$";
+      index = dollar + 1;
+      continue;
+    }
+    const close = context.closing.get(dollar + 1);
+    if (close === undefined || close >= end) {
+      problems.push({
+        message: `unterminated \`\${\` in ${quoteShort(text.slice(start, end))}`,
+        hint: "close it with `}`, or write `$${` to pass a literal `${` to the shell",
+        expression: shorten(text.slice(dollar, end)),
+        index: dollar,
+      });
+      value += text.slice(dollar, end);
+      break;
+    }
+    value += expand(context, dollar, close, depth);
+    index = close + 1;
+  }
+  return value;
+}
+
+/** Expands the `${...}` from `dollar` to its closing brace at `close`. */
+function expand(context: Context, dollar: number, close: number, depth: number): string {
+  const { text, sources, problems } = context;
+  const expression = text.slice(dollar, close + 1);
+  const problem = (message: string, hint: string) => problems.push({ message, hint, expression: shorten(expression), index: dollar });
+
+  let nameEnd = dollar + 2;
+  if (nameEnd < close && NAME_START.test(text[nameEnd]!)) {
+    while (nameEnd < close && NAME_CHARACTER.test(text[nameEnd]!)) nameEnd += 1;
+  }
+  const name = text.slice(dollar + 2, nameEnd);
+  const operator = /^:?[-?]/.exec(text.slice(nameEnd, Math.min(nameEnd + 2, close)))?.[0];
+  if (name === "" || (nameEnd < close && operator === undefined)) {
+    problem(
+      `cannot interpolate \`${shorten(expression)}\``,
+      "berth understands ${NAME}, ${NAME:-default}, ${NAME-default} and ${NAME:?message}; write `$${` to pass the text to the shell as is",
+    );
     return expression;
   }
-  const [, name = "", operator, argument = ""] = match;
   if (sources.isLeftForShell(name)) return expression;
 
   const value = sources.lookup(name);
   const unset = value === undefined;
   const empty = unset || value === "";
-  const nested = () => {
-    const result = interpolate(argument, sources);
-    problems.push(...result.problems);
-    return result.value;
+  const argumentStart = nameEnd + (operator?.length ?? 0);
+  const nested = (): string => {
+    if (depth + 1 >= MAX_INTERPOLATION_DEPTH) {
+      problem(
+        `\`\${...}\` nested more than ${MAX_INTERPOLATION_DEPTH} deep`,
+        "nest defaults at most a few levels, e.g. ${A:-${B:-default}}",
+      );
+      // Left as written, so the value is not reported a second time as empty.
+      return text.slice(argumentStart, close);
+    }
+    return expandRange(context, argumentStart, close, depth + 1);
   };
 
   switch (operator) {
@@ -103,35 +144,28 @@ function expand(expression: string, body: string, sources: InterpolationSources,
     case "-":
       return unset ? nested() : value;
     case ":?":
-    case "?":
-      if (operator === ":?" ? empty : unset) {
-        problems.push({
-          message: `${name} is required${argument ? `: ${nested()}` : ""}`,
-          hint: `set ${name} in the environment or in an env_file`,
-          expression,
-        });
-        return "";
-      }
-      return value ?? "";
+    case "?": {
+      if (!(operator === ":?" ? empty : unset)) return value ?? "";
+      const message = argumentStart < close ? nested() : "";
+      problem(`${name} is required${message ? `: ${shorten(message)}` : ""}`, `set ${name} in the environment or in an env_file`);
+      return "";
+    }
     default:
       if (unset) {
-        problems.push({
-          message: `\${${name}} is not set`,
-          hint: `set ${name} in the environment, an env_file or env:, or write \${${name}:-default}`,
-          expression,
-        });
+        problem(`\${${name}} is not set`, `set ${name} in the environment, an env_file or env:, or write \${${name}:-default}`);
         return "";
       }
       return value;
   }
 }
 
-function findClosingBrace(text: string, from: number): number {
-  let depth = 1;
-  for (let index = from; index < text.length; index += 1) {
-    const character = text[index];
-    if (character === "{") depth += 1;
-    else if (character === "}" && --depth === 0) return index;
+function matchBraces(text: string): Map<number, number> {
+  const closing = new Map<number, number>();
+  const open: number[] = [];
+  for (let index = 0; index < text.length; index += 1) {
+    const character = text.charCodeAt(index);
+    if (character === 123) open.push(index);
+    else if (character === 125 && open.length > 0) closing.set(open.pop()!, index);
   }
-  return -1;
+  return closing;
 }

@@ -46,7 +46,7 @@ describe("loadStack reports every problem at once", () => {
     assert.ok(!String(error.options.diagnostics?.map(formatDiagnostic)).includes("    at "), "no stack trace");
     const found = (error.options.diagnostics ?? []).map((d) => [d.path, at(d), d.message, d.hint]);
     assert.deepEqual(found, [
-      ["services.web.replicas", "4:15", 'expected a whole number (0 or more), got "two"', "write e.g. `replicas: 2`"],
+      ["services.web.replicas", "4:15", 'expected a whole number from 0 to 64, got "two"', "write e.g. `replicas: 2`"],
       ["services.web.replica", "5:5", "unknown key `replica`", "did you mean `replicas`?"],
       [
         "services.web.restart",

@@ -1,53 +1,80 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { UserError, type Diagnostic } from "../errors.js";
+import { checkBackupInterval, minimumBackupIntervalMs } from "./backup-schedule.js";
+import { checkDocumentStructure, MAX_NESTING_DEPTH, NESTING_HINT } from "./check-document.js";
 import { DEFAULTS } from "./defaults.js";
-import { sortDiagnostics, toDiagnostic, yamlErrorToDiagnostic } from "./diagnostics.js";
+import { sortDiagnostics, toDiagnostic, type Problem } from "./diagnostics.js";
 import { interpolateDocument } from "./interpolate-document.js";
 import { prepareInterpolation } from "./interpolation-sources.js";
+import { findExcessiveNesting, locateOffset } from "./nesting-precheck.js";
+import { checkPaths } from "./path-checks.js";
+import { describeUnreadable, readRegularFile, UnreadableFileError } from "./read-regular-file.js";
 import { resolveStack } from "./resolve.js";
 import { berthFileSchema } from "./schema.js";
 import { checkSemantics } from "./semantic.js";
 import type { Stack } from "./types.js";
-import { createYamlLocator } from "./yaml-locator.js";
+import { createYamlLocator, type YamlLocator } from "./yaml-locator.js";
+import { yamlErrorToDiagnostic } from "./yaml-errors.js";
+import { convertDocument } from "./yaml-to-value.js";
 import { issuesToProblems } from "./zod-issues.js";
 
 export interface LoadOptions {
-  /** The environment `${VAR}` reads first. Default: process.env. */
+  /** The environment `${VAR}` reads first (and BERTH_MIN_BACKUP_INTERVAL). Default: process.env. */
   env?: NodeJS.ProcessEnv;
 }
 
-// YAML errors other than duplicate keys leave a tree that no longer matches what the user meant;
-// validating it would add confusing follow-on problems, so those errors are reported alone.
-const ERRORS_THAT_KEEP_THE_TREE = new Set(["DUPLICATE_KEY"]);
+/** A report longer than this is not read; the rest is summed up in one line. */
+const MAX_DIAGNOSTICS = 100;
 
 /**
  * Reads, interpolates and validates berth.yml (or a directory holding one), reporting every problem
- * at once as a UserError whose diagnostics point at lines and columns.
+ * at once as a UserError whose diagnostics point at lines and columns. Whatever the input, it
+ * returns a Stack or throws a UserError, in time and memory bounded by the file's size (≤ 1 MiB).
  */
 export function loadStack(file: string, options: LoadOptions = {}): Stack {
   const absolute = stackFilePath(file);
   const shown = displayPath(absolute);
   const text = readStackFile(absolute, shown);
+  const root = dirname(absolute);
 
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const locator = createYamlLocator(document, lineCounter, shown);
-  const diagnostics: Diagnostic[] = document.errors.map((error) => yamlErrorToDiagnostic(error, locator));
-  if (document.errors.some((error) => !ERRORS_THAT_KEEP_THE_TREE.has(error.code))) {
-    throw problemsFound(shown, diagnostics);
+  const tooDeep = findExcessiveNesting(text, MAX_NESTING_DEPTH);
+  if (tooDeep !== undefined) {
+    throw problemsFound(shown, [
+      {
+        location: locateOffset(text, tooDeep, shown),
+        path: "",
+        message: `nested more than ${MAX_NESTING_DEPTH} levels deep`,
+        hint: NESTING_HINT,
+      },
+    ]);
   }
 
-  const prepared = prepareInterpolation(document, dirname(absolute), options.env ?? process.env);
-  const problems = [...prepared.problems, ...interpolateDocument(document, text, prepared.sources)];
-  const raw: unknown = document.toJS();
+  const lineCounter = new LineCounter();
+  // Keys are checked for duplicates in checkDocumentStructure, in linear time.
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const locator = createYamlLocator(document, lineCounter, shown);
+  // A YAML error leaves a tree that no longer matches what the user meant; validating it would add
+  // confusing follow-on problems, so YAML errors are reported alone.
+  if (document.errors.length > 0) {
+    throw problemsFound(shown, document.errors.map((error) => yamlErrorToDiagnostic(error, locator)));
+  }
+
+  const structure = checkDocumentStructure(document);
+  if (structure.tooDeep) throw problemsFound(shown, toDiagnostics(structure.problems, locator));
+  const env = options.env ?? process.env;
+  const prepared = prepareInterpolation(document, root, env);
+  const problems: Problem[] = [...structure.problems, ...prepared.problems, ...interpolateDocument(document, text, prepared.sources)];
+  const converted = convertDocument(document);
+  if (!converted.ok) throw problemsFound(shown, toDiagnostics([...problems, converted.problem], locator));
+
+  const raw = converted.value;
   const parsed = berthFileSchema.safeParse(raw);
   if (!parsed.success) problems.push(...issuesToProblems(berthFileSchema, parsed.error.issues, raw));
-  problems.push(...checkSemantics(raw));
+  problems.push(...checkSemantics(raw), ...checkPaths(raw, root), ...checkBackupInterval(raw, minimumBackupIntervalMs(env)));
 
-  diagnostics.push(...problems.map((problem) => toDiagnostic(problem, locator)));
-  if (diagnostics.length > 0 || !parsed.success) throw problemsFound(shown, diagnostics);
+  if (problems.length > 0 || !parsed.success) throw problemsFound(shown, toDiagnostics(problems, locator));
   return resolveStack(parsed.data, { file: absolute, envFileValues: prepared.envFileValues });
 }
 
@@ -62,25 +89,38 @@ function stackFilePath(file: string): string {
 
 function readStackFile(absolute: string, shown: string): string {
   try {
-    return readFileSync(absolute, "utf8");
+    return readRegularFile(absolute).toString("utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") {
+    if (!(error instanceof UnreadableFileError)) throw error;
+    if (error.reason.kind === "missing") {
       throw new UserError(`no ${basename(absolute)} at ${shown}`, {
         hint: "run `berth init` to create one, or point at yours with -f <path>",
       });
     }
-    throw new UserError(`cannot read ${shown} (${code ?? "unknown error"})`, {
-      hint: "check the file's permissions",
+    throw new UserError(`${shown} ${describeUnreadable(error.reason)}`, {
+      hint: error.reason.kind === "error" ? "check the file's permissions" : "point berth at a berth.yml file of at most 1 MiB",
     });
   }
 }
 
+function toDiagnostics(problems: readonly Problem[], locator: YamlLocator): Diagnostic[] {
+  return problems.map((problem) => toDiagnostic(problem, locator));
+}
+
 function problemsFound(shown: string, diagnostics: Diagnostic[]): UserError {
   const count = diagnostics.length;
-  return new UserError(`${basename(shown)} has ${count} problem${count === 1 ? "" : "s"}`, {
-    diagnostics: sortDiagnostics(diagnostics),
-  });
+  const sorted = sortDiagnostics(diagnostics);
+  const shownDiagnostics = sorted.slice(0, MAX_DIAGNOSTICS);
+  const firstLeftOut = sorted[MAX_DIAGNOSTICS];
+  if (firstLeftOut) {
+    shownDiagnostics.push({
+      location: firstLeftOut.location,
+      path: "",
+      message: `and ${count - MAX_DIAGNOSTICS} more problems from here on`,
+      hint: "fix the problems above and run again",
+    });
+  }
+  return new UserError(`${basename(shown)} has ${count} problem${count === 1 ? "" : "s"}`, { diagnostics: shownDiagnostics });
 }
 
 /** Relative to the working directory when the file is under it, so messages stay short. */

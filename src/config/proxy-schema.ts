@@ -17,6 +17,12 @@ export const PROXY_DEFAULTS = Object.freeze({
 const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
 const PREFIX_PATTERN = /^\/[^\s?#]*$/;
 
+const prefix = field(z.string().regex(PREFIX_PATTERN), {
+  description: "A URL path prefix.",
+  expected: "a URL path prefix starting with / (no spaces, ? or #)",
+  hint: "write e.g. `/static/`",
+});
+
 const size = (description: string, fallback: string) =>
   field(z.union([z.string().regex(SIZE_PATTERN), z.number().int().min(0)]), {
     description: `${description} A size such as "64MB" or a number of bytes.`,
@@ -60,6 +66,31 @@ const tls = field(
   },
 );
 
+const staticPath = field(z.string().min(1), {
+  description: "A directory, relative to berth.yml.",
+  expected: "a directory path",
+  hint: "write e.g. `staticfiles`",
+});
+
+const staticDirectory = field(
+  z.union([
+    staticPath,
+    z.strictObject({
+      dir: staticPath,
+      allow_outside: field(z.boolean(), {
+        description: "Allow a directory outside berth.yml's directory (such as /srv/media). The filesystem root is refused anyway.",
+        expected: "true or false",
+        hint: "write `allow_outside: true`",
+      }).optional(),
+    }),
+  ]),
+  {
+    description: "A directory, or { dir, allow_outside } for one outside berth.yml's directory.",
+    expected: "a directory path, or { dir: path, allow_outside: true }",
+    hint: "write e.g. `/static/: staticfiles` or `/media/: { dir: /srv/media, allow_outside: true }`",
+  },
+);
+
 export const proxySchema = field(
   z.strictObject({
     hosts: field(z.array(field(z.string().regex(HOST_PATTERN), {
@@ -71,13 +102,14 @@ export const proxySchema = field(
       expected: "a list of host names",
       hint: "write e.g. `hosts: [pixel.example.org]`",
     }),
-    routes: field(z.record(z.string().regex(PREFIX_PATTERN), z.string()), {
+    routes: field(z.record(prefix, z.string()), {
       description: "Path prefix → service. The longest matching prefix wins. Default: `/` → the first service with a port.",
       expected: "a map of /path: service",
       hint: "write e.g. `routes: { /: web, /ws/: channels }`",
     }).optional(),
-    static: field(z.record(z.string().regex(PREFIX_PATTERN), z.string().min(1)), {
-      description: "URL prefix → directory (relative to berth.yml) served by the proxy: ETag, Range, gzip/brotli, immutable caching for hashed names.",
+    static: field(z.record(prefix, staticDirectory), {
+      description:
+        "URL prefix → directory (relative to berth.yml) served by the proxy: ETag, Range, gzip/brotli, immutable caching for hashed names. Directories must lie inside berth.yml's directory unless the entry says `allow_outside: true`.",
       expected: "a map of /prefix/: directory",
       hint: "write e.g. `static: { /static/: staticfiles, /media/: media }`",
     }).optional(),

@@ -1,3 +1,4 @@
+import { listShort, quoteShort } from "./shorten.js";
 import { suggest, type Problem } from "./diagnostics.js";
 import { isRecord } from "../util/is-record.js";
 
@@ -10,8 +11,8 @@ export function checkProxyRoutes(raw: Record<string, unknown>, serviceNames: str
     return [
       {
         path: ["proxy", "routes", prefix],
-        message: `unknown service ${JSON.stringify(service)}`,
-        hint: suggest(service, serviceNames) ?? `services in this file: ${serviceNames.join(", ")}`,
+        message: `unknown service ${quoteShort(service)}`,
+        hint: suggest(service, serviceNames) ?? `services in this file: ${listShort(serviceNames)}`,
       },
     ];
   });

@@ -13,7 +13,7 @@ export function resolveProxy(entry: ProxyEntry | undefined, services: Service[],
     routes: resolveRoutes(entry.routes, services),
     static: Object.entries(entry.static ?? {}).map(([prefix, directory]) => ({
       prefix: prefix.endsWith("/") ? prefix : `${prefix}/`,
-      directory: resolve(root, directory),
+      directory: resolve(root, typeof directory === "string" ? directory : directory.dir),
     })),
     tls,
     redirectHttp: entry.redirect_http ?? tls.mode !== "off",

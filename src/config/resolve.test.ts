@@ -8,8 +8,8 @@ import { loadStack } from "./load.js";
 import { stackNameFromDirectory, toStackName } from "./resolve.js";
 import { durationToMs, sizeToBytes } from "./units.js";
 
-function load(yaml: string, directoryPrefix?: string) {
-  return loadStack(join(fixtureDir({ "berth.yml": yaml }, directoryPrefix), "berth.yml"), { env: {} });
+function load(yaml: string, directoryPrefix?: string, files: Record<string, string> = {}) {
+  return loadStack(join(fixtureDir({ "berth.yml": yaml, ...files }, directoryPrefix), "berth.yml"), { env: {} });
 }
 
 describe("resolveStack", () => {
@@ -47,6 +47,8 @@ describe("resolveStack", () => {
         "    stop_grace: 1m30s",
         "    health: { http: /up, host: example.org }",
       ].join("\n"),
+      undefined,
+      { "app/manage.py": "" },
     );
     const [web] = stack.services;
     assert.equal(web?.cwd, join(stack.root, "app"));

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { backupSchema, databaseSchema, redisSchema } from "./backing-schema.js";
-import { DEFAULTS } from "./defaults.js";
+import { DEFAULTS, MAX_REPLICAS } from "./defaults.js";
 import { field } from "./field-info.js";
 import { DURATION_PATTERN, SIZE_PATTERN, durationToMs } from "./units.js";
 import { proxySchema } from "./proxy-schema.js";
@@ -29,6 +29,14 @@ function duration(key: string, description: string, fallback: string, options: {
       hint: `write e.g. \`${key}: ${fallback}\`, or a number of seconds`,
     },
   );
+}
+
+function explainReplicas(input: unknown): { message: string; hint: string } | undefined {
+  if (typeof input !== "number" || !Number.isInteger(input) || input <= MAX_REPLICAS) return undefined;
+  return {
+    message: `${input} replicas is more than berth runs for one service (at most ${MAX_REPLICAS})`,
+    hint: "each replica is a whole process on this server; for more concurrency raise the workers inside each one (e.g. gunicorn --workers)",
+  };
 }
 
 const envName = field(z.string().regex(ENV_NAME_PATTERN), {
@@ -116,11 +124,12 @@ const service = field(
       hint: "write e.g. `cwd: backend`",
     }).optional(),
     env: envMap("Variables for this service only; they override the stack's `env`.").optional(),
-    replicas: field(z.number().int().min(0), {
-      description: "How many copies of the process to run.",
+    replicas: field(z.number().int().min(0).max(MAX_REPLICAS), {
+      description: `How many copies of the process to run, at most ${MAX_REPLICAS}: each is a process on this one server.`,
       default: DEFAULTS.service.replicas,
-      expected: "a whole number (0 or more)",
+      expected: `a whole number from 0 to ${MAX_REPLICAS}`,
       hint: "write e.g. `replicas: 2`",
+      explain: explainReplicas,
     }).optional(),
     port: field(z.union([z.literal(true), z.literal("auto"), z.literal(false), z.number().int().min(1).max(65535)]), {
       description:

@@ -1,3 +1,4 @@
+import { listShort, quoteShort, shorten } from "./shorten.js";
 import { RUNTIME_VARIABLE_PREFIX } from "./defaults.js";
 import { findDependencyCycles } from "./dependency-order.js";
 import { suggest, type Problem } from "./diagnostics.js";
@@ -44,8 +45,8 @@ function checkDependsOn(name: string, service: Record<string, unknown>, names: s
     return [
       {
         path: ["services", name, "depends_on", index],
-        message: `unknown service ${JSON.stringify(dependency)}`,
-        hint: suggest(dependency, names) ?? `services in this file: ${names.join(", ")}`,
+        message: `unknown service ${quoteShort(dependency)}`,
+        hint: suggest(dependency, names) ?? `services in this file: ${listShort(names)}`,
       },
     ];
   });
@@ -60,9 +61,15 @@ function checkCycles(services: [string, Record<string, unknown>][]): Problem[] {
   );
   return findDependencyCycles(graph).map((cycle) => ({
     path: ["services", cycle.from, "depends_on", graph.get(cycle.from)?.indexOf(cycle.to) ?? 0],
-    message: `dependency cycle: ${cycle.names.join(" → ")}`,
+    message: `dependency cycle: ${describeCycle(cycle.names)}`,
     hint: "services start after what they depend on, so a cycle can never start; remove one of these depends_on entries",
   }));
+}
+
+// A cycle through thousands of services is named by its ends, so the message stays readable.
+function describeCycle(names: string[]): string {
+  if (names.length <= 8) return names.join(" → ");
+  return `${names.slice(0, 3).join(" → ")} → … (${names.length - 6} more) → ${names.slice(-3).join(" → ")}`;
 }
 
 function checkHealth(name: string, service: Record<string, unknown>): Problem[] {
@@ -122,13 +129,13 @@ function checkReservedNames(raw: Record<string, unknown>): Problem[] {
   for (const [path, env] of envMaps) {
     if (!isRecord(env)) continue;
     for (const variable of Object.keys(env).filter(isSetByBerth)) {
-      problems.push({ path: [...path, variable], at: "key", message: `\`${variable}\` is set by berth`, hint: reservedHint(variable) });
+      problems.push({ path: [...path, variable], at: "key", message: `\`${shorten(variable)}\` is set by berth`, hint: reservedHint(variable) });
     }
   }
   if (Array.isArray(raw.secrets)) {
     raw.secrets.forEach((secret, index) => {
       if (typeof secret === "string" && isSetByBerth(secret)) {
-        problems.push({ path: ["secrets", index], message: `\`${secret}\` is set by berth`, hint: reservedHint(secret) });
+        problems.push({ path: ["secrets", index], message: `\`${shorten(secret)}\` is set by berth`, hint: reservedHint(secret) });
       }
     });
   }

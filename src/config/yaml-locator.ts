@@ -1,5 +1,6 @@
-import { isMap, isNode, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from "yaml";
+import { isMap, isNode, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from "yaml";
 import type { SourceLocation } from "../errors.js";
+import { shorten } from "./shorten.js";
 
 export type KeyPath = readonly PropertyKey[];
 
@@ -27,7 +28,7 @@ export function createYamlLocator(document: Document, lineCounter: LineCounter, 
     let lastKey: unknown = undefined;
     let found = 0;
     for (const segment of path) {
-      const pair = isMap(node) ? findPair(node.items, segment) : undefined;
+      const pair = isMap(node) ? findPair(node, segment) : undefined;
       if (pair) {
         lastKey = pair.key;
         node = pair.value;
@@ -65,8 +66,21 @@ export function createYamlLocator(document: Document, lineCounter: LineCounter, 
   };
 }
 
-function findPair(items: Pair<unknown, unknown>[], segment: PropertyKey): Pair<unknown, unknown> | undefined {
-  return items.find((item) => isPair(item) && keyText(item.key) === String(segment));
+// Indexed once per map: a file with thousands of problems in one big map would otherwise scan the
+// map once per problem.
+const pairsByKey = new WeakMap<YAMLMap, Map<string, Pair<unknown, unknown>>>();
+
+function findPair(map: YAMLMap, segment: PropertyKey): Pair<unknown, unknown> | undefined {
+  let index = pairsByKey.get(map);
+  if (!index) {
+    index = new Map();
+    for (const item of map.items) {
+      const key = keyText(item.key);
+      if (isPair(item) && !index.has(key)) index.set(key, item);
+    }
+    pairsByKey.set(map, index);
+  }
+  return index.get(String(segment));
 }
 
 export function keyText(key: unknown): string {
@@ -75,5 +89,5 @@ export function keyText(key: unknown): string {
 
 /** `services.web.depends_on.0` */
 export function formatKeyPath(path: KeyPath): string {
-  return path.map(String).join(".");
+  return path.map((segment) => shorten(String(segment))).join(".");
 }

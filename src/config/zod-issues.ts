@@ -1,6 +1,7 @@
 import type * as z from "zod";
 import { describeValue, suggest, type Problem } from "./diagnostics.js";
 import { allowedKeysAt, infoAt, infoFor, recordKeySchemaAt } from "./field-info.js";
+import { shorten } from "./shorten.js";
 import { formatKeyPath } from "./yaml-locator.js";
 
 /** Turns zod's issues into problems worded from the schema's field info, not zod's generic text. */
@@ -23,7 +24,7 @@ function issueToProblems(schema: z.ZodType, issue: z.core.$ZodIssue, input: unkn
     return issue.keys.map((key) => ({
       path: [...path, key],
       at: "key",
-      message: `unknown key \`${key}\``,
+      message: `unknown key \`${shorten(key)}\``,
       hint: suggest(key, allowed) ?? `allowed here: ${allowed.join(", ")}`,
     }));
   }

@@ -33,7 +33,7 @@ test("backup.schedule takes automatic backups and keeps the newest `keep`; manua
   const home = makeHome(t);
   const cwd = mkdtempSync(join(tmpdir(), "berth-scheduled-"));
   writeFileSync(join(cwd, "berth.yml"), `name: scheduled\nbackup: { schedule: "* * * * * *", keep: 2 }\nservices:\n  worker:\n    command: sleep 3600\n    stop_grace: 1s\n`);
-  const options = { home, cwd };
+  const options = { home, cwd, env: { BERTH_MIN_BACKUP_INTERVAL: "1s" } };
   await berthOk(["run", "sh", "-c", 'sqlite3 "${DATABASE_URL#sqlite:///}" "create table t (x); insert into t values (1)"'], options);
   await berthOk(["up", "-d"], options);
   const [manual] = await berthJson<BackupRow[]>(["backup"], options);
