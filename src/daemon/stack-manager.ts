@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import type { Stack } from "../config/types.js";
 import type { BackupFile } from "../backing/index.js";
 import { UserError } from "../errors.js";
+import { MAX_REPLICAS } from "../config/defaults.js";
 import { applyPlan } from "../release/rollout.js";
 import { describePlan, planChange, type Plan } from "../release/plan.js";
 import { failInterrupted, markLive, releaseDirectory, type ReleaseInfo, type ReleaseRecord } from "../release/history.js";
@@ -200,6 +201,9 @@ export class StackManager {
   scale(name: string, counts: Record<string, number>, progress: ProgressReporter, signal: AbortSignal): Promise<void> {
     return this.queued(name, "scale", signal, async (managed, supervisor, operation) => {
       const targets: ReadinessTarget[] = [];
+      for (const [serviceName, count] of Object.entries(counts)) {
+        if (!Number.isInteger(count) || count < 0 || count > MAX_REPLICAS) throw new UserError(`a service runs 0 to ${MAX_REPLICAS} replicas, not ${count}`);
+      }
       for (const [serviceName, count] of Object.entries(counts)) {
         const service = supervisor.service(serviceName);
         managed.record.scale[serviceName] = count;

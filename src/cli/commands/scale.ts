@@ -1,6 +1,9 @@
 import type { Command } from "commander";
 import { callDaemon } from "../../daemon/client.js";
 import { UserError } from "../../errors.js";
+import { MAX_REPLICAS } from "../../config/defaults.js";
+
+const REPLICAS_HINT = "each replica is a whole process on this one server: raise the app's own workers (gunicorn --workers) instead";
 import { globalOptions, targetStackName } from "../context.js";
 import { printJson, printLine, printProgress } from "../output.js";
 
@@ -22,5 +25,7 @@ export function registerScale(program: Command): void {
 function parseAssignment(text: string): { service: string; count: number } {
   const match = /^([a-z][a-z0-9-]*)=(\d+)$/.exec(text);
   if (!match) throw new UserError(`cannot read "${text}"`, { hint: "write service=count, for example web=3" });
-  return { service: match[1]!, count: Number(match[2]) };
+  const count = Number(match[2]);
+  if (count > MAX_REPLICAS) throw new UserError(`${match[1]}=${count} is more replicas than berth runs (at most ${MAX_REPLICAS})`, { hint: REPLICAS_HINT });
+  return { service: match[1]!, count };
 }
