@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Service, Stack } from "../config/types.js";
 import { UserError } from "../errors.js";
@@ -57,6 +57,7 @@ export class BackingServices {
   /** Checks the host, creates each server's data once; returns the servers to supervise (none for SQLite). */
   async prepare(progress: ProgressReporter): Promise<Service[]> {
     const context = this.createContext();
+    removePartialBackups(context.layout.backups, this.options.logger);
     const services: Service[] = [];
     const { engine } = this.stack.database;
     if (engine === "postgres") {
@@ -231,6 +232,16 @@ async function restore(context: EngineContext, engine: BackupEngine, file: strin
       return restoreSqlite(context, file);
     case "redis":
       return restoreRedis(context, file);
+  }
+}
+
+/** A dump cut short (its daemon killed mid-backup) leaves a `.partial` file; no backup runs while the stack starts. */
+function removePartialBackups(dir: string, logger: Logger): void {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir)) {
+    if (!entry.startsWith(".") || !entry.endsWith(".partial")) continue;
+    rmSync(join(dir, entry), { force: true });
+    logger.warn("removed an unfinished backup", { file: entry });
   }
 }
 
