@@ -175,3 +175,12 @@ test("close flushes a partial line from a stream that is still open, then drops 
     ["partial"],
   );
 });
+
+test("on a full disk, lines are dropped and counted, never thrown at the writer", () => {
+    // /dev/full answers every write with ENOSPC, as a full filesystem does.
+    const full = new RotatingLogFile("/dev/full", { maxSizeBytes: 1024 ** 3, keep: 1, compress: false });
+    assert.doesNotThrow(() => {
+      for (let i = 0; i < 100; i++) full.writeLine("out", `line ${i}`);
+    });
+    assert.equal(full.droppedLines, 100);
+});

@@ -31,13 +31,23 @@ export class RotatingLogFile {
   private readonly compressionJobs = new Set<CompressionJob>();
   private compressionChain: Promise<void> = Promise.resolve();
   private readonly attachments = new Set<Attachment>();
+  /** Lines lost to failed writes since the last one that succeeded. */
+  private dropped = 0;
+  private dropReason = "";
 
   constructor(
     readonly path: string,
     private readonly policy: LogPolicy,
     private readonly logger: Logger = silentLogger,
   ) {
-    ({ fd: this.fd, size: this.size } = openForAppend(path));
+    this.fd = -1;
+    this.size = 0;
+    try {
+      this.reopen();
+    } catch (error) {
+      // Opened again at the next line; until then lines are counted as dropped.
+      this.logger.warn("could not open log file", { file: path, error: errorMessage(error) });
+    }
     removeCompressionLeftovers(path);
     if (policy.compress) {
       for (const index of uncompressedGenerations(path, policy.keep)) this.enqueueCompression(index);
@@ -51,7 +61,20 @@ export class RotatingLogFile {
    */
   writeLine(stream: OutputStream, text: string, at: Date = new Date()): void {
     if (this.closed) return;
-    const bytes = Buffer.from(formatLogLine(stream, text, at));
+    try {
+      if (this.dropped > 0) this.append(formatLogLine("err", `[berth] ${this.dropped} log lines were dropped: ${this.dropReason}`, at));
+      this.dropped = 0;
+      this.append(formatLogLine(stream, text, at));
+    } catch (error) {
+      // A full disk (ENOSPC, EDQUOT) must not stop the app or the daemon: drop lines, count them, say so once.
+      if (this.dropped === 0) this.logger.warn("log writes failing; dropping lines until they succeed again", { file: this.path, error: errorMessage(error) });
+      this.dropped += 1;
+      this.dropReason = errorMessage(error);
+    }
+  }
+
+  private append(line: string): void {
+    const bytes = Buffer.from(line);
     if (this.fd === -1) this.reopen();
     if (this.size > 0 && this.size + bytes.length > this.policy.maxSizeBytes) this.rotate();
     writeAll(this.fd, bytes);
@@ -99,12 +122,7 @@ export class RotatingLogFile {
   }
 
   private writeFromStream(stream: OutputStream, text: string): void {
-    try {
-      this.writeLine(stream, text);
-    } catch (error) {
-      // Thrown from a 'data' handler this would take the daemon down with it.
-      this.logger.warn("could not write log line", { file: this.path, error: errorMessage(error) });
-    }
+    this.writeLine(stream, text);
   }
 
   private rotate(): void {
@@ -126,6 +144,11 @@ export class RotatingLogFile {
 
   private reopen(): void {
     ({ fd: this.fd, size: this.size } = openForAppend(this.path));
+  }
+
+  /** Lines dropped since the last successful write (a full disk). */
+  get droppedLines(): number {
+    return this.dropped;
   }
 
   private enqueueCompression(index: number): void {
