@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { mkdirSync } from "node:fs";
 import type { Service, Stack } from "../config/types.js";
 // Direct imports, not the config barrel: the daemon need not load the YAML parser and zod.
@@ -161,6 +162,7 @@ export class StackSupervisor {
       log: this.logFile(replicaLogPath(this.options.paths.logs, service.name, index)),
       logger: this.options.logger.child({ stack: stack.name }),
       onChange: this.options.onChange,
+      runDir: join(this.options.paths.root, "run"),
     });
     this.pending.add(replica);
     return replica;
