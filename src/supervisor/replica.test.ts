@@ -180,3 +180,20 @@ test("waitUntilReady explains an exit the restart policy leaves alone, and an ab
   await assert.rejects(waiting, (error: ReplicaNotReadyError) => error.reason === "aborted");
   await assert.rejects(sleeping.waitUntilReady(200), (error: ReplicaNotReadyError) => error.reason === "timeout");
 });
+
+test("a replica that never passes its health check is restarted with backoff and shows crash-loop, not running", async (t) => {
+  const fixture = makeFixture(t);
+  const health = { kind: "command" as const, command: "echo not yet; exit 1", probe: { intervalMs: 100, timeoutMs: 5_000, retries: 1, startPeriodMs: 0 } };
+  const replica = fixture.track(new Replica(fixture.options("exec sleep 60", { health })));
+  replica.start();
+  const error = await replica.waitUntilReady(120_000).then(
+    () => assert.fail("a replica that never passes its health check was reported ready"),
+    (error: unknown) => error,
+  );
+  assert.ok(error instanceof ReplicaNotReadyError, String(error));
+  assert.equal(error.reason, "crash-loop");
+  assert.match(error.lastProbe ?? "", /exit 1: not yet/);
+  assert.ok(replica.snapshot().restarts >= 3);
+  assert.match(logText(fixture), /restarting in \d+ ms/);
+  assert.ok(!fixture.statuses.includes("running"), fixture.statuses.join(" "));
+});

@@ -1,59 +1,21 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import type { Service } from "../config/types.js";
+import type { ChildProcess } from "node:child_process";
 import { errorMessage } from "../errors.js";
 import { HealthMonitor, type HealthState } from "../health/health-monitor.js";
-import type { RotatingLogFile } from "../logs/index.js";
-import type { Logger } from "../util/logger.js";
-import { closeChildEnds, createOutputPipes, OutputReaders, removeOutputPipes, type ChildOutput, type OutputPipePaths } from "./output-pipe.js";
-import { listProcessGroup, readProcessStat, signalProcessGroup } from "./procfs.js";
-import { ReplicaNotReadyError, type NotReadyReason } from "./replica-not-ready-error.js";
+import { OutputReaders, removeOutputPipes, type OutputPipePaths } from "./output-pipe.js";
+import { killProcessGroup, terminateProcessGroup } from "./process-group.js";
+import { readProcessStat } from "./procfs.js";
+import type { AdoptionRecord, ReplicaOptions, ReplicaSnapshot } from "./replica-types.js";
+import { spawnReplicaProcess, type SpawnedReplica } from "./spawn-replica.js";
+import { ReadyWaiters, type Readiness } from "./ready-wait.js";
 import { nextStatus, type ReplicaEvent, type ReplicaStatus } from "./replica-state.js";
 import { isCrashLooping, markStable, recordExit, restartDelayMs, shouldRestart, STABLE_UPTIME_MS, START_UPTIME_MS, type RestartTracker } from "./restart-policy.js";
-import { shellCommand } from "./shell.js";
 
 export type { ReplicaStatus } from "./replica-state.js";
-export { ReplicaNotReadyError, type NotReadyReason } from "./replica-not-ready-error.js";
+export { ReplicaNotReadyError, type NotReadyReason } from "./ready-wait.js";
+export { waitForGroupToEmpty } from "./process-group.js";
 export type { OutputPipePaths } from "./output-pipe.js";
+export type { AdoptionRecord, ReplicaOptions, ReplicaSnapshot } from "./replica-types.js";
 
-export interface ReplicaSnapshot {
-  service: string;
-  replica: number;
-  pid: number | null;
-  /** Start time of the leader in clock ticks since boot: with pid, identifies the process for adoption. */
-  startTicks: number | null;
-  status: ReplicaStatus;
-  health: HealthState | "none";
-  restarts: number;
-  startedAt: number | null;
-  port: number | null;
-  lastExit: string | null;
-  /** The FIFOs the process writes its output to; a new daemon reopens them when it adopts it. */
-  outputPipes: OutputPipePaths | null;
-}
-
-/** What a new daemon needs, from the previous one's snapshot, to take a running process over. */
-export interface AdoptionRecord {
-  pid: number;
-  startTicks: number;
-  startedAt: number;
-  restarts: number;
-  outputPipes: OutputPipePaths;
-}
-
-export interface ReplicaOptions {
-  service: Service;
-  index: number;
-  port: number | null;
-  env: Record<string, string>;
-  log: RotatingLogFile;
-  logger: Logger;
-  onChange: () => void;
-  /** Where the output FIFOs live (created 0700). */
-  runDir: string;
-}
-
-const GROUP_POLL_MS = 25;
-const KILL_CONFIRM_MS = 2_000;
 /** An adopted process is not our child: no exit event, so /proc is polled this often. */
 const ADOPTED_POLL_MS = 200;
 /** After the process is gone, how long its last output may take to arrive before the FIFOs go. */
@@ -61,10 +23,6 @@ const OUTPUT_DRAIN_MS = 1_000;
 /** stop() waits this long past SIGKILL for the exit to be handled, so it can never hang. */
 const EXIT_HANDLED_MS = 5_000;
 const UNKNOWN_EXIT = "exited (exit status unknown: the process was started by an earlier daemon)";
-
-interface ReadyWaiter {
-  settle(): void;
-}
 
 export class Replica {
   private child: ChildProcess | null = null;
@@ -85,7 +43,12 @@ export class Replica {
   private healing = false;
   private stopping: Promise<void> | null = null;
   private exitWaiters: (() => void)[] = [];
-  private readonly readyWaiters = new Set<ReadyWaiter>();
+  private readonly readyWaiters = new ReadyWaiters({
+    name: () => this.name(),
+    readiness: () => this.readiness(),
+    lastExit: () => this.lastExit,
+    lastProbe: () => this.monitor?.lastResult?.detail ?? this.lastProbe,
+  });
   private status: ReplicaStatus = "stopped";
   private health: HealthState | "none" = "none";
   private readySince: number | null = null;
@@ -151,30 +114,7 @@ export class Replica {
    * waiting (crash loop, exited, stopped), when `signal` aborts, or after `timeoutMs`.
    */
   waitUntilReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const fail = (reason: NotReadyReason) =>
-        new ReplicaNotReadyError({ reason, replica: this.name(), lastExit: this.lastExit, lastProbe: this.lastProbeDetail(), timeoutMs });
-      const finish = (outcome: NotReadyReason | "ready") => {
-        this.readyWaiters.delete(waiter);
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        if (outcome === "ready") resolve();
-        else reject(fail(outcome));
-      };
-      const waiter: ReadyWaiter = {
-        settle: () => {
-          const outcome = this.readiness();
-          if (outcome) finish(outcome);
-        },
-      };
-      const onAbort = () => finish("aborted");
-      const timer = setTimeout(() => finish("timeout"), timeoutMs);
-      timer.unref();
-      if (signal?.aborted) return finish("aborted");
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.readyWaiters.add(waiter);
-      waiter.settle();
-    });
+    return this.readyWaiters.wait(timeoutMs, signal);
   }
 
   /** Graceful stop of the whole process group: SIGTERM, stop_grace, then SIGKILL. Never hangs. */
@@ -210,7 +150,7 @@ export class Replica {
     }
     this.readers?.close();
     this.readers = null;
-    this.settleReadyWaiters();
+    this.readyWaiters.settle();
   }
 
   private name(): string {
@@ -224,7 +164,7 @@ export class Replica {
       hasProcess: this.processGroup !== null,
     });
     this.options.onChange();
-    this.settleReadyWaiters();
+    this.readyWaiters.settle();
   }
 
   private spawnProcess(): void {
@@ -233,32 +173,16 @@ export class Replica {
     this.startedAt = Date.now();
     this.startTicks = null;
     this.health = service.health ? "starting" : "none";
-    let output: ChildOutput;
-    let child: ChildProcess;
+    let spawned: SpawnedReplica;
     try {
-      output = createOutputPipes(runDir, this.name());
+      spawned = spawnReplicaProcess(service, env, this.name(), runDir, log);
     } catch (error) {
       this.failSpawn(error);
       return;
     }
-    this.outputPipes = output.paths;
-    this.readers = new OutputReaders(output.paths, log);
-    try {
-      child = spawn("/bin/sh", ["-c", shellCommand(service.command)], {
-        cwd: service.cwd,
-        env,
-        // detached puts the replica in a new session and process group, so signals reach every
-        // process it forks and none of them outlives a stop.
-        detached: true,
-        stdio: ["ignore", output.out, output.err],
-        ...(service.user ? { uid: service.user.uid, gid: service.user.gid } : {}),
-      });
-    } catch (error) {
-      closeChildEnds(output);
-      this.failSpawn(error);
-      return;
-    }
-    closeChildEnds(output);
+    const { child } = spawned;
+    this.outputPipes = spawned.outputPipes;
+    this.readers = spawned.readers;
     if (child.pid === undefined) {
       // spawn() reports ENOENT/EACCES (a missing cwd, for one) through an 'error' event to come.
       this.failingSpawn = child;
@@ -406,7 +330,7 @@ export class Replica {
     this.stopAdoptedWatch();
     this.lastExit = description;
     // The leader is gone; whatever it forked must not linger (and hold its port) into the next start.
-    if (this.processGroup !== null) await this.killGroupNow(this.processGroup);
+    if (this.processGroup !== null) await killProcessGroup(this.processGroup);
     await this.closeOutput();
     this.processGroup = null;
     this.options.log.writeLine("err", `[berth] ${description} after ${uptimeMs} ms`);
@@ -491,21 +415,9 @@ export class Replica {
   }
 
   private async terminateGroup(): Promise<void> {
-    const group = this.processGroup;
-    if (group === null) return;
-    signalProcessGroup(group, this.options.service.stopSignal ?? "SIGTERM");
-    const emptied = await waitForGroupToEmpty(group, this.options.service.stopGraceMs);
-    if (!emptied) {
-      this.options.log.writeLine("err", `[berth] still running after ${this.options.service.stopGraceMs} ms, sending SIGKILL`);
-      await this.killGroupNow(group);
-    }
-  }
-
-  private async killGroupNow(group: number): Promise<void> {
-    // Signal 0 answers "no such group" without scanning /proc: the common case after a plain exit.
-    if (!signalProcessGroup(group, 0)) return;
-    signalProcessGroup(group, "SIGKILL");
-    await waitForGroupToEmpty(group, KILL_CONFIRM_MS);
+    if (this.processGroup === null) return;
+    const { stopSignal, stopGraceMs } = this.options.service;
+    await terminateProcessGroup(this.processGroup, stopSignal ?? "SIGTERM", stopGraceMs, this.options.log);
   }
 
   private cancelPendingRestart(): void {
@@ -513,12 +425,8 @@ export class Replica {
     this.restartTimer = null;
   }
 
-  private lastProbeDetail(): string | null {
-    return this.monitor?.lastResult?.detail ?? this.lastProbe;
-  }
-
   /** What a readiness wait can conclude now, or null to keep waiting. */
-  private readiness(): NotReadyReason | "ready" | null {
+  private readiness(): Readiness {
     if (this.detached) return "stopped";
     if (this.isReady()) return "ready";
     if (this.status === "crash-loop") return "crash-loop";
@@ -526,21 +434,4 @@ export class Replica {
     if (this.status === "stopped" || this.status === "stopping") return "stopped";
     return null;
   }
-
-  private settleReadyWaiters(): void {
-    for (const waiter of [...this.readyWaiters]) waiter.settle();
-  }
-}
-
-export async function waitForGroupToEmpty(group: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (listProcessGroup(group).length > 0) {
-    if (Date.now() >= deadline) return false;
-    await delay(GROUP_POLL_MS);
-  }
-  return true;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
