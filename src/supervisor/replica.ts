@@ -142,15 +142,19 @@ export class Replica {
     this.cancelPendingRestart();
     this.clearReadinessTimers();
     this.stopMonitor();
+    this.letGoOfProcess();
+    this.readyWaiters.settle();
+  }
+
+  /** Stops watching the process and reading its output, without touching the process itself. */
+  private letGoOfProcess(): void {
+    this.child?.removeAllListeners("exit");
+    this.child?.unref();
+    this.child = null;
+    this.failingSpawn = null;
     this.stopAdoptedWatch();
-    if (this.child) {
-      this.child.removeAllListeners("exit");
-      this.child.unref();
-      this.child = null;
-    }
     this.readers?.close();
     this.readers = null;
-    this.readyWaiters.settle();
   }
 
   private name(): string {
@@ -386,11 +390,7 @@ export class Replica {
     if (!inTime) {
       // Never seen to exit (an unreaped leader?): forget it rather than hang every caller.
       this.options.logger.warn("replica exit never seen after SIGKILL", { replica: this.name(), pid: this.processGroup ?? undefined });
-      this.child?.removeAllListeners("exit");
-      this.child = null;
-      this.stopAdoptedWatch();
-      this.readers?.close();
-      this.readers = null;
+      this.letGoOfProcess();
       if (this.outputPipes) removeOutputPipes(this.outputPipes);
       this.outputPipes = null;
       this.processGroup = null;
