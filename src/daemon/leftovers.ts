@@ -1,4 +1,5 @@
 import { listProcessGroup, signalProcessGroup } from "../supervisor/procfs.js";
+import { removeOutputPipes } from "../supervisor/output-pipe.js";
 import { waitForGroupToEmpty } from "../supervisor/replica.js";
 import type { AdoptionRecordFor } from "../supervisor/stack-supervisor.js";
 import type { Logger } from "../util/logger.js";
@@ -41,4 +42,5 @@ export async function endRecordedProcesses(replicas: RecordedReplica[], logger: 
       if (!(await waitForGroupToEmpty(recorded.pid, LEFTOVER_GRACE_MS))) signalProcessGroup(recorded.pid, "SIGKILL");
     }),
   );
+  for (const recorded of replicas) if (recorded.outputPipes) removeOutputPipes(recorded.outputPipes);
 }

@@ -20,13 +20,14 @@ export class HealthMonitor {
   private lastCountedFailureAt = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  private readonly startedAt = Date.now();
   lastResult: ProbeResult | null = null;
 
+  /** `startedAt`: when the process started; an adopted process's start period has long begun. */
   constructor(
     private readonly check: HealthCheck,
     private readonly target: ProbeTarget,
     private readonly events: HealthMonitorEvents,
+    private readonly startedAt = Date.now(),
   ) {}
 
   get current(): HealthState {

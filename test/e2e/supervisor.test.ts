@@ -106,7 +106,8 @@ test("depends_on waits for the dependency to be healthy before starting the depe
   assert.match(up.stderr, /waiting for api to be ready/);
   const rows = await berthJson<PsRow[]>(["ps"], { home, cwd });
   assert.equal(rows.find((row) => row.service === "api")?.health, "healthy");
-  assert.equal(rows.find((row) => row.service === "client")?.status, "running");
+  // A command without a health check is "starting" until it has stayed up a moment (START_UPTIME_MS).
+  await waitFor(async () => (await berthJson<PsRow[]>(["ps"], { home, cwd })).find((row) => row.service === "client")?.status === "running", "client running");
   await berthOk(["down"], { home, cwd });
 });
 
