@@ -3,7 +3,7 @@ import type { Stack } from "../config/types.js";
 import type { BackupFile } from "../backing/index.js";
 import { UserError } from "../errors.js";
 import { MAX_REPLICAS } from "../config/defaults.js";
-import { applyPlan } from "../release/rollout.js";
+import { applyPlan, type RolloutContext } from "../release/rollout.js";
 import { describePlan, planChange, type Plan } from "../release/plan.js";
 import { failInterrupted, markLive, releaseDirectory, type ReleaseInfo, type ReleaseRecord } from "../release/history.js";
 import { pruneReleases } from "../release/prune.js";
@@ -368,7 +368,7 @@ export class StackManager {
     const paths = stackPaths(stack.name, this.home);
     const appEnv = Object.keys(options.appEnv).length > 0 ? options.appEnv : record.appEnv;
     preflight(next, { paths, appEnv, otherStacksHosts: this.hostsOfOtherStacks(stack.name) });
-    for (const line of describePlan(plan)) progress(line);
+    if (running) for (const line of describePlan(plan)) progress(line);
     const commit = () => {
       managed.queue.commit(signal);
       Object.assign(record, { stack, scale, appEnv, up: true });
@@ -377,7 +377,7 @@ export class StackManager {
     };
     if (plan.updateProxy || !running) await this.frontDoor.prepare(next, progress);
     if (running && !plan.restartBacking) {
-      await applyPlan(managed.supervisor!, next, plan, { signal, readyTimeoutMs: options.readyTimeoutMs, switchTraffic: () => this.frontDoor.refresh(), onSwitch: commit }, progress);
+      await applyPlan(managed.supervisor!, next, plan, { signal, readyTimeoutMs: options.readyTimeoutMs, switchTraffic: () => this.frontDoor.refresh(), onSwitch: commit, failure: options.restartAll ? "deploy aborted" : "the change was not applied" }, progress);
     } else {
       if (running) {
         progress("the database or Redis settings changed: restarting the whole stack");
@@ -395,7 +395,7 @@ export class StackManager {
     next: Stack,
     plan: Plan,
     appEnv: Record<string, string>,
-    context: { signal: AbortSignal; readyTimeoutMs?: number; onSwitch: () => void; adopt?: ReturnType<typeof adoptionLookup> },
+    context: Omit<RolloutContext, "switchTraffic" | "failure">,
     progress: ProgressReporter,
   ): Promise<ReadinessTarget[]> {
     const supervisor = new StackSupervisor(next, {
@@ -417,7 +417,7 @@ export class StackManager {
     try {
       await supervisor.startBacking(progress, context.signal, context.adopt);
       const services = plan.services.filter((action) => !managed.record.stopped.includes(action.service));
-      return await applyPlan(supervisor, next, { ...plan, services }, { ...context, onSwitch, switchTraffic: () => this.frontDoor.refresh() }, progress);
+      return await applyPlan(supervisor, next, { ...plan, services }, { ...context, onSwitch, switchTraffic: () => this.frontDoor.refresh(), failure: "the stack did not start" }, progress);
     } catch (error) {
       // Once committed, the stack stays as far as it got (like `compose up --wait`), to be looked at.
       if (!committed) await this.stopSupervisor(managed);

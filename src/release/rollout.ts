@@ -16,6 +16,8 @@ export interface RolloutContext {
   onSwitch: () => void;
   /** The previous daemon's processes, adopted instead of started when a stack is restored. */
   adopt?: AdoptionRecordFor;
+  /** How a failure before the switch is told: "deploy aborted", "the change was not applied". */
+  failure: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function applyPlan(supervisor: StackSupervisor, next: Stack, plan: 
     progress("the new replicas did not become ready; stopping them, the running ones keep serving");
     await Promise.all([...candidates.values()].flat().map((replica) => supervisor.retire(replica)));
     if (error instanceof UserError) {
-      throw new UserError(`the change was not applied: ${error.message}`, { ...error.options, exitCode: EXIT_STACK_FAILED, hint: `what ran before keeps serving; ${error.options.hint ?? ""}` });
+      throw new UserError(`${context.failure}: ${error.message}`, { ...error.options, exitCode: EXIT_STACK_FAILED, hint: `what ran before keeps serving; ${error.options.hint ?? ""}` });
     }
     throw error;
   }
@@ -80,7 +82,7 @@ export async function applyPlan(supervisor: StackSupervisor, next: Stack, plan: 
       progress(`restarting ${service.name} (${action.reason})`);
       await supervisor.stopService(service.name);
     }
-    if (action.kind === "add" && service.dependsOn.length > 0) await waitForDependencies(supervisor, service, targets, signal);
+    if (action.kind === "add" && service.dependsOn.length > 0) await waitForDependencies(supervisor, service, targets, signal, progress);
     if (action.kind === "add") progress(`starting ${service.name} (${action.replicas} replica${action.replicas === 1 ? "" : "s"})`);
     if (action.kind !== "replace") await supervisor.scaleService(service, action.replicas, context.adopt);
     targets.push({ service: service.name, replicas: supervisor.replicasOf(service.name), timeoutMs: timeoutFor(service) });
@@ -90,9 +92,10 @@ export async function applyPlan(supervisor: StackSupervisor, next: Stack, plan: 
 }
 
 /** A service starts once what it depends on is ready (compose's `condition: service_healthy`). */
-async function waitForDependencies(supervisor: StackSupervisor, service: Service, started: ReadinessTarget[], signal: AbortSignal): Promise<void> {
+async function waitForDependencies(supervisor: StackSupervisor, service: Service, started: ReadinessTarget[], signal: AbortSignal, progress: ProgressReporter): Promise<void> {
   const dependencies = started.filter((target) => service.dependsOn.includes(target.service));
   if (dependencies.length === 0) return;
+  for (const dependency of dependencies) progress(`waiting for ${dependency.service} to be ready`);
   try {
     await waitUntilStackReady(dependencies, supervisor.secretValues(), signal);
   } catch (error) {

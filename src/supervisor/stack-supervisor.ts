@@ -68,6 +68,7 @@ export class StackSupervisor {
     const servers = await this.backing.prepare(progress);
     this.backingEnv = this.backing.env();
     for (const server of servers) {
+      progress(`starting ${server.name}`);
       const replica = await this.adoptOrCreate(this.stack, server, 0, adopt);
       this.pending.delete(replica);
       this.backingReplicas.push(replica);
@@ -75,7 +76,7 @@ export class StackSupervisor {
     for (const [index, server] of servers.entries()) {
       throwIfCancelled(signal);
       progress(`waiting for ${server.name} to be ready`);
-      await waitForServer(this.backingReplicas[index]!, readyTimeoutMs(server));
+      await waitForServer(this.backingReplicas[index]!, readyTimeoutMs(server), signal);
     }
     await this.backing.provision(progress);
     this.backing.startSchedule();
