@@ -34,6 +34,7 @@ describe("buildServiceEnv", () => {
       SECRET_KEY: "s3cret",
       DATABASE_URL: "sqlite:////data/db.sqlite3",
       BERTH_STACK: "pixel",
+      BERTH_DATA_DIR: "/data",
       BERTH_SERVICE: "web",
       BERTH_REPLICA: "1",
       PORT: "41000",

@@ -30,7 +30,7 @@ export interface ServiceEnvOptions extends TaskEnvOptions {
 
 // Set by berth per process; stale copies inherited from berth's own environment (say, when berth
 // runs under another supervisor) must not leak into processes they do not describe.
-const PER_PROCESS_VARIABLES = ["PORT", "BERTH_SERVICE", "BERTH_REPLICA", "BERTH_RELEASE"];
+const PER_PROCESS_VARIABLES = ["PORT", "BERTH_SERVICE", "BERTH_REPLICA", "BERTH_RELEASE", "BERTH_DATA_DIR"];
 
 export function buildServiceEnv(options: ServiceEnvOptions): Record<string, string> {
   const env = buildCommonEnv(options, options.service.env);
@@ -67,6 +67,8 @@ function buildCommonEnv(options: TaskEnvOptions, serviceEnv: Record<string, stri
   if (database.engine === "external") env.DATABASE_URL = database.url;
   Object.assign(env, options.backingEnv);
   env.BERTH_STACK = options.stack.name;
+  // The stack's persistent directory (kept across releases, deleted only by `down -v`).
+  env.BERTH_DATA_DIR = resolve(options.dataDir);
   if (options.release !== undefined) env.BERTH_RELEASE = options.release;
   return env;
 }

@@ -65,9 +65,13 @@ export function tempDir(t: TestContext, prefix: string): string {
   return dir;
 }
 
+/** The BERTH_HOMEs this test process made: another copy of the suite running at once uses the same stack names. */
+const homesOfThisRun = new Set<string>();
+
 /** A fresh BERTH_HOME whose daemon is stopped, and whose files are removed, when the test ends. */
 export function makeHome(t: TestContext, prefix = "berth-test-"): string {
   const home = mkdtempSync(join(tmpdir(), prefix));
+  homesOfThisRun.add(home);
   t.after(async () => {
     await berth(["daemon", "stop", "--all"], { home, timeoutMs: 60_000 }).catch(() => {});
     rmSync(home, { recursive: true, force: true });
@@ -118,13 +122,19 @@ export function processesOfStack(stackName: string): number[] {
     try {
       const status = readFileSync(`/proc/${entry}/stat`, "utf8");
       if (/\) [ZX] /.test(status)) continue;
-      const environ = readFileSync(`/proc/${entry}/environ`, "utf8");
-      if (environ.split("\0").includes(`BERTH_STACK=${stackName}`)) pids.push(Number(entry));
+      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
+      if (environ.includes(`BERTH_STACK=${stackName}`) && isOfThisRun(environ)) pids.push(Number(entry));
     } catch {
       // the process ended while we looked
     }
   }
   return pids;
+}
+
+function isOfThisRun(environ: string[]): boolean {
+  const dataDir = environ.find((variable) => variable.startsWith("BERTH_DATA_DIR="))?.slice("BERTH_DATA_DIR=".length);
+  if (homesOfThisRun.size === 0 || dataDir === undefined) return true;
+  return [...homesOfThisRun].some((home) => dataDir.startsWith(home + "/"));
 }
 
 /** The process groups of every live process of the stack. */
