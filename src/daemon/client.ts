@@ -44,8 +44,15 @@ export async function callDaemon<T>(request: Request, options: CallOptions = {})
       if (!isNotListening(error) || options.startIfNeeded === false) throw asUnavailable(error, socketPath);
       return null;
     });
-    if (ping && ping.protocol !== PROTOCOL_VERSION) await handOver(home, ping.pid);
-    if (!ping || ping.protocol !== PROTOCOL_VERSION) await startDaemon(home);
+    const daemonProtocol = ping?.protocol ?? 1;
+    if (ping && daemonProtocol > PROTOCOL_VERSION) {
+      throw new UserError(`the running berth daemon (${ping.version ?? "newer"}) is newer than this berth CLI`, {
+        exitCode: EXIT_DAEMON_UNAVAILABLE,
+        hint: "use the newer berth (check `which berth`), or stop that daemon first with it",
+      });
+    }
+    if (ping && daemonProtocol < PROTOCOL_VERSION) await handOver(home, ping.pid);
+    if (!ping || daemonProtocol < PROTOCOL_VERSION) await startDaemon(home);
     else await warnIfSettingsDiffer(home, ping);
   }
   try {

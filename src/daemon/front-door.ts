@@ -6,7 +6,7 @@ import { PROXY_ENV, sameListenerSettings } from "../proxy/listener-settings.js";
 import { callProxy, ProxyUnreachableError, readProxyRecord, type ProxyStatus } from "../proxy/proxy-control.js";
 import { findRunningProxy, startProxyProcess, stopProxyProcess } from "../proxy/proxy-process.js";
 import { buildProxyTable, type RunningStack } from "../proxy/table.js";
-import type { CertificatePair, ListenerSettings } from "../proxy/types.js";
+import type { CertificatePair, ListenerSettings, ProxyTable } from "../proxy/types.js";
 import type { ReplicaSnapshot } from "../supervisor/replica.js";
 import type { Logger } from "../util/logger.js";
 import { HOST_SETTINGS_FILE, readHostSettings, type HostSettings } from "./host-settings.js";
@@ -33,8 +33,12 @@ export class FrontDoor {
   private pushChain: Promise<void> = Promise.resolve();
   /** A push queued but not yet begun: later refreshes join it, since it builds the table when it begins. */
   private queuedPush: Promise<void> | null = null;
-  /** While the daemon adopts what the previous one left, the proxy keeps its last table: a partial one would cut stacks off. */
-  private held = false;
+  /**
+   * Stacks a restarted daemon is still adopting: until each is back, its routes stay as the proxy
+   * has them (the previous daemon's table), so a table pushed meanwhile never cuts it off.
+   */
+  private readonly adopting = new Set<string>();
+  private previousTable: Promise<ProxyTable | null> | null = null;
   /** ACME HTTP-01: the CA is told to validate only once every worker answers the token. */
   private readonly challengeResponder = {
     set: (token: string, keyAuthorization: string) => {
@@ -81,7 +85,7 @@ export class FrontDoor {
 
   /** Coalesces bursts of replica changes into one table push. */
   scheduleRefresh(): void {
-    if (!this.proxy || this.held || this.refreshScheduled) return;
+    if (!this.proxy || this.refreshScheduled) return;
     this.refreshScheduled = true;
     setImmediate(() => {
       this.refreshScheduled = false;
@@ -112,19 +116,17 @@ export class FrontDoor {
     return this.refreshNow();
   }
 
-  /** Defers every table push until release(), which pushes the whole table once. */
-  hold(): void {
-    this.held = true;
+  /** These stacks keep the routes the proxy has now until adopted() says each is back. */
+  keepRoutesWhileAdopting(stackNames: string[]): void {
+    for (const name of stackNames) this.adopting.add(name);
   }
 
-  async release(): Promise<void> {
-    if (!this.held) return;
-    this.held = false;
-    await this.refreshNow().catch((error: Error) => this.logger.error("could not update the proxy", { error: error.message }));
+  adopted(stackName: string): void {
+    if (this.adopting.delete(stackName)) this.scheduleRefresh();
   }
 
   private refreshNow(): Promise<void> {
-    if (!this.proxy || this.held) return Promise.resolve();
+    if (!this.proxy) return Promise.resolve();
     if (this.queuedPush) return this.queuedPush;
     const push = this.pushChain.then(() => {
       this.queuedPush = null;
@@ -143,7 +145,7 @@ export class FrontDoor {
       replicas,
       certificate: this.certificates.get(stack.name) ?? null,
     }));
-    const table = buildProxyTable(stacks, { ...this.challenges }, this.home);
+    const table = await this.withAdoptingRoutes(buildProxyTable(stacks, { ...this.challenges }, this.home));
     try {
       await callProxy(this.home, { op: "table", table }, TABLE_PUSH_TIMEOUT_MS);
     } catch (error) {
@@ -153,6 +155,19 @@ export class FrontDoor {
       await this.ensureProxy();
       await callProxy(this.home, { op: "table", table }, TABLE_PUSH_TIMEOUT_MS);
     }
+  }
+
+  /** Adds, for stacks not adopted yet, the sites and pools the proxy routes by now. */
+  private async withAdoptingRoutes(table: ProxyTable): Promise<ProxyTable> {
+    if (this.adopting.size === 0) return table;
+    this.previousTable ??= callProxy<ProxyTable>(this.home, { op: "current-table" }, TABLE_PUSH_TIMEOUT_MS).catch(() => null);
+    const previous = await this.previousTable;
+    if (!previous) return table;
+    const kept = previous.sites.filter((site) => this.adopting.has(site.stack));
+    const keptStacks = new Set(kept.map((site) => site.stack));
+    const pools = { ...table.pools };
+    for (const site of kept) for (const route of site.routes) pools[route.pool] = previous.pools[route.pool] ?? [];
+    return { ...table, sites: [...table.sites.filter((site) => !keptStacks.has(site.stack)), ...kept], pools };
   }
 
   /** Loaded on first use: the ACME and X.509 libraries cost the daemon ~25 MB, and stacks without a proxy never need them. */

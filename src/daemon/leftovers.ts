@@ -1,4 +1,4 @@
-import { listProcessGroup, signalProcessGroup } from "../supervisor/procfs.js";
+import { listProcessGroup, readProcessStat, signalProcessGroup } from "../supervisor/procfs.js";
 import { removeOutputPipes } from "../supervisor/output-pipe.js";
 import { waitForGroupToEmpty } from "../supervisor/replica.js";
 import type { AdoptionRecordFor } from "../supervisor/stack-supervisor.js";
@@ -24,15 +24,24 @@ export function adoptionLookup(recorded: RecordedReplica[]): AdoptionRecordFor &
 }
 
 /**
+ * Whether the group `recorded.pid` is still the one the previous daemon started: its leader is the
+ * same process (same start time), or the leader is gone and what is left of the group started after
+ * it. A pid recycled by an unrelated process (a different start time) is never taken for it.
+ */
+export function isRecordedGroup(recorded: { pid: number; startTicks: number }): boolean {
+  const leader = readProcessStat(recorded.pid);
+  if (leader) return leader.startTicks === recorded.startTicks && leader.processGroup === recorded.pid;
+  const members = listProcessGroup(recorded.pid);
+  return members.length > 0 && members.every((member) => member.startTicks >= recorded.startTicks);
+}
+
+/**
  * Ends process groups a previous daemon recorded and nobody adopts (a deploy's unswitched replicas, a
  * stack that is down). A group is ended only if its members started no earlier than the recorded
  * leader, so a recycled pid never gets an unrelated process killed.
  */
 export async function endRecordedProcesses(replicas: RecordedReplica[], logger: Logger): Promise<void> {
-  const leftovers = replicas.filter((recorded) => {
-    const members = listProcessGroup(recorded.pid);
-    return members.length > 0 && members.every((member) => member.startTicks >= recorded.startTicks);
-  });
+  const leftovers = replicas.filter((recorded) => isRecordedGroup(recorded));
   for (const recorded of leftovers) {
     logger.warn("ending a process left by the previous daemon", { service: recorded.service, pid: recorded.pid });
     signalProcessGroup(recorded.pid, "SIGTERM");

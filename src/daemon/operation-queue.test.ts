@@ -70,6 +70,29 @@ describe("OperationQueue", () => {
     assert.equal(await deploy, "live");
   });
 
+  it("a committed operation is not cancelled by its CLI going away either", async () => {
+    const queue = new OperationQueue();
+    const connection = new AbortController();
+    const release = gate();
+    const deploy = queue.enqueue(
+      {
+        label: "deploy",
+        run: async (signal) => {
+          queue.commit(signal);
+          await release.promise;
+          throwIfCancelled(signal);
+          return "live";
+        },
+      },
+      connection.signal,
+    );
+    await Promise.resolve();
+    await Promise.resolve();
+    connection.abort();
+    release.open();
+    assert.equal(await deploy, "live");
+  });
+
   it("an external signal (the CLI's connection) cancels its own operation only", async () => {
     const queue = new OperationQueue();
     const connection = new AbortController();

@@ -33,7 +33,11 @@ export class OperationQueue {
   /** Queues `operation`; `external` (e.g. the CLI's connection closing) cancels it too. */
   enqueue<T>(operation: Operation<T>, external?: AbortSignal): Promise<T> {
     const controller = new AbortController();
-    const forward = () => controller.abort(external?.reason ?? new OperationCancelled(`${operation.label} was cancelled`));
+    const forward = () => {
+      // Past its commit point an operation finishes, even when the CLI that asked for it goes away.
+      if (this.running?.controller === controller && this.running.committed) return;
+      controller.abort(external?.reason ?? new OperationCancelled(`${operation.label} was cancelled`));
+    };
     if (external?.aborted) forward();
     else external?.addEventListener("abort", forward, { once: true });
     this.waiting.add(controller);

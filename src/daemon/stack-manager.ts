@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { readlinkSync, rmSync } from "node:fs";
 import type { Stack } from "../config/types.js";
 import type { BackupFile } from "../backing/index.js";
 import { UserError } from "../errors.js";
@@ -83,22 +83,31 @@ export class StackManager {
     }
   }
 
-  /** After a restart of the daemon: adopt what the previous one left running, bring back the rest. */
-  async restore(): Promise<void> {
+  /**
+   * After a restart of the daemon: adopt what the previous one left running, bring back the rest.
+   * Every stack's restore is queued before this returns its promise, so a command that arrives
+   * meanwhile runs after it; the proxy keeps each stack's routes until the stack is adopted.
+   */
+  restore(): Promise<void> {
+    const up = [...this.stacks.values()].filter((managed) => managed.record.up);
+    this.frontDoor.keepRoutesWhileAdopting(up.map((managed) => managed.record.stack.name));
     for (const managed of this.stacks.values()) {
-      const { record } = managed;
-      failInterrupted(record.releases);
-      await endRecordedProcesses(record.replicas.filter((replica) => replica.pending || !record.up), this.logger);
-      if (!record.up) record.replicas = [];
+      failInterrupted(managed.record.releases);
+      managed.restoring = managed.queue
+        .enqueue({
+          label: "restore",
+          run: async (signal) => {
+            const { record } = managed;
+            await endRecordedProcesses(record.replicas.filter((replica) => replica.pending || !record.up), this.logger);
+            record.replicas = record.up ? record.replicas.filter((replica) => !replica.pending) : [];
+            this.store.writeNow();
+            if (record.up) await this.restoreStack(managed, signal, RESTORE_RETRY_FIRST_MS);
+          },
+        })
+        .catch((error: Error) => this.logger.error("restore failed", { stack: managed.record.stack.name, error: error.message }))
+        .finally(() => this.frontDoor.adopted(managed.record.stack.name));
     }
-    this.store.writeNow();
-    this.frontDoor.hold();
-    for (const managed of this.stacks.values()) {
-      if (!managed.record.up) continue;
-      managed.restoring = managed.queue.enqueue({ label: "restore", run: (signal) => this.restoreStack(managed, signal, RESTORE_RETRY_FIRST_MS) }).catch(() => {});
-    }
-    await Promise.all([...this.stacks.values()].map((managed) => managed.restoring));
-    await this.frontDoor.release();
+    return Promise.all([...this.stacks.values()].map((managed) => managed.restoring)).then(() => {});
   }
 
   up(stack: Stack, options: ApplyOptions, progress: ProgressReporter, signal: AbortSignal): Promise<{ changed: boolean; plan: string[] }> {
@@ -106,10 +115,7 @@ export class StackManager {
     return managed.queue.enqueue(
       {
         label: "up",
-        run: async (operation) => {
-          await managed.restoring;
-          return this.apply(managed, stack, { ...options, restartAll: false, noRestart: [], runReleaseTasks: true }, progress, operation);
-        },
+        run: (operation) => this.apply(managed, stack, { ...options, restartAll: false, noRestart: [], runReleaseTasks: true }, progress, operation),
       },
       signal,
     );
@@ -122,7 +128,6 @@ export class StackManager {
       {
         label: options.rollback ? "rollback" : "deploy",
         run: async (operation) => {
-          await managed.restoring;
           const { record } = managed;
           const startedAt = Date.now();
           const release = this.recordRelease(record, options.release, options.rollback);
@@ -155,25 +160,24 @@ export class StackManager {
   async down(name: string, deleteData: boolean): Promise<{ deletedData: boolean }> {
     const managed = this.stacks.get(name);
     if (!managed && !deleteData) throw notUp(name);
-    if (managed) {
-      managed.queue.cancelAll(`${name} is being stopped (berth down)`);
-      await managed.queue.enqueue({
-        label: "down",
-        run: async () => {
-          await this.stopSupervisor(managed);
-          managed.record.up = false;
-          managed.record.replicas = [];
-          managed.problem = null;
-          this.store.writeNow();
-        },
-      });
-    }
-    if (deleteData) {
-      const paths = stackPaths(name, this.home);
-      rmSync(paths.data, { recursive: true, force: true });
-      rmSync(paths.secrets, { force: true });
-      this.stacks.delete(name);
+    const run = async () => {
+      if (managed) {
+        await this.stopSupervisor(managed);
+        managed.record.up = false;
+        managed.problem = null;
+      }
+      if (deleteData) {
+        const paths = stackPaths(name, this.home);
+        rmSync(paths.data, { recursive: true, force: true });
+        rmSync(paths.secrets, { force: true });
+        if (managed) Object.assign(managed.record, { scale: {}, stopped: [], releases: [] });
+      }
       this.store.writeNow();
+    };
+    if (!managed) await run();
+    else {
+      managed.queue.cancelAll(`${name} is being stopped (berth down)`);
+      await managed.queue.enqueue({ label: "down", run });
     }
     return { deletedData: deleteData };
   }
@@ -211,7 +215,8 @@ export class StackManager {
         const added = await supervisor.scaleService(service, count);
         targets.push({ service: serviceName, replicas: added, timeoutMs: readyTimeoutMs(service) });
       }
-      supervisor.adoptStack(this.effectiveStack(managed.record.stack, managed.record.scale));
+      const services = supervisor.stack.services.map((service) => (service.name in counts ? { ...service, replicas: counts[service.name]! } : service));
+      supervisor.adoptStack({ ...supervisor.stack, services });
       this.store.writeNow();
       await waitUntilStackReady(targets, supervisor.secretValues(), operation);
     });
@@ -337,7 +342,6 @@ export class StackManager {
       {
         label,
         run: async (operation) => {
-          await managed.restoring;
           if (!managed.supervisor) throw notUp(name);
           return task(managed, managed.supervisor, operation);
         },
@@ -358,7 +362,9 @@ export class StackManager {
     const scale = this.scaleOverridesFor(record, stack);
     const next = this.effectiveStack(stack, scale, managed.supervisor?.stack, options.noRestart);
     const running = managed.supervisor?.stack ?? null;
-    const plan = planChange(running, next, { restartAll: options.restartAll, noRestart: options.noRestart, runReleaseTasks: options.runReleaseTasks, scale });
+    const computed = planChange(running, next, { restartAll: options.restartAll, noRestart: options.noRestart, runReleaseTasks: options.runReleaseTasks, scale });
+    // Services the user stopped stay stopped (and keep their new definition for `berth start`).
+    const plan = { ...computed, services: computed.services.filter((action) => action.kind === "remove" || !record.stopped.includes(action.service)) };
     const targetsOf = (supervisor: StackSupervisor) =>
       next.services.map((service) => ({ service: service.name, replicas: supervisor.replicasOf(service.name), timeoutMs: options.readyTimeoutMs ?? readyTimeoutMs(service) }));
     if (running && plan.unchanged) {
@@ -369,24 +375,40 @@ export class StackManager {
     const appEnv = Object.keys(options.appEnv).length > 0 ? options.appEnv : record.appEnv;
     preflight(next, { paths, appEnv, otherStacksHosts: this.hostsOfOtherStacks(stack.name) });
     if (running) for (const line of describePlan(plan)) progress(line);
+    let committed = false;
     const commit = () => {
+      committed = true;
       managed.queue.commit(signal);
       Object.assign(record, { stack, scale, appEnv, up: true });
       options.onSwitch?.();
       this.store.writeNow();
     };
-    if (plan.updateProxy || !running) await this.frontDoor.prepare(next, progress);
-    if (running && !plan.restartBacking) {
-      await applyPlan(managed.supervisor!, next, plan, { signal, readyTimeoutMs: options.readyTimeoutMs, switchTraffic: () => this.frontDoor.refresh(), onSwitch: commit, failure: options.restartAll ? "deploy aborted" : "the change was not applied" }, progress);
-    } else {
-      if (running) {
-        progress("the database or Redis settings changed: restarting the whole stack");
-        await this.stopSupervisor(managed);
+    try {
+      if (plan.updateProxy || !running) await this.frontDoor.prepare(next, progress);
+      if (running && !plan.restartBacking) {
+        const failure = options.restartAll ? "deploy aborted" : "the change was not applied";
+        await applyPlan(managed.supervisor!, next, plan, { signal, readyTimeoutMs: options.readyTimeoutMs, switchTraffic: () => this.frontDoor.refresh(), onSwitch: commit, failure }, progress);
+      } else {
+        if (running) {
+          progress("the database or Redis settings changed: restarting the whole stack");
+          await this.stopSupervisor(managed);
+        }
+        await this.startFresh(managed, next, plan, appEnv, { signal, readyTimeoutMs: options.readyTimeoutMs, onSwitch: commit }, progress);
       }
-      await this.startFresh(managed, next, plan, appEnv, { signal, readyTimeoutMs: options.readyTimeoutMs, onSwitch: commit }, progress);
+    } catch (error) {
+      if (!committed && running) await this.recoverFromFailedChange(managed, running, plan, error as Error);
+      throw error;
     }
     if (options.wait) await waitUntilStackReady(targetsOf(managed.supervisor!), managed.supervisor!.secretValues(), signal);
     return { changed: true, plan: describePlan(plan) };
+  }
+
+  /** A change that failed before its switch leaves what ran serving as before: its certificate, or (after a full restart) itself. */
+  private async recoverFromFailedChange(managed: ManagedStack, running: Stack, plan: Plan, error: Error): Promise<void> {
+    if (plan.updateProxy) await this.frontDoor.prepare(running, () => {}).catch(() => {});
+    if (managed.supervisor || !managed.record.up) return;
+    managed.problem = `the new configuration could not start (${error.message}); bringing back the previous one`;
+    this.scheduleRestore(managed, 0);
   }
 
   /** Servers, release tasks, then services; a failure or a cancellation before the end stops all of it. */
@@ -419,14 +441,22 @@ export class StackManager {
       const services = plan.services.filter((action) => !managed.record.stopped.includes(action.service));
       return await applyPlan(supervisor, next, { ...plan, services }, { ...context, onSwitch, switchTraffic: () => this.frontDoor.refresh(), failure: "the stack did not start" }, progress);
     } catch (error) {
-      // Once committed, the stack stays as far as it got (like `compose up --wait`), to be looked at.
-      if (!committed) await this.stopSupervisor(managed);
+      // Once committed, the stack stays as far as it got (like `compose up --wait`), to be looked at;
+      // a restore lets go of what it adopted instead (restoreStack).
+      if (!committed && !context.adopt) await this.stopSupervisor(managed);
       throw error;
     }
   }
 
+  /**
+   * Adopts what the previous daemon left (same pids), starts what is missing. Not cancellable: a
+   * half-adopted stack would lose track of processes. On failure nothing is stopped: everything
+   * known is recorded again, let go of, and adopted by the retry.
+   */
   private async restoreStack(managed: ManagedStack, signal: AbortSignal, retryDelayMs: number): Promise<void> {
     const { record } = managed;
+    if (!record.up || managed.supervisor) return;
+    managed.queue.commit(signal);
     const stack = this.effectiveStack(record.stack, record.scale);
     const adopt = adoptionLookup(record.replicas);
     this.logger.info("restoring stack", { stack: stack.name, adoptable: record.replicas.length });
@@ -435,22 +465,32 @@ export class StackManager {
       await this.frontDoor.prepare(stack, () => {});
       const targets = await this.startFresh(managed, stack, plan, record.appEnv, { signal, adopt, onSwitch: () => {} }, () => {});
       await endRecordedProcesses(adopt.unclaimed(), this.logger);
-      // Adopted replicas are probed again before the proxy gets a new table; one that died meanwhile just is not routed to.
+      // Adopted replicas are probed again before the proxy routes by this daemon's table; one that died meanwhile is just not routed to.
       await waitUntilStackReady(targets.map((target) => ({ ...target, timeoutMs: Math.min(target.timeoutMs, ADOPTED_READY_TIMEOUT_MS) })), [], signal).catch(() => {});
       managed.problem = null;
       this.store.writeNow();
     } catch (error) {
+      const partial = managed.supervisor as StackSupervisor | null;
+      if (partial) {
+        record.replicas = [...recordedReplicas(partial), ...adopt.unclaimed()];
+        partial.detach();
+        managed.supervisor = null;
+      }
+      this.store.writeNow();
       const message = (error as Error).message;
       managed.problem = `${message} (retrying in ${Math.round(retryDelayMs / 1000)} s)`;
       this.logger.error("could not restore stack; retrying", { stack: stack.name, error: message, retryInMs: retryDelayMs });
-      const timer = setTimeout(() => {
-        if (!record.up || managed.supervisor) return;
-        managed.restoring = managed.queue
-          .enqueue({ label: "restore", run: (next) => this.restoreStack(managed, next, Math.min(RESTORE_RETRY_MAX_MS, retryDelayMs * 2)) })
-          .catch(() => {});
-      }, retryDelayMs);
-      timer.unref();
+      this.scheduleRestore(managed, retryDelayMs);
     }
+  }
+
+  private scheduleRestore(managed: ManagedStack, delayMs: number): void {
+    const timer = setTimeout(() => {
+      void managed.queue
+        .enqueue({ label: "restore", run: (signal) => this.restoreStack(managed, signal, Math.min(RESTORE_RETRY_MAX_MS, Math.max(RESTORE_RETRY_FIRST_MS, delayMs * 2))) })
+        .catch(() => {});
+    }, delayMs);
+    timer.unref();
   }
 
   /** The stack as it runs: berth.yml's definition with scale overrides; services left running keep their definition. */
@@ -483,13 +523,17 @@ export class StackManager {
     return release;
   }
 
-  /** Releases whose directory a running process still uses (`deploy --no-restart`). */
+  /** Releases whose directory a process still runs in (`deploy --no-restart`) or would restart in. */
   private releasesInUse(managed: ManagedStack): Set<string> {
     const root = stackPaths(managed.record.stack.name, this.home).root;
+    const directories = [
+      ...(managed.supervisor?.stack.services.map((service) => service.cwd) ?? []),
+      ...(managed.supervisor?.processSnapshots().map((snapshot) => (snapshot.pid === null ? null : workingDirectory(snapshot.pid))) ?? []),
+    ].filter((directory): directory is string => directory !== null);
     const inUse = new Set<string>();
     for (const release of managed.record.releases) {
       const directory = releaseDirectory(root, release.id);
-      if (managed.supervisor?.stack.services.some((service) => service.cwd === directory || service.cwd.startsWith(directory + "/"))) inUse.add(release.id);
+      if (directories.some((used) => used === directory || used.startsWith(directory + "/"))) inUse.add(release.id);
     }
     return inUse;
   }
@@ -513,32 +557,41 @@ export class StackManager {
     if (!supervisor) return;
     managed.supervisor = null;
     await supervisor.stop();
+    managed.record.replicas = [];
     this.frontDoor.forget(supervisor.stack.name);
     this.store.schedule();
   }
 
   private collectState(): DaemonState {
     const stacks: Record<string, StackRecord> = {};
-    for (const [name, { record, supervisor }] of this.stacks) {
-      const replicas: RecordedReplica[] = supervisor
-        ? supervisor
-            .processSnapshots()
-            .filter((snapshot) => snapshot.pid !== null && snapshot.startTicks !== null)
-            .map((snapshot) => ({
-              service: snapshot.service,
-              replica: snapshot.replica,
-              pid: snapshot.pid!,
-              startTicks: snapshot.startTicks!,
-              startedAt: snapshot.startedAt ?? Date.now(),
-              restarts: snapshot.restarts,
-              port: snapshot.port,
-              outputPipes: snapshot.outputPipes,
-              pending: snapshot.pending,
-            }))
-        : record.replicas;
-      stacks[name] = { ...record, replicas };
-    }
+    for (const [name, { record, supervisor }] of this.stacks) stacks[name] = { ...record, replicas: supervisor ? recordedReplicas(supervisor) : record.replicas };
     return { version: 2, stacks };
+  }
+}
+
+/** Every process the supervisor knows, as the next daemon needs it to adopt them. */
+function recordedReplicas(supervisor: StackSupervisor): RecordedReplica[] {
+  return supervisor
+    .processSnapshots()
+    .filter((snapshot) => snapshot.pid !== null && snapshot.startTicks !== null)
+    .map((snapshot) => ({
+      service: snapshot.service,
+      replica: snapshot.replica,
+      pid: snapshot.pid!,
+      startTicks: snapshot.startTicks!,
+      startedAt: snapshot.startedAt ?? Date.now(),
+      restarts: snapshot.restarts,
+      port: snapshot.port,
+      outputPipes: snapshot.outputPipes,
+      pending: snapshot.pending,
+    }));
+}
+
+function workingDirectory(pid: number): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return null;
   }
 }
 

@@ -25,6 +25,8 @@ export type ProxyRequest =
   | { op: "status" }
   /** Replies `{ version }` once every worker routes by this table. */
   | { op: "table"; table: ProxyTable }
+  /** Replies with the table the workers route by now. */
+  | { op: "current-table" }
   /** Replies at once; the workers then finish their requests and the process exits. */
   | { op: "stop" };
 

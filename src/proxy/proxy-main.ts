@@ -49,6 +49,8 @@ export async function runProxyMain(home: string, settings: ListenerSettings, log
         return { ...record, version: supervisor.tableVersion, workers: supervisor.workerStatus() } satisfies ProxyStatus;
       case "table":
         return { version: await supervisor.update(request.table as ProxyTable) };
+      case "current-table":
+        return supervisor.currentTable;
       case "stop":
         setImmediate(() => void stop("stop requested"));
         return { stopping: true };

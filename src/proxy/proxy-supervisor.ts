@@ -45,6 +45,11 @@ export class ProxySupervisor {
     });
   }
 
+  /** The table the workers route by now (a restarted daemon keeps the entries of stacks it has not adopted yet). */
+  get currentTable(): ProxyTable {
+    return this.table;
+  }
+
   get tableVersion(): number {
     return this.version;
   }

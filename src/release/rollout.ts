@@ -44,8 +44,8 @@ export async function applyPlan(supervisor: StackSupervisor, next: Stack, plan: 
       const service = serviceOf(next, action.service);
       progress(`starting ${action.replicas} new ${service.name} replica${action.replicas === 1 ? "" : "s"} beside the running ones (${action.reason})`);
       const replicas: Replica[] = [];
-      for (let index = 0; index < action.replicas; index++) replicas.push(await supervisor.createReplica(next, service, index));
       candidates.set(service.name, replicas);
+      for (let index = 0; index < action.replicas; index++) replicas.push(await supervisor.createReplica(next, service, index));
       progress(`waiting for the new ${service.name} to be ready`);
       await waitUntilStackReady([{ service: service.name, replicas, timeoutMs: timeoutFor(service) }], supervisor.secretValues(), signal);
     }
@@ -59,16 +59,20 @@ export async function applyPlan(supervisor: StackSupervisor, next: Stack, plan: 
     throw error;
   }
 
-  context.onSwitch();
   const retiring: Replica[] = [];
   for (const [name, replicas] of candidates) {
     retiring.push(...supervisor.replicasOf(name));
     supervisor.replaceReplicas(name, replicas);
   }
   supervisor.adoptStack(next);
+  context.onSwitch();
   if (candidates.size > 0) progress("switching traffic to the new replicas");
-  await context.switchTraffic();
-  await Promise.all(retiring.map((replica) => supervisor.retire(replica)));
+  try {
+    await context.switchTraffic();
+  } finally {
+    // Drained or not, the old replicas are stopped: left running they would be nobody's.
+    await Promise.all(retiring.map((replica) => supervisor.retire(replica)));
+  }
 
   const targets: ReadinessTarget[] = [];
   for (const action of plan.services) {
@@ -82,7 +86,8 @@ export async function applyPlan(supervisor: StackSupervisor, next: Stack, plan: 
       progress(`restarting ${service.name} (${action.reason})`);
       await supervisor.stopService(service.name);
     }
-    if (action.kind === "add" && service.dependsOn.length > 0) await waitForDependencies(supervisor, service, targets, signal, progress);
+    // A restore adopts everything first: waiting on a dependency there could leave adoptable processes behind.
+    if (action.kind === "add" && service.dependsOn.length > 0 && !context.adopt) await waitForDependencies(supervisor, service, targets, signal, progress);
     if (action.kind === "add") progress(`starting ${service.name} (${action.replicas} replica${action.replicas === 1 ? "" : "s"})`);
     if (action.kind !== "replace") await supervisor.scaleService(service, action.replicas, context.adopt);
     targets.push({ service: service.name, replicas: supervisor.replicasOf(service.name), timeoutMs: timeoutFor(service) });

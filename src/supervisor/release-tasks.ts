@@ -3,9 +3,11 @@ import { EXIT_STACK_FAILED, UserError } from "../errors.js";
 import type { RotatingLogFile } from "../logs/index.js";
 import { redactText } from "../config/secrets.js";
 import { throwIfCancelled } from "../daemon/operation-queue.js";
-import { signalProcessGroup } from "./procfs.js";
+import { terminateProcessGroup } from "./process-group.js";
 
 const OUTPUT_TAIL_LINES = 40;
+/** A cancelled release task gets this long to stop before SIGKILL. */
+const CANCEL_GRACE_MS = 5_000;
 
 export interface ReleaseTaskOptions {
   commands: string[];
@@ -56,8 +58,11 @@ function runTask(command: string, options: ReleaseTaskOptions): Promise<{ code: 
       tail.push(error.message);
       resolve({ code: 127, tail });
     });
+    // Cancelled (berth down, Ctrl+C): the whole group is asked to stop, then killed; a task that
+    // left a child holding its output must not keep the operation waiting for 'close'.
     const cancel = () => {
-      if (child.pid) signalProcessGroup(child.pid, "SIGTERM");
+      if (!child.pid) return;
+      void terminateProcessGroup(child.pid, "SIGTERM", CANCEL_GRACE_MS, options.log).then(() => resolve({ code: null, tail }));
     };
     options.signal?.addEventListener("abort", cancel, { once: true });
     child.once("close", (code) => {

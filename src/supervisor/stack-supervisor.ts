@@ -14,6 +14,7 @@ import { Replica, type AdoptionRecord, type ReplicaSnapshot } from "./replica.js
 import { runReleaseTasks } from "./release-tasks.js";
 import { BackingServices, waitForServer, type BackingEnv, type BackupFile } from "../backing/index.js";
 import { throwIfCancelled } from "../daemon/operation-queue.js";
+import { endRecordedProcesses } from "../daemon/leftovers.js";
 
 export interface StackSupervisorOptions {
   paths: StackPaths;
@@ -84,10 +85,10 @@ export class StackSupervisor {
 
   async stop(): Promise<void> {
     this.backing.stopSchedule();
-    // Dependents first, so a web process never outlives the service it needs.
-    for (const service of startOrder(this.stack.services).reverse()) {
-      await Promise.all((this.replicas.get(service.name) ?? []).map((replica) => this.retire(replica)));
-      this.replicas.delete(service.name);
+    // Dependents first, so a web process never outlives the service it needs; then any the definition no longer names.
+    for (const name of [...startOrder(this.stack.services).reverse().map((service) => service.name), ...this.replicas.keys()]) {
+      await Promise.all((this.replicas.get(name) ?? []).map((replica) => this.retire(replica)));
+      this.replicas.delete(name);
     }
     await Promise.all([...this.pending].map((replica) => this.retire(replica)));
     await Promise.all(this.backingReplicas.map((replica) => this.retire(replica)));
@@ -129,7 +130,9 @@ export class StackSupervisor {
 
   snapshot(): ReplicaSnapshot[] {
     const servers = this.backingReplicas.map((replica) => replica.snapshot());
-    return [...servers, ...this.stack.services.flatMap((service) => (this.replicas.get(service.name) ?? []).map((replica) => replica.snapshot()))];
+    const defined = this.stack.services.map((service) => service.name);
+    const names = [...defined, ...[...this.replicas.keys()].filter((name) => !defined.includes(name))];
+    return [...servers, ...names.flatMap((name) => (this.replicas.get(name) ?? []).map((replica) => replica.snapshot()))];
   }
 
   /** Every replica with a process, including a deploy's not yet switched in (marked pending). */
@@ -249,6 +252,8 @@ export class StackSupervisor {
     };
     const adopted = record ? Replica.adopt(options, record) : null;
     if (adopted) this.options.logger.info("adopted a replica", { stack: stack.name, service: service.name, replica: index, pid: record!.pid });
+    // The leader died while no daemon watched, but what it forked may still hold the port.
+    else if (record) await endRecordedProcesses([{ ...record, service: service.name, replica: index, pending: false }], this.options.logger);
     const replica = adopted ?? new Replica(options);
     this.pending.add(replica);
     if (!adopted) replica.start();

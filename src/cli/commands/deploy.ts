@@ -6,7 +6,7 @@ import { durationToMs, loadStack } from "../../config/index.js";
 import { callDaemon } from "../../daemon/client.js";
 import { UserError } from "../../errors.js";
 import { acquireDeployLock } from "../../release/deploy-lock.js";
-import { newReleaseId, releaseDirectory } from "../../release/history.js";
+import { newReleaseId, releaseDirectory, type ReleaseRecord } from "../../release/history.js";
 import { runStep } from "../../release/run-step.js";
 import { linkSharedPaths, populateRelease, type ReleaseSource } from "../../release/workspace.js";
 import { stackPaths } from "../../util/paths.js";
@@ -86,8 +86,10 @@ export function registerDeploy(program: Command): void {
         if (global.json) printJson({ stack: next.name, release: id, switched: result.switched, durationMs: Date.now() - startedAt, pruned: result.pruned });
         else printLine(`${next.name}: release ${id} is live (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
       } catch (error) {
-        // A release the daemon never saw (the build failed) leaves nothing behind.
-        if (!handedToDaemon) rmSync(releaseDir, { recursive: true, force: true });
+        // A release the daemon never recorded (the build failed, or the deploy was cancelled while queued) leaves nothing behind.
+        const known = handedToDaemon ? await callDaemon<ReleaseRecord[]>({ op: "releases", name: current.name }).catch(() => null) : [];
+        // When the daemon cannot be asked, the directory is kept: pruning removes it later if it is not recorded.
+        if (known && !known.some((release) => release.id === id)) rmSync(releaseDir, { recursive: true, force: true });
         throw error;
       } finally {
         unlock();
