@@ -11,7 +11,7 @@ export interface BackingLayout {
   portsFile: string;
   backups: string;
   postgres: { dir: string; cluster: string; socketDir: string };
-  mariadb: { dir: string; cluster: string; socket: string; pidFile: string };
+  mariadb: { dir: string; cluster: string; socket: string; pidFile: string; tmp: string };
   redis: { dir: string; config: string; dump: string; appendOnlyDir: string };
 }
 
@@ -24,7 +24,7 @@ export function backingLayout(paths: StackPaths): BackingLayout {
     portsFile: join(paths.data, "backing.json"),
     backups: join(paths.root, "backups"),
     postgres: { dir: postgres, cluster: join(postgres, "cluster"), socketDir: join(postgres, "socket") },
-    mariadb: { dir: mariadb, cluster: join(mariadb, "cluster"), socket: join(mariadb, "mysqld.sock"), pidFile: join(mariadb, "mysqld.pid") },
+    mariadb: { dir: mariadb, cluster: join(mariadb, "cluster"), socket: join(mariadb, "mysqld.sock"), pidFile: join(mariadb, "mysqld.pid"), tmp: join(mariadb, "tmp") },
     redis: { dir: redis, config: join(redis, "redis.conf"), dump: join(redis, "dump.rdb"), appendOnlyDir: join(redis, "appendonlydir") },
   };
 }

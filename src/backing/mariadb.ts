@@ -21,11 +21,13 @@ export async function prepareMariadb(context: EngineContext): Promise<Service> {
   const user = context.tools.mariadbUser ?? null;
   const { port } = context.credentials.mariadb!;
   createOwnedDirectory(layout.mariadb.dir, user);
+  // Its own temporary directory: two servers bootstrapping at once in the shared /tmp collide on temporary table names.
+  createOwnedDirectory(layout.mariadb.tmp, user);
   if (!existsSync(join(layout.mariadb.cluster, "mysql"))) {
     rmSync(layout.mariadb.cluster, { recursive: true, force: true });
     await runProgram(
       programs.installDb,
-      ["--no-defaults", `--datadir=${layout.mariadb.cluster}`, "--auth-root-authentication-method=socket", "--skip-test-db"],
+      ["--no-defaults", `--datadir=${layout.mariadb.cluster}`, `--tmpdir=${layout.mariadb.tmp}`, "--auth-root-authentication-method=socket", "--skip-test-db"],
       { env: toolEnv(context.baseEnv, { HOME: layout.mariadb.dir }), cwd: layout.mariadb.dir, user },
     ).catch(explainFailure("mariadb-install-db could not create the MariaDB data directory", `see the output above; it goes in ${layout.mariadb.cluster}`));
   }
@@ -35,6 +37,7 @@ export async function prepareMariadb(context: EngineContext): Promise<Service> {
       programs.server,
       "--no-defaults",
       `--datadir=${layout.mariadb.cluster}`,
+      `--tmpdir=${layout.mariadb.tmp}`,
       `--port=${port}`,
       `--bind-address=${LOOPBACK}`,
       `--socket=${layout.mariadb.socket}`,
