@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { scratchDir } from "../config/fixture-dir.js";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { UserError } from "../errors.js";
@@ -20,7 +20,7 @@ import {
 const AT = new Date("2025-01-02T03:04:05.678Z");
 
 function backupsDir(): string {
-  return mkdtempSync(join(tmpdir(), "berth-backups-"));
+  return scratchDir("berth-backups-");
 }
 
 async function makeBackup(dir: string, engine: BackupEngine, at: Date, kind: BackupKind, content = "data"): Promise<string> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { scratchDir } from "../config/fixture-dir.js";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { findMariadb, findPostgres, findRedis, findSqlite } from "./binaries.js";
@@ -18,7 +18,7 @@ const POSTGRES = ["postgres", "initdb", "pg_isready", "psql", "pg_dump", "pg_res
 
 describe("finding the servers' programs", () => {
   it("picks the newest PostgreSQL in Debian's layout, or the version asked for", () => {
-    const root = mkdtempSync(join(tmpdir(), "berth-pg-"));
+    const root = scratchDir("berth-pg-");
     fakePrograms(join(root, "13", "bin"), POSTGRES, "postgres (PostgreSQL) 13.9");
     fakePrograms(join(root, "15", "bin"), POSTGRES, "postgres (PostgreSQL) 15.4");
     const newest = findPostgres({ PATH: "" }, null, root);
@@ -32,7 +32,7 @@ describe("finding the servers' programs", () => {
   });
 
   it("names the Debian package when a program is missing, honouring BERTH_*_BIN_DIR", () => {
-    const empty = mkdtempSync(join(tmpdir(), "berth-empty-"));
+    const empty = scratchDir("berth-empty-");
     const postgres = findPostgres({ PATH: "", BERTH_PG_BIN_DIR: empty }, null, "/nonexistent");
     assert.ok(!postgres.ok);
     assert.match(postgres.problem, new RegExp(`in ${empty} \\(BERTH_PG_BIN_DIR\\)`));
@@ -46,7 +46,7 @@ describe("finding the servers' programs", () => {
   });
 
   it("checks MariaDB's version against `version:`", () => {
-    const dir = mkdtempSync(join(tmpdir(), "berth-maria-"));
+    const dir = scratchDir("berth-maria-");
     fakePrograms(dir, ["mariadbd", "mariadb-install-db", "mariadb-admin", "mariadb", "mariadb-dump"], "mariadbd  Ver 10.11.6-MariaDB");
     const env = { PATH: "", BERTH_MARIADB_BIN_DIR: dir };
     const found = findMariadb(env, 10.11);

@@ -1,20 +1,20 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { scratchDir } from "../config/fixture-dir.js";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { allowTraversal, firstUnreachableDirectory, lookupSystemUser } from "./run-as.js";
 
 describe("running servers as their own user", () => {
   it("reads users from a passwd file", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "berth-passwd-")), "passwd");
+    const file = join(scratchDir("berth-passwd-"), "passwd");
     writeFileSync(file, "root:x:0:0:root:/root:/bin/bash\npostgres:x:101:104:PostgreSQL administrator:/var/lib/postgresql:/bin/bash\n");
     assert.deepEqual(lookupSystemUser("postgres", file), { name: "postgres", uid: 101, gid: 104 });
     assert.equal(lookupSystemUser("mysql", file), null);
   });
 
   it("finds the first directory another user cannot enter, and opens berth's own for traversal", () => {
-    const top = mkdtempSync(join(tmpdir(), "berth-reach-"));
+    const top = scratchDir("berth-reach-");
     const inner = join(top, "home", "stacks");
     mkdirSync(inner, { recursive: true, mode: 0o700 });
     chmodSync(top, 0o755);

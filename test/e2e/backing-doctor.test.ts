@@ -1,9 +1,9 @@
 import { test } from "node:test";
+import { scratchDir } from "../../src/config/fixture-dir.js";
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { berth, berthOk, makeHome, processesOfStack, waitFor } from "../helpers/berth-cli.js";
 
@@ -13,14 +13,14 @@ interface DoctorReport {
 }
 
 function stackDir(name: string, database: string, redis = false): string {
-  const dir = mkdtempSync(join(tmpdir(), "berth-doctor-"));
+  const dir = scratchDir("berth-doctor-");
   writeFileSync(join(dir, "berth.yml"), `name: ${name}\ndatabase: ${database}\nredis: ${redis}\nservices:\n  worker: { command: sleep 3600 }\n`);
   return dir;
 }
 
 test("doctor reports what the stack needs; up with a missing server fails at once naming the Debian package", async (t) => {
   const home = makeHome(t);
-  const empty = mkdtempSync(join(tmpdir(), "berth-empty-bin-"));
+  const empty = scratchDir("berth-empty-bin-");
   const cwd = stackDir("doctored", "postgres", true);
 
   const healthy = await berthOk(["doctor"], { home, cwd });
@@ -52,7 +52,7 @@ test("up names redis-server and mariadb-server when they are missing", async (t)
     ["mariadb", false, "BERTH_MARIADB_BIN_DIR", /apt-get install mariadb-server/],
   ] as const) {
     const home = makeHome(t);
-    const empty = mkdtempSync(join(tmpdir(), "berth-empty-bin-"));
+    const empty = scratchDir("berth-empty-bin-");
     const up = await berth(["up", "-d"], { home, cwd: stackDir(`missing-${variable.length}`, database, redis), env: { [variable]: empty } });
     assert.equal(up.code, 1, up.stderr);
     assert.match(up.stderr, pattern);

@@ -1,13 +1,13 @@
 import { test } from "node:test";
+import { scratchDir } from "../../src/config/fixture-dir.js";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { berth, berthJson, berthOk, makeHome, processesOfStack } from "../helpers/berth-cli.js";
 import { backupOf, runOutput, storedSecret, waitForHealthy, type BackupRow } from "../helpers/backing.js";
 
 function postgresStack(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "berth-pg-"));
+  const dir = scratchDir("berth-pg-");
   writeFileSync(join(dir, "berth.yml"), `name: ${name}\ndatabase: postgres\nservices:\n  worker:\n    command: sleep 3600\n    stop_grace: 1s\n`);
   return dir;
 }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
+import { scratchDir } from "../../src/config/fixture-dir.js";
 import assert from "node:assert/strict";
-import { appendFileSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { berth, berthJson, berthOk, makeHome, waitFor } from "../helpers/berth-cli.js";
 import { getFrom, waitForHealthy, type BackupRow } from "../helpers/backing.js";
@@ -31,7 +31,7 @@ test("Django on SQLite: createsuperuser, backup, delete the user, restore; a dam
 
 test("backup.schedule takes automatic backups and keeps the newest `keep`; manual ones stay", async (t) => {
   const home = makeHome(t);
-  const cwd = mkdtempSync(join(tmpdir(), "berth-scheduled-"));
+  const cwd = scratchDir("berth-scheduled-");
   writeFileSync(join(cwd, "berth.yml"), `name: scheduled\nbackup: { schedule: "* * * * * *", keep: 2 }\nservices:\n  worker:\n    command: sleep 3600\n    stop_grace: 1s\n`);
   const options = { home, cwd, env: { BERTH_MIN_BACKUP_INTERVAL: "1s" } };
   await berthOk(["run", "sh", "-c", 'sqlite3 "${DATABASE_URL#sqlite:///}" "create table t (x); insert into t values (1)"'], options);
