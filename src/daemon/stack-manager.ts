@@ -205,7 +205,9 @@ export class StackManager {
   scale(name: string, counts: Record<string, number>, progress: ProgressReporter, signal: AbortSignal): Promise<void> {
     return this.queued(name, "scale", signal, async (managed, supervisor, operation) => {
       const targets: ReadinessTarget[] = [];
+      // Every count is checked before any is applied.
       for (const [serviceName, count] of Object.entries(counts)) {
+        supervisor.service(serviceName);
         if (!Number.isInteger(count) || count < 0 || count > MAX_REPLICAS) throw new UserError(`a service runs 0 to ${MAX_REPLICAS} replicas, not ${count}`);
       }
       for (const [serviceName, count] of Object.entries(counts)) {
@@ -307,8 +309,12 @@ export class StackManager {
       await Promise.all([...this.stacks.values()].map((managed) => this.stopSupervisor(managed)));
       await this.frontDoor.stopProxy();
     } else {
-      this.store.writeNow();
-      for (const managed of this.stacks.values()) managed.supervisor?.detach();
+      for (const managed of this.stacks.values()) {
+        if (!managed.supervisor) continue;
+        managed.record.replicas = recordedReplicas(managed.supervisor);
+        managed.supervisor.detach();
+        managed.supervisor = null;
+      }
       await this.frontDoor.stop();
     }
     this.store.writeNow();

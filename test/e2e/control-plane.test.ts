@@ -174,3 +174,22 @@ test("deploy --no-restart worker twice with keep_releases 1 keeps the worker's d
     return row && row.pid !== worker && row.status === "running" ? row : undefined;
   }, "the worker restarted");
 });
+
+test("berth daemon restart hands the stack over without a failed request; scale and stop/start go through the new daemon", async (t) => {
+  const stack = await startStack(t, { name: "handover" });
+  const before = (await stack.ps()).map((row) => row.pid).sort();
+  const { pid } = await berthJson<{ pid: number }>(["daemon", "status"], stack.run);
+  const load = startLoad({ port: stack.httpsPort, host: "handover.test", ca: stack.ca, concurrency: 4 });
+  const restarted = await berthOk(["daemon", "restart"], stack.run);
+  assert.match(restarted.stdout, /apps kept serving/);
+  const after = (await stack.ps()).map((row) => row.pid).sort();
+  const report = await load.stop();
+  assert.equal(report.failures, 0, `failed requests: ${report.failureSamples.join("; ")}`);
+  assert.deepEqual(after, before, "the same processes, adopted");
+  assert.notEqual((await berthJson<{ pid: number }>(["daemon", "status"], stack.run)).pid, pid);
+
+  await berthOk(["stop", "worker"], stack.run);
+  assert.deepEqual(await stack.pidsOf("worker"), []);
+  await berthOk(["start", "worker"], stack.run);
+  assert.equal((await stack.pidsOf("worker")).length, 1);
+});
