@@ -55,9 +55,13 @@ export function readState(path: string): DaemonState {
   return { version: 2, stacks };
 }
 
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
 /** Persists state atomically, coalescing bursts of changes (a restart touches several replicas) into one write. */
 export class StateStore {
   private scheduled = false;
+  private retry: { timer: NodeJS.Timeout; delayMs: number } | null = null;
 
   constructor(
     private readonly path: string,
@@ -74,12 +78,19 @@ export class StateStore {
     });
   }
 
-  /** A failed write (a full disk) is reported and retried at the next change, never thrown into a verb's path. */
+  /** A failed write (a full disk) is reported once and retried with backoff until one succeeds, never thrown into a verb's path. */
   writeNow(): void {
+    const failing = this.retry;
+    if (failing) clearTimeout(failing.timer);
+    this.retry = null;
     try {
       writeFileAtomic(this.path, JSON.stringify(this.collect(), null, 2));
     } catch (error) {
-      this.onWriteError(error as Error);
+      if (!failing) this.onWriteError(error as Error);
+      const delayMs = failing ? Math.min(RETRY_MAX_MS, failing.delayMs * 2) : RETRY_FIRST_MS;
+      const timer = setTimeout(() => this.writeNow(), delayMs);
+      timer.unref();
+      this.retry = { timer, delayMs };
     }
   }
 }

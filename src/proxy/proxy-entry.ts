@@ -1,4 +1,5 @@
 // Entry of the proxy process, spawned detached by the daemon (src/proxy/proxy-process.ts).
+import { writeSync } from "node:fs";
 import { createLogger } from "../util/logger.js";
 import { runProxyMain } from "./proxy-main.js";
 
@@ -8,7 +9,14 @@ if (!home || !settings) {
   process.stderr.write("berth proxy: BERTH_HOME and BERTH_PROXY_SETTINGS must be set; the proxy is started by the berth daemon\n");
   process.exit(1);
 }
-const logger = createLogger((line) => process.stdout.write(line + "\n"), "info", { component: "proxy" });
+const logger = createLogger((line) => {
+  try {
+    // Synchronous, so a full disk is an exception caught here, not an 'error' event that ends the proxy.
+    writeSync(1, line + "\n");
+  } catch {
+    // The log is the first thing to give up on a full disk; serving goes on.
+  }
+}, "info", { component: "proxy" });
 
 runProxyMain(home, JSON.parse(settings), logger).catch((error: Error) => {
   logger.error("proxy could not start", { error: error.message });

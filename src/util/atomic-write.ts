@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** Writes a file so readers see either the old content or the new, never half of it: temp file, fsync, rename. */
@@ -7,12 +7,18 @@ export function writeFileAtomic(path: string, content: string | Buffer, mode = 0
   const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
   const fd = openSync(temporary, "w", mode);
   try {
-    writeSync(fd, typeof content === "string" ? Buffer.from(content) : content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeSync(fd, typeof content === "string" ? Buffer.from(content) : content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    // A full disk must not also fill up with half-written temporary files.
+    rmSync(temporary, { force: true });
+    throw error;
   }
-  renameSync(temporary, path);
   const directory = openSync(dirname(path), "r");
   try {
     fsyncSync(directory);
