@@ -3,17 +3,31 @@ import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
 import type { Readable } from "node:stream";
 
-/** Free loopback ports for a test daemon's proxy listeners. */
+// Ports for a test daemon's proxy listeners come from below the kernel's ephemeral range
+// (net.ipv4.ip_local_port_range, 32768–60999 by default), so no replica, client socket or port-0
+// listener — of this suite or of another copy running at once — is handed one of them between the
+// check here and the proxy's bind.
+const LISTENER_PORTS = { first: 20_000, count: 12_000 };
+const handedOut = new Set<number>();
+
+/** Free loopback ports, outside the ephemeral range, each handed out once per test process. */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<import("node:net").Server>((resolve) => {
-      const server = createServer();
-      server.listen(0, "127.0.0.1", () => resolve(server));
-    })),
-  );
-  const ports = servers.map((server) => (server.address() as import("node:net").AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = LISTENER_PORTS.first + Math.floor(Math.random() * LISTENER_PORTS.count);
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    ports.push(port);
+  }
   return ports;
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
 }
 
 /** Environment for a test daemon whose proxy listens on loopback only. */
