@@ -193,3 +193,14 @@ test("berth daemon restart hands the stack over without a failed request; scale 
   await berthOk(["start", "worker"], stack.run);
   assert.equal((await stack.pidsOf("worker")).length, 1);
 });
+
+test("a host has one owner: a second stack claiming it is refused, naming the first, and both keep running", async (t) => {
+  const first = await startStack(t, { name: "owner" });
+  const cwd = tempDir(t, "berth-claimer-");
+  writeFileSync(join(cwd, "berth.yml"), stackFile({ name: "claimer" }).replace("hosts: [claimer.test]", "hosts: [owner.test]"));
+  const claim = await berth(["up", "-d"], { ...first.run, cwd });
+  assert.equal(claim.code, 1, claim.stderr);
+  assert.match(claim.stderr, /the host owner\.test is already served by the stack "owner"/);
+  assert.equal((await first.get("/")).status, 200);
+  assert.deepEqual(processGroupsOfStack("claimer").size, 0, "nothing of the refused stack was started");
+});
