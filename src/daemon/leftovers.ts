@@ -1,6 +1,6 @@
-import { listProcessGroup, readProcessStat, signalProcessGroup } from "../supervisor/procfs.js";
+import { listProcessGroup, readProcessStat } from "../supervisor/procfs.js";
 import { removeOutputPipes } from "../supervisor/output-pipe.js";
-import { waitForGroupToEmpty } from "../supervisor/replica.js";
+import { terminateProcessGroup } from "../supervisor/process-group.js";
 import type { AdoptionRecordFor } from "../supervisor/stack-supervisor.js";
 import type { Logger } from "../util/logger.js";
 import type { RecordedReplica } from "./state-store.js";
@@ -37,19 +37,12 @@ export function isRecordedGroup(recorded: { pid: number; startTicks: number }): 
 
 /**
  * Ends process groups a previous daemon recorded and nobody adopts (a deploy's unswitched replicas, a
- * stack that is down). A group is ended only if its members started no earlier than the recorded
- * leader, so a recycled pid never gets an unrelated process killed.
+ * stack that is down): SIGTERM, then SIGKILL after a grace. Only groups isRecordedGroup() vouches
+ * for, so a recycled pid never gets an unrelated process killed.
  */
 export async function endRecordedProcesses(replicas: RecordedReplica[], logger: Logger): Promise<void> {
   const leftovers = replicas.filter((recorded) => isRecordedGroup(recorded));
-  for (const recorded of leftovers) {
-    logger.warn("ending a process left by the previous daemon", { service: recorded.service, pid: recorded.pid });
-    signalProcessGroup(recorded.pid, "SIGTERM");
-  }
-  await Promise.all(
-    leftovers.map(async (recorded) => {
-      if (!(await waitForGroupToEmpty(recorded.pid, LEFTOVER_GRACE_MS))) signalProcessGroup(recorded.pid, "SIGKILL");
-    }),
-  );
+  for (const recorded of leftovers) logger.warn("ending a process left by the previous daemon", { service: recorded.service, pid: recorded.pid });
+  await Promise.all(leftovers.map((recorded) => terminateProcessGroup(recorded.pid, "SIGTERM", LEFTOVER_GRACE_MS)));
   for (const recorded of replicas) if (recorded.outputPipes) removeOutputPipes(recorded.outputPipes);
 }

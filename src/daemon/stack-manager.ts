@@ -1,4 +1,4 @@
-import { readlinkSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import type { Stack } from "../config/types.js";
 import type { BackupFile } from "../backing/index.js";
 import { UserError } from "../errors.js";
@@ -8,8 +8,9 @@ import { describePlan, planChange, type Plan } from "../release/plan.js";
 import { failInterrupted, markLive, releaseDirectory, type ReleaseInfo, type ReleaseRecord } from "../release/history.js";
 import { pruneReleases } from "../release/prune.js";
 import { PortAllocator } from "../supervisor/ports.js";
-import { waitUntilStackReady, type ReadinessTarget } from "../supervisor/readiness.js";
-import { readyTimeoutMs, StackSupervisor, type ProgressReporter } from "../supervisor/stack-supervisor.js";
+import { readWorkingDirectory } from "../supervisor/procfs.js";
+import { DEFAULT_READY_TIMEOUT_MS, readinessTarget, waitUntilStackReady, type ReadinessTarget } from "../supervisor/readiness.js";
+import { StackSupervisor, type ProgressReporter } from "../supervisor/stack-supervisor.js";
 import type { Logger } from "../util/logger.js";
 import { stackPaths } from "../util/paths.js";
 import { FrontDoor } from "./front-door.js";
@@ -188,14 +189,14 @@ export class StackManager {
       const server = service ? supervisor.backingServer(service) : undefined;
       if (server) {
         await server.restart();
-        return waitUntilStackReady([{ service: service!, replicas: [server], timeoutMs: 60_000 }], supervisor.secretValues(), operation);
+        return waitUntilStackReady([{ service: service!, replicas: [server], timeoutMs: DEFAULT_READY_TIMEOUT_MS }], supervisor.secretValues(), operation);
       }
       const services = service ? [supervisor.service(service)] : supervisor.stack.services;
       for (const definition of services) {
         progress(`restarting ${definition.name}`);
         for (const replica of supervisor.replicasOf(definition.name)) {
           await replica.restart();
-          await waitUntilStackReady([{ service: definition.name, replicas: [replica], timeoutMs: readyTimeoutMs(definition) }], supervisor.secretValues(), operation);
+          await waitUntilStackReady([readinessTarget(definition, [replica])], supervisor.secretValues(), operation);
         }
       }
     });
@@ -215,7 +216,7 @@ export class StackManager {
         managed.record.scale[serviceName] = count;
         progress(`${serviceName}: ${count} replica${count === 1 ? "" : "s"}`);
         const added = await supervisor.scaleService(service, count);
-        targets.push({ service: serviceName, replicas: added, timeoutMs: readyTimeoutMs(service) });
+        targets.push(readinessTarget(service, added));
       }
       const services = supervisor.stack.services.map((service) => (service.name in counts ? { ...service, replicas: counts[service.name]! } : service));
       supervisor.adoptStack({ ...supervisor.stack, services });
@@ -244,7 +245,7 @@ export class StackManager {
         progress(`starting ${serviceName}`);
         await supervisor.scaleService(service, managed.record.scale[serviceName] ?? service.replicas);
         managed.record.stopped = managed.record.stopped.filter((stopped) => stopped !== serviceName);
-        targets.push({ service: serviceName, replicas: supervisor.replicasOf(serviceName), timeoutMs: readyTimeoutMs(service) });
+        targets.push(readinessTarget(service, supervisor.replicasOf(serviceName)));
       }
       this.store.writeNow();
       await this.frontDoor.refresh();
@@ -259,7 +260,7 @@ export class StackManager {
   restoreBackup(name: string, backup: string, progress: ProgressReporter, signal: AbortSignal): Promise<{ name: string }> {
     return this.queued(name, "restore", signal, async (_managed, supervisor, operation) => {
       const result = await supervisor.restoreBackup(backup, progress);
-      const targets = supervisor.stack.services.map((service) => ({ service: service.name, replicas: supervisor.replicasOf(service.name), timeoutMs: readyTimeoutMs(service) }));
+      const targets = supervisor.stack.services.map((service) => readinessTarget(service, supervisor.replicasOf(service.name)));
       await waitUntilStackReady(targets, supervisor.secretValues(), operation);
       return result;
     });
@@ -372,7 +373,7 @@ export class StackManager {
     // Services the user stopped stay stopped (and keep their new definition for `berth start`).
     const plan = { ...computed, services: computed.services.filter((action) => action.kind === "remove" || !record.stopped.includes(action.service)) };
     const targetsOf = (supervisor: StackSupervisor) =>
-      next.services.map((service) => ({ service: service.name, replicas: supervisor.replicasOf(service.name), timeoutMs: options.readyTimeoutMs ?? readyTimeoutMs(service) }));
+      next.services.map((service) => readinessTarget(service, supervisor.replicasOf(service.name), options.readyTimeoutMs));
     if (running && plan.unchanged) {
       if (options.wait) await waitUntilStackReady(targetsOf(managed.supervisor!), managed.supervisor!.secretValues(), signal);
       return { changed: false, plan: [] };
@@ -534,7 +535,7 @@ export class StackManager {
     const root = stackPaths(managed.record.stack.name, this.home).root;
     const directories = [
       ...(managed.supervisor?.stack.services.map((service) => service.cwd) ?? []),
-      ...(managed.supervisor?.processSnapshots().map((snapshot) => (snapshot.pid === null ? null : workingDirectory(snapshot.pid))) ?? []),
+      ...(managed.supervisor?.processSnapshots().map((snapshot) => (snapshot.pid === null ? null : readWorkingDirectory(snapshot.pid))) ?? []),
     ].filter((directory): directory is string => directory !== null);
     const inUse = new Set<string>();
     for (const release of managed.record.releases) {
@@ -591,14 +592,6 @@ function recordedReplicas(supervisor: StackSupervisor): RecordedReplica[] {
       outputPipes: snapshot.outputPipes,
       pending: snapshot.pending,
     }));
-}
-
-function workingDirectory(pid: number): string | null {
-  try {
-    return readlinkSync(`/proc/${pid}/cwd`);
-  } catch {
-    return null;
-  }
 }
 
 function notUp(name: string): UserError {

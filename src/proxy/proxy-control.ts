@@ -33,7 +33,7 @@ export type ProxyRequest =
 export interface ProxyRecord {
   pid: number;
   /** /proc start time of `pid`, so a recycled pid is never taken for the proxy. */
-  startTime: string | null;
+  startTime: number | null;
   settings: ListenerSettings;
 }
 

@@ -4,7 +4,7 @@ import { listenControlSocket } from "../daemon/control-socket.js";
 import type { Request } from "../daemon/protocol.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import type { Logger } from "../util/logger.js";
-import { readProcessStartTime } from "./process-start-time.js";
+import { readProcessStat } from "../supervisor/procfs.js";
 import { proxyPaths, readProxyRecord, type ProxyRecord, type ProxyStatus } from "./proxy-control.js";
 import { ProxySupervisor } from "./proxy-supervisor.js";
 import type { ListenerSettings, ProxyTable } from "./types.js";
@@ -59,7 +59,7 @@ export async function runProxyMain(home: string, settings: ListenerSettings, log
     }
   });
   const ownInode = socketInode();
-  const record: ProxyRecord = { pid: process.pid, startTime: readProcessStartTime(process.pid), settings };
+  const record: ProxyRecord = { pid: process.pid, startTime: readProcessStat(process.pid)?.startTicks ?? null, settings };
   writeFileAtomic(paths.record, JSON.stringify(record, null, 2) + "\n");
 
   // Without its socket no daemon can reach or stop this proxy (BERTH_HOME deleted, or another proxy

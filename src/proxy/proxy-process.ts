@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../util/logger.js";
-import { readProcessStartTime } from "./process-start-time.js";
+import { readProcessStat } from "../supervisor/procfs.js";
 import { callProxy, proxyPaths, readProxyRecord, ProxyUnreachableError, type ProxyRecord, type ProxyStatus } from "./proxy-control.js";
 import type { ListenerSettings } from "./types.js";
 
@@ -60,7 +60,7 @@ export async function startProxyProcess(home: string, settings: ListenerSettings
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
-  if (child.pid) await endProcessGroup({ pid: child.pid, startTime: readProcessStartTime(child.pid) });
+  if (child.pid) await endProcessGroup({ pid: child.pid, startTime: readProcessStat(child.pid)?.startTicks ?? null });
   throw new Error(`the proxy process did not start within ${START_TIMEOUT_MS / 1000} s (see ${paths.log})`);
 }
 
@@ -76,7 +76,7 @@ export async function stopProxyProcess(home: string, proxy: Pick<ProxyRecord, "p
 }
 
 function isSameProcess(proxy: Pick<ProxyRecord, "pid" | "startTime">): boolean {
-  const startTime = readProcessStartTime(proxy.pid);
+  const startTime = readProcessStat(proxy.pid)?.startTicks ?? null;
   return startTime !== null && (proxy.startTime === null || startTime === proxy.startTime);
 }
 

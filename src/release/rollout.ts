@@ -2,8 +2,8 @@ import type { Service, Stack } from "../config/types.js";
 import { EXIT_STACK_FAILED, UserError } from "../errors.js";
 import { throwIfCancelled } from "../daemon/operation-queue.js";
 import type { Replica } from "../supervisor/replica.js";
-import { waitUntilStackReady, type ReadinessTarget } from "../supervisor/readiness.js";
-import { readyTimeoutMs, type AdoptionRecordFor, type ProgressReporter, type StackSupervisor } from "../supervisor/stack-supervisor.js";
+import { readinessTarget, waitUntilStackReady, type ReadinessTarget } from "../supervisor/readiness.js";
+import type { AdoptionRecordFor, ProgressReporter, StackSupervisor } from "../supervisor/stack-supervisor.js";
 import type { Plan } from "./plan.js";
 
 export interface RolloutContext {
@@ -33,7 +33,6 @@ export interface RolloutContext {
  */
 export async function applyPlan(supervisor: StackSupervisor, next: Stack, plan: Plan, context: RolloutContext, progress: ProgressReporter): Promise<ReadinessTarget[]> {
   const { signal } = context;
-  const timeoutFor = (service: Service) => context.readyTimeoutMs ?? readyTimeoutMs(service);
   if (plan.runReleaseTasks) await supervisor.runReleaseTasksFor(next, progress, signal);
   throwIfCancelled(signal);
 
@@ -47,7 +46,7 @@ export async function applyPlan(supervisor: StackSupervisor, next: Stack, plan: 
       candidates.set(service.name, replicas);
       for (let index = 0; index < action.replicas; index++) replicas.push(await supervisor.createReplica(next, service, index));
       progress(`waiting for the new ${service.name} to be ready`);
-      await waitUntilStackReady([{ service: service.name, replicas, timeoutMs: timeoutFor(service) }], supervisor.secretValues(), signal);
+      await waitUntilStackReady([readinessTarget(service, replicas, context.readyTimeoutMs)], supervisor.secretValues(), signal);
     }
     throwIfCancelled(signal);
   } catch (error) {
@@ -90,7 +89,7 @@ export async function applyPlan(supervisor: StackSupervisor, next: Stack, plan: 
     if (action.kind === "add" && service.dependsOn.length > 0 && !context.adopt) await waitForDependencies(supervisor, service, targets, signal, progress);
     if (action.kind === "add") progress(`starting ${service.name} (${action.replicas} replica${action.replicas === 1 ? "" : "s"})`);
     if (action.kind !== "replace") await supervisor.scaleService(service, action.replicas, context.adopt);
-    targets.push({ service: service.name, replicas: supervisor.replicasOf(service.name), timeoutMs: timeoutFor(service) });
+    targets.push(readinessTarget(service, supervisor.replicasOf(service.name), context.readyTimeoutMs));
   }
   await context.switchTraffic();
   return targets;

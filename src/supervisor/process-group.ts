@@ -7,12 +7,12 @@ import { listProcessGroup, signalProcessGroup } from "./procfs.js";
 const GROUP_POLL_MS = 25;
 const KILL_CONFIRM_MS = 2_000;
 
-/** Asks the group to stop with `signal`; after `graceMs`, SIGKILL. Resolves once the group is empty. */
-export async function terminateProcessGroup(group: number, signal: NodeJS.Signals, graceMs: number, log: RotatingLogFile): Promise<void> {
+/** Asks the group to stop with `signal`; after `graceMs`, SIGKILL (noted in `log` when given). Resolves once the group is empty. */
+export async function terminateProcessGroup(group: number, signal: NodeJS.Signals, graceMs: number, log?: RotatingLogFile): Promise<void> {
   signalProcessGroup(group, signal);
   const emptied = await waitForGroupToEmpty(group, graceMs);
   if (!emptied) {
-    log.writeLine("err", `[berth] still running after ${graceMs} ms, sending SIGKILL`);
+    log?.writeLine("err", `[berth] still running after ${graceMs} ms, sending SIGKILL`);
     await killProcessGroup(group);
   }
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 // Linux /proc readers. Process groups are how berth finds every process a replica forked
 // (gunicorn workers, celery children) so that none outlives `down`.
@@ -35,6 +35,15 @@ export function readProcessStat(pid: number): ProcessStat | null {
     startTicks: field(19),
     residentBytes: field(21) * PAGE_SIZE,
   };
+}
+
+/** The directory a process runs in, or null when it is gone. */
+export function readWorkingDirectory(pid: number): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return null;
+  }
 }
 
 export function listProcesses(): ProcessStat[] {

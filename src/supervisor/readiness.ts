@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { redactText } from "../config/secrets.js";
+import type { Service } from "../config/types.js";
 import { EXIT_STACK_FAILED, UserError } from "../errors.js";
 import { throwIfCancelled } from "../daemon/operation-queue.js";
 import { parseLogLine } from "../logs/log-line.js";
@@ -16,6 +17,21 @@ export interface ReadinessTarget {
   service: string;
   replicas: Replica[];
   timeoutMs: number;
+}
+
+/** How long a service may take to become ready when its health check does not bound it. */
+export const DEFAULT_READY_TIMEOUT_MS = 60_000;
+
+/** Long enough for the health check's start period and all its retries. */
+export function readyTimeoutMs(service: Service): number {
+  if (!service.health) return DEFAULT_READY_TIMEOUT_MS;
+  const { startPeriodMs, intervalMs, retries, timeoutMs } = service.health.probe;
+  return Math.max(DEFAULT_READY_TIMEOUT_MS, startPeriodMs + (intervalMs + timeoutMs) * (retries + 1));
+}
+
+/** `replicas` of `service` to wait for, for the service's own timeout unless `timeoutMs` overrides it. */
+export function readinessTarget(service: Service, replicas: Replica[], timeoutMs?: number): ReadinessTarget {
+  return { service: service.name, replicas, timeoutMs: timeoutMs ?? readyTimeoutMs(service) };
 }
 
 /** Resolves when every replica is ready; else throws one UserError (exit 3) naming every service that is not. */

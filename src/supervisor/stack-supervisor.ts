@@ -12,6 +12,7 @@ import { UserError } from "../errors.js";
 import type { PortAllocator } from "./ports.js";
 import { Replica, type AdoptionRecord, type ReplicaSnapshot } from "./replica.js";
 import { runReleaseTasks } from "./release-tasks.js";
+import { DEFAULT_READY_TIMEOUT_MS, readyTimeoutMs } from "./readiness.js";
 import { BackingServices, waitForServer, type BackingEnv, type BackupFile } from "../backing/index.js";
 import { throwIfCancelled } from "../daemon/operation-queue.js";
 import { endRecordedProcesses } from "../daemon/leftovers.js";
@@ -28,8 +29,6 @@ export interface StackSupervisorOptions {
 
 export type ProgressReporter = (message: string) => void;
 
-/** How long `up` waits for a dependency to become ready when its health check does not bound it. */
-const DEFAULT_READY_TIMEOUT_MS = 60_000;
 
 /**
  * The processes of one stack: its database/Redis servers and each service's replicas. It does what
@@ -298,9 +297,3 @@ export class StackSupervisor {
 
 /** The previous daemon's record of replica `index` of `service`, when there is one to adopt. */
 export type AdoptionRecordFor = (service: string, index: number) => (AdoptionRecord & { port: number | null }) | null;
-
-export function readyTimeoutMs(service: Service): number {
-  if (!service.health) return DEFAULT_READY_TIMEOUT_MS;
-  const { startPeriodMs, intervalMs, retries, timeoutMs } = service.health.probe;
-  return Math.max(DEFAULT_READY_TIMEOUT_MS, startPeriodMs + (intervalMs + timeoutMs) * (retries + 1));
-}

@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { callProxy, readProxyRecord, type ProxyRecord, type ProxyStatus } from "../../src/proxy/proxy-control.js";
 import { stopProxyProcess } from "../../src/proxy/proxy-process.js";
-import { readProcessStartTime } from "../../src/proxy/process-start-time.js";
+import { readProcessStat } from "../../src/supervisor/procfs.js";
 import { berth, berthJson, berthOk, FIXTURES, makeHome, tempDir, waitFor, type PsRow } from "../helpers/berth-cli.js";
 import { startLoad } from "../helpers/load.js";
 import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
@@ -114,13 +114,13 @@ test("the proxy outlives a daemon killed with -9, keeps serving static files, an
 
   const daemon = await berthJson<{ pid: number }>(["daemon", "status"], { home: stack.home, env: stack.env });
   process.kill(daemon.pid, "SIGKILL");
-  await waitFor(() => readProcessStartTime(daemon.pid) === null, "the daemon to die", DEADLINE_MS);
+  await waitFor(() => readProcessStat(daemon.pid) === null, "the daemon to die", DEADLINE_MS);
   for (let i = 0; i < 20; i++) {
     const answer = await staticFile();
     assert.equal(answer.status, 200, `static file while the daemon is down (${i})`);
     assert.equal(answer.text, STATIC_TEXT);
   }
-  assert.equal(readProcessStartTime(stack.proxy.pid), stack.proxy.startTime, "the proxy process is the same one");
+  assert.equal(readProcessStat(stack.proxy.pid)?.startTicks, stack.proxy.startTime, "the proxy process is the same one");
 
   // The next CLI call starts a daemon, which restores the stack and pushes its table to the running proxy.
   // (`ps` during the restore may answer "not up" until issue 9's wait lands: poll it.)
@@ -151,7 +151,7 @@ test("a daemon started with other listener settings replaces the running proxy: 
   t.after(() => stopProxyProcess(stack.home, replacement));
   assert.notEqual(replacement.pid, stack.proxy.pid);
   assert.equal(replacement.settings.httpsPort, httpsPort);
-  assert.equal(readProcessStartTime(stack.proxy.pid), null, "the old proxy process ended");
+  assert.equal(readProcessStat(stack.proxy.pid), null, "the old proxy process ended");
   await waitFor(
     async () => (await proxyRequest({ port: httpsPort!, host: "app.test", path: "/static/file.txt", tls: { ca: stack.ca } })).text === STATIC_TEXT,
     "the static file on the new port",
