@@ -32,6 +32,8 @@ export interface BackingServicesOptions {
   /** berth's own environment: PATH and the BERTH_*_BIN_DIR overrides decide which programs run. */
   baseEnv: Record<string, string>;
   logger: Logger;
+  /** Records the outcome of each scheduled backup as a stack event (a failure is never reported as a success). */
+  report?: (event: { kind: "backup-succeeded" | "backup-failed"; message: string }) => void;
 }
 
 export type ProgressReporter = (message: string) => void;
@@ -154,9 +156,13 @@ export class BackingServices {
     this.scheduler.start(schedule, async () => {
       try {
         const files = await this.backup("auto");
-        logger.info("automatic backup done", { files: files.map((file) => file.name).join(",") });
+        const names = files.map((file) => file.name).join(",");
+        logger.info("automatic backup done", { files: names });
+        this.options.report?.({ kind: "backup-succeeded", message: `automatic backup done: ${names}` });
       } catch (error) {
-        logger.error("automatic backup failed", { error: error instanceof Error ? error.message : String(error) });
+        const message = error instanceof Error ? error.message : String(error);
+        logger.error("automatic backup failed", { error: message });
+        this.options.report?.({ kind: "backup-failed", message: `automatic backup failed: ${message}` });
       }
     });
   }

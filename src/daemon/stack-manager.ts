@@ -13,6 +13,7 @@ import { DEFAULT_READY_TIMEOUT_MS, readinessTarget, waitUntilStackReady, type Re
 import { StackSupervisor, type ProgressReporter } from "../supervisor/stack-supervisor.js";
 import type { Logger } from "../util/logger.js";
 import { stackPaths } from "../util/paths.js";
+import { EventJournal } from "../events/event-journal.js";
 import { FrontDoor } from "./front-door.js";
 import type { HostSettings } from "./host-settings.js";
 import { OperationQueue } from "./operation-queue.js";
@@ -70,6 +71,8 @@ export class StackManager {
   private readonly ports = new PortAllocator();
   private readonly store: StateStore;
   readonly frontDoor: FrontDoor;
+  /** What happened to each stack: alerts and the dashboard subscribe to it. */
+  readonly events: EventJournal;
 
   constructor(
     private readonly home: string,
@@ -77,6 +80,7 @@ export class StackManager {
     private readonly logger: Logger,
     readonly settings: HostSettings,
   ) {
+    this.events = new EventJournal((stack) => stackPaths(stack, home).events);
     this.store = new StateStore(statePath, () => this.collectState(), (error) => logger.error("could not write the state file; retrying at the next change", { error: error.message }));
     this.frontDoor = new FrontDoor(home, logger, () => this.runningStacks(), settings);
     for (const [name, record] of Object.entries(readState(statePath).stacks)) {
@@ -132,6 +136,8 @@ export class StackManager {
           const { record } = managed;
           const startedAt = Date.now();
           const release = this.recordRelease(record, options.release, options.rollback);
+          const verb = options.rollback ? "rollback" : "deploy";
+          this.events.record({ stack: stack.name, kind: "deploy-started", release: release.id, message: `${verb} of ${release.id} started` });
           let switched = false;
           try {
             const onSwitch = () => {
@@ -143,12 +149,14 @@ export class StackManager {
             const { kept, removed } = pruneReleases(stackPaths(stack.name, this.home).root, record.releases, stack.keepReleases, this.releasesInUse(managed));
             record.releases = kept;
             this.store.writeNow();
+            this.events.record({ stack: stack.name, kind: options.rollback ? "rollback" : "deploy-succeeded", release: release.id, message: `${release.id} is live` });
             return { switched: true, pruned: removed, plan: result.plan };
           } catch (error) {
             if (!switched && !options.rollback) {
               Object.assign(release, { status: "failed", error: (error as Error).message, durationMs: Date.now() - startedAt });
               this.store.writeNow();
             }
+            if (!switched) this.events.record({ stack: stack.name, kind: "deploy-failed", release: release.id, message: `${verb} of ${release.id} failed: ${(error as Error).message}` });
             throw error;
           }
         },
@@ -254,12 +262,22 @@ export class StackManager {
   }
 
   backup(name: string, progress: ProgressReporter, signal: AbortSignal): Promise<BackupFile[]> {
-    return this.queued(name, "backup", signal, (_managed, supervisor) => supervisor.backup(progress));
+    return this.queued(name, "backup", signal, async (_managed, supervisor) => {
+      try {
+        const files = await supervisor.backup(progress);
+        this.events.record({ stack: name, kind: "backup-succeeded", message: `backup done: ${files.map((file) => file.name).join(",")}` });
+        return files;
+      } catch (error) {
+        this.events.record({ stack: name, kind: "backup-failed", message: `backup failed: ${(error as Error).message}` });
+        throw error;
+      }
+    });
   }
 
   restoreBackup(name: string, backup: string, progress: ProgressReporter, signal: AbortSignal): Promise<{ name: string }> {
     return this.queued(name, "restore", signal, async (_managed, supervisor, operation) => {
       const result = await supervisor.restoreBackup(backup, progress);
+      this.events.record({ stack: name, kind: "restore", message: `restored ${result.name}` });
       const targets = supervisor.stack.services.map((service) => readinessTarget(service, supervisor.replicasOf(service.name)));
       await waitUntilStackReady(targets, supervisor.secretValues(), operation);
       return result;
@@ -436,6 +454,7 @@ export class StackManager {
         this.store.schedule();
         this.frontDoor.scheduleRefresh();
       },
+      report: (event) => this.events.record({ ...event, stack: next.name }),
     });
     managed.supervisor = supervisor;
     let committed = false;

@@ -40,6 +40,8 @@ export interface ReplicaOptions {
   log: RotatingLogFile;
   logger: Logger;
   onChange: () => void;
+  /** Tells the stack's event journal what happened to this replica (crash, crash loop, health restart). */
+  report?: (kind: "crash" | "crash-loop" | "health-restart", message: string) => void;
   /** Where the output FIFOs live (created 0700). */
   runDir: string;
 }

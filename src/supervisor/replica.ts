@@ -313,6 +313,7 @@ export class Replica {
   private async heal(reason: string): Promise<void> {
     if (this.stopRequested || this.processGroup === null) return;
     this.options.logger.warn("replica unhealthy, restarting", { replica: this.name(), reason });
+    this.options.report?.("health-restart", `unhealthy (${reason}), restarting`);
     this.healing = true;
     this.readySince = null;
     this.clearReadinessTimers();
@@ -353,7 +354,10 @@ export class Replica {
       return;
     }
     recordExit(this.tracker, readyForMs);
+    const wasCrashLooping = this.status === "crash-loop";
     this.transition("crashed");
+    if (!healing) this.options.report?.("crash", `${description} after ${uptimeMs} ms`);
+    if (this.status === "crash-loop" && !wasCrashLooping) this.options.report?.("crash-loop", `keeps exiting: ${description}`);
     this.scheduleRestart();
   }
 

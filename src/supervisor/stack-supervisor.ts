@@ -16,6 +16,7 @@ import { DEFAULT_READY_TIMEOUT_MS, readyTimeoutMs } from "./readiness.js";
 import { BackingServices, waitForServer, type BackingEnv, type BackupFile } from "../backing/index.js";
 import { throwIfCancelled } from "../daemon/operation-queue.js";
 import { endRecordedProcesses } from "../daemon/leftovers.js";
+import type { NewStackEvent } from "../events/stack-event.js";
 
 export interface StackSupervisorOptions {
   paths: StackPaths;
@@ -25,6 +26,8 @@ export interface StackSupervisorOptions {
   appEnv: Record<string, string>;
   /** Called whenever a replica changes state, so the daemon can persist it. */
   onChange: () => void;
+  /** Records an event of this stack (src/events): crashes, health restarts, scheduled backups. */
+  report: (event: Omit<NewStackEvent, "stack">) => void;
 }
 
 export type ProgressReporter = (message: string) => void;
@@ -51,7 +54,7 @@ export class StackSupervisor {
     private readonly options: StackSupervisorOptions,
   ) {
     this.current = stack;
-    this.backing = new BackingServices(stack, { paths: options.paths, baseEnv: options.appEnv, logger: options.logger });
+    this.backing = new BackingServices(stack, { paths: options.paths, baseEnv: options.appEnv, logger: options.logger, report: options.report });
   }
 
   /** The definition running now (with scale overrides); a deploy replaces it at the switch. */
@@ -248,6 +251,7 @@ export class StackSupervisor {
       log: this.logFile(replicaLogPath(this.options.paths.logs, service.name, index)),
       logger: this.options.logger.child({ stack: stack.name }),
       onChange: this.options.onChange,
+      report: (kind: "crash" | "crash-loop" | "health-restart", message: string) => this.options.report({ kind, message, service: service.name, replica: index, release: stack.releaseId ?? undefined }),
     };
     const adopted = record ? Replica.adopt(options, record) : null;
     if (adopted) this.options.logger.info("adopted a replica", { stack: stack.name, service: service.name, replica: index, pid: record!.pid });

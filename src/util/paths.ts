@@ -32,6 +32,8 @@ export interface StackPaths {
   data: string;
   logs: string;
   secrets: string;
+  /** The stack's event journal (src/events): crashes, deploys, backups… */
+  events: string;
 }
 
 export function stackPaths(stackName: string, home: string = berthHome()): StackPaths {
@@ -41,5 +43,6 @@ export function stackPaths(stackName: string, home: string = berthHome()): Stack
     data: join(root, "data"),
     logs: join(root, "logs"),
     secrets: join(root, "secrets.json"),
+    events: join(root, "events.jsonl"),
   };
 }

@@ -92,6 +92,8 @@ test("deploys switch releases under load with zero failed requests; a broken rel
   const after = await berthJson<ReleaseRow[]>(["releases"], options);
   assert.equal(after.find((release) => release.id === releases[2]!.id)?.status, "live");
   assert.equal(after.find((release) => release.id === releases[1]!.id)?.status, "rolled-back");
+  const kinds = (await berthJson<{ kind: string }[]>(["events"], options)).map((event) => event.kind).filter((kind) => kind !== "deploy-started");
+  assert.deepEqual(kinds.filter((kind) => kind.startsWith("deploy") || kind === "rollback"), ["deploy-succeeded", "deploy-succeeded", "deploy-failed", "rollback"]);
   await berthOk(["down"], options);
 });
 

@@ -41,6 +41,11 @@ test("a replica killed with SIGKILL serves again and its restart is counted", as
   const restarted = rows.find((row) => row.replica === first.replica);
   assert.equal(restarted?.restarts, 1);
   assert.notEqual(restarted?.pid, first.pid);
+  const events = await berthJson<{ kind: string; service?: string; replica?: number; message: string }[]>(["events"], { home, cwd });
+  const crash = events.find((event) => event.kind === "crash");
+  assert.equal(crash?.service, "web");
+  assert.equal(crash?.replica, first.replica);
+  assert.match(crash?.message ?? "", /SIGKILL/);
   await berthOk(["down"], { home, cwd });
 });
 
@@ -59,6 +64,8 @@ test("a command that exits at once backs off and shows crash-loop, without givin
   const logs = (await berthOk(["logs", "broken", "-n", "50"], { home, cwd })).stdout;
   assert.match(logs, /starting/);
   assert.match(logs, /restarting in \d+ ms/);
+  const events = await berthJson<{ kind: string }[]>(["events"], { home, cwd });
+  assert.equal(events.filter((event) => event.kind === "crash-loop").length, 1, "one crash-loop event per loop, not one per exit");
   await berthOk(["down"], { home, cwd });
 });
 
