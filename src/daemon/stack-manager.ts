@@ -300,6 +300,11 @@ export class StackManager {
     return [...managed.record.releases].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
+  /** Values that must never reach a page or an answer (the dashboard redacts logs and messages with them). */
+  secretValues(name: string): string[] {
+    return this.stacks.get(name)?.supervisor?.secretValues() ?? [];
+  }
+
   list(): StackSummary[] {
     return [...this.stacks.values()]
       .filter((managed) => managed.record.up)

@@ -1,12 +1,9 @@
 import type { Command } from "commander";
-import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
-import { join } from "node:path";
-import { loadStack } from "../../config/index.js";
 import { callDaemon } from "../../daemon/client.js";
-import { UserError } from "../../errors.js";
 import { acquireDeployLock } from "../../release/deploy-lock.js";
-import { liveRelease, releaseDirectory, type ReleaseRecord } from "../../release/history.js";
+import type { ReleaseRecord } from "../../release/history.js";
+import { chooseRollbackTarget, loadReleaseStack } from "../../release/rollback-target.js";
 import { stackPaths } from "../../util/paths.js";
 import { appEnvironment } from "../app-env.js";
 import { globalOptions, targetStackName } from "../context.js";
@@ -24,10 +21,8 @@ export function registerRollback(program: Command): void {
       const unlock = acquireDeployLock(paths.root, userInfo().username);
       try {
         const releases = await callDaemon<ReleaseRecord[]>({ op: "releases", name });
-        const target = chooseTarget(releases, requested);
-        const config = join(releaseDirectory(paths.root, target.id), target.configPath);
-        if (!existsSync(config)) throw new UserError(`release ${target.id} is no longer on disk`, { hint: "`berth releases` lists the kept ones" });
-        const stack = { ...loadStack(config, { env: process.env }), releaseId: target.id };
+        const target = chooseRollbackTarget(releases, requested);
+        const stack = loadReleaseStack(paths.root, target, process.env);
         const startedAt = Date.now();
         // Release tasks are not run again: a rollback must not re-apply (or undo) migrations.
         await callDaemon(
@@ -40,19 +35,4 @@ export function registerRollback(program: Command): void {
         unlock();
       }
     });
-}
-
-function chooseTarget(releases: ReleaseRecord[], requested: string | undefined): ReleaseRecord {
-  if (requested) {
-    const found = releases.find((release) => release.id === requested || release.id.startsWith(requested));
-    if (!found) throw new UserError(`no release ${requested}`, { hint: "`berth releases` lists the kept ones" });
-    if (found.status === "failed") throw new UserError(`release ${found.id} failed to deploy; it cannot be rolled back to`);
-    return found;
-  }
-  const live = liveRelease(releases);
-  const candidates = releases
-    .filter((release) => release.id !== live?.id && (release.status === "previous" || release.status === "rolled-back"))
-    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  if (!candidates[0]) throw new UserError("there is no earlier release to roll back to", { hint: "`berth releases` lists the kept ones" });
-  return candidates[0];
 }

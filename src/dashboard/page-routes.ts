@@ -1,0 +1,46 @@
+import type { Hono } from "hono";
+import type { StackManager } from "../daemon/stack-manager.js";
+import { logFilesFor } from "../logs/list.js";
+import { berthHome, stackPaths } from "../util/paths.js";
+import type { ActionRunner } from "./action-runner.js";
+import type { DashboardEnv } from "./guards.js";
+import { isKnownStack, recentEvents, redactedReleases, stackDetail, stackOverviews } from "./stack-data.js";
+import { renderEventsPage } from "./views/events-page.js";
+import { renderLogsPage } from "./views/logs-page.js";
+import { renderReleasesPage } from "./views/releases-page.js";
+import { renderStackPage } from "./views/stack-page.js";
+import { renderStacksPage } from "./views/stacks-page.js";
+
+const EVENTS_PAGE_LIMIT = 500;
+
+export function registerPages(app: Hono<DashboardEnv>, manager: StackManager, actions: ActionRunner): void {
+  app.get("/", (c) => c.html(renderStacksPage(stackOverviews(manager), c.get("session").csrfToken)));
+
+  app.use("/stacks/:name/*", async (c, next) => {
+    if (!isKnownStack(manager, c.req.param("name") ?? "")) return c.text(`no stack "${c.req.param("name") ?? ""}" is up on this host`, 404);
+    await next();
+  });
+  app.use("/stacks/:name", async (c, next) => {
+    if (!isKnownStack(manager, c.req.param("name"))) return c.text(`no stack "${c.req.param("name")}" is up on this host`, 404);
+    await next();
+  });
+
+  app.get("/stacks/:name", async (c) => {
+    const name = c.req.param("name");
+    return c.html(renderStackPage(await stackDetail(manager, name, 30), actions.recent(name), c.get("session").csrfToken));
+  });
+  app.get("/stacks/:name/releases", (c) => {
+    const name = c.req.param("name");
+    return c.html(renderReleasesPage(name, redactedReleases(manager, name), c.get("session").csrfToken));
+  });
+  app.get("/stacks/:name/events", (c) => {
+    const name = c.req.param("name");
+    return c.html(renderEventsPage(name, recentEvents(manager, name, EVENTS_PAGE_LIMIT), c.get("session").csrfToken));
+  });
+  app.get("/stacks/:name/logs", async (c) => {
+    const name = c.req.param("name");
+    const entries = await logFilesFor(stackPaths(name, berthHome()).logs);
+    const sources = [...new Set(entries.flatMap((entry) => (entry.service === null ? [entry.label] : [entry.service, entry.label])))];
+    return c.html(renderLogsPage(name, sources, c.req.query("source") ?? "", c.get("session").csrfToken));
+  });
+}
