@@ -1,5 +1,4 @@
 import { acquireDeployLock } from "../release/deploy-lock.js";
-import { chooseRollbackTarget, loadReleaseStack } from "../release/rollback-target.js";
 import { UserError } from "../errors.js";
 import { berthHome, stackPaths } from "../util/paths.js";
 import type { StackManager } from "../daemon/stack-manager.js";
@@ -72,6 +71,8 @@ export async function runAction(manager: StackManager, stack: string, request: A
 
 /** `berth rollback <release>` from the daemon: the same lock, target choice and deploy request. */
 async function rollback(manager: StackManager, stack: string, requested: string, progress: Progress, signal: AbortSignal): Promise<string> {
+  // The YAML parser and the schema are loaded only when a rollback needs a release's berth.yml.
+  const { chooseRollbackTarget, loadReleaseStack } = await import("../release/rollback-target.js");
   const root = stackPaths(stack, berthHome()).root;
   const unlock = acquireDeployLock(root, "dashboard");
   try {

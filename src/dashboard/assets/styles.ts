@@ -37,7 +37,7 @@ button:disabled { opacity:.5; cursor:default; }
 .progress.succeeded { border-left-color:var(--ok); } .progress.failed { border-left-color:var(--bad); }
 .past-actions { margin-top:.6rem; font-size:.85rem; }
 ul.timeline { list-style:none; margin:0; padding:0; background:var(--card); border:1px solid var(--line); }
-ul.timeline li { display:grid; grid-template-columns:11.5rem 9rem 8rem 1fr; gap:.6rem; padding:.3rem .7rem; border-bottom:1px solid var(--line); font-size:.88rem; }
+ul.timeline li { display:grid; grid-template-columns:11.5rem 9.5rem 12.5rem 1fr; gap:.6rem; padding:.3rem .7rem; border-bottom:1px solid var(--line); font-size:.88rem; }
 li.event.warning .kind { color:var(--warn); } li.event.error .kind { color:var(--bad); } li.event .kind { font-weight:600; }
 li.event time { color:var(--dim); font-variant-numeric:tabular-nums; }
 ul.timeline li.empty-note { display:block; }

@@ -1,0 +1,231 @@
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Page } from "playwright-core";
+import { berthJson, berthOk, FIXTURES, makeHome, tempDir, waitFor, type PsRow } from "../helpers/berth-cli.js";
+import { startLoad } from "../helpers/load.js";
+import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
+
+const STREAM_APP = join(FIXTURES, "apps", "stream-app.mjs");
+const STACK = "dash";
+const HOST = "dash.test";
+export const SCREENSHOT_PATH = join(process.env.TMPDIR ?? tmpdir(), "berth-dashboard-stack.png");
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+function stackFile(version: string, markerFile: string): string {
+  return `name: ${STACK}
+secrets: [SECRET_KEY]
+env:
+  APP_VERSION: ${version}
+services:
+  web:
+    command: ${process.execPath} ${STREAM_APP}
+    replicas: 2
+    health: { http: /health, interval: 500ms, timeout: 1s, retries: 2 }
+  talker:
+    command: sh -c 'echo talker up; while sleep 0.2; do if [ -f ${markerFile} ]; then cat ${markerFile}; rm -f ${markerFile}; fi; done'
+proxy:
+  hosts: [${HOST}]
+`;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One request to the dashboard; event streams are read for a moment only (their status is what counts). */
+function dashboardRequest(port: number, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, method: options.method ?? "GET", headers: { host: `127.0.0.1:${port}`, ...options.headers }, agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+      res.on("end", done);
+      if (String(res.headers["content-type"]).startsWith("text/event-stream")) setTimeout(() => (res.destroy(), done()), 1_500);
+    });
+    req.setTimeout(15_000, () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
+
+async function daemonPid(options: { home: string }): Promise<number> {
+  return (await berthJson<{ pid: number }>(["daemon", "status"], options)).pid;
+}
+
+function rssOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(match![1]) * 1024;
+}
+
+async function startStack(t: TestContext) {
+  const home = makeHome(t);
+  const cwd = tempDir(t, "berth-dashboard-");
+  const marker = join(cwd, "print-this");
+  const [httpPort, httpsPort] = await freePorts(2);
+  const options = { home, cwd, env: proxyEnv(httpPort!, httpsPort!), timeoutMs: 180_000 };
+  writeFileSync(join(cwd, "berth.yml"), stackFile("v1", marker));
+  await berthOk(["deploy"], options);
+  writeFileSync(join(cwd, "berth.yml"), stackFile("v2", marker));
+  await berthOk(["deploy"], options);
+  const ca = readFileSync(join(home, "ca", "ca.crt"));
+  const get = (path: string) => proxyRequest({ port: httpsPort!, host: HOST, path, tls: { ca } });
+  await waitFor(async () => (await get("/")).text.startsWith("hello from v2"), "v2 serving");
+  const secret = (JSON.parse(readFileSync(join(home, "stacks", STACK, "secrets.json"), "utf8")) as Record<string, string>).SECRET_KEY!;
+  assert.ok(secret.length >= 20);
+  return { home, cwd, marker, options, ca, get, httpsPort: httpsPort!, secret };
+}
+
+async function openDashboard(options: { home: string; cwd: string }): Promise<{ url: string; loginUrl: string; port: number }> {
+  const access = await berthJson<{ url: string; loginUrl: string }>(["dashboard", "--port", "0"], options);
+  return { ...access, port: Number(new URL(access.url).port) };
+}
+
+test("the dashboard: login, live replicas, logs, rollback under load; nothing without a session", async (t) => {
+  const stack = await startStack(t);
+  const pid = await daemonPid(stack.options);
+  const rssBefore = rssOf(pid);
+  const { url, loginUrl, port } = await openDashboard(stack.options);
+  const rssIdle = rssOf(pid);
+  // The dashboard is loaded on first use and must stay small while nobody watches (about 3–4 MiB measured).
+  assert.ok(rssIdle - rssBefore < 16 * 1048576, `the idle dashboard added ${rssIdle - rssBefore} bytes to the daemon`);
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/, "served on loopback");
+  const seen: string[] = [];
+
+  await t.test("without a session every page redirects to login and every API call and action answers 401", async () => {
+    for (const path of ["/", `/stacks/${STACK}`, `/stacks/${STACK}/logs`, `/stacks/${STACK}/releases`, `/stacks/${STACK}/events`]) {
+      const answer = await dashboardRequest(port, path);
+      assert.equal(answer.status, 302, path);
+      assert.equal(answer.headers.location, "/login", path);
+    }
+    for (const path of ["/api/stacks", `/api/stacks/${STACK}/processes`, `/api/stacks/${STACK}/releases`, `/api/stacks/${STACK}/events`, `/api/stacks/${STACK}/live`, `/api/stacks/${STACK}/logs/stream`, "/api/actions/x"]) {
+      assert.equal((await dashboardRequest(port, path)).status, 401, path);
+    }
+    for (const path of [`/api/stacks/${STACK}/actions`, "/logout"]) {
+      const answer = await dashboardRequest(port, path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ kind: "backup" }) });
+      assert.equal(answer.status, 401, path);
+    }
+    assert.equal((await dashboardRequest(port, "/", { headers: { host: "evil.example" } })).status, 421, "another Host name is refused (DNS rebinding)");
+    assert.equal((await dashboardRequest(port, "/login?token=guessed")).status, 401);
+  });
+
+  await t.test("a login token works once; a cross-site or token-less POST is refused", async () => {
+    const { loginUrl: fresh } = await openDashboard(stack.options);
+    const path = new URL(fresh).pathname + new URL(fresh).search;
+    const first = await dashboardRequest(port, path);
+    assert.equal(first.status, 303);
+    const cookie = String(first.headers["set-cookie"]);
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    const session = cookie.split(";")[0]!;
+    assert.equal((await dashboardRequest(port, path)).status, 401, "the token cannot be used twice");
+    const page = await dashboardRequest(port, `/stacks/${STACK}`, { headers: { cookie: session } });
+    assert.equal(page.status, 200);
+    seen.push(page.body);
+    const csrf = /data-csrf="([^"]+)"/.exec(page.body)![1]!;
+    const post = (headers: Record<string, string>) =>
+      dashboardRequest(port, `/api/stacks/${STACK}/actions`, { method: "POST", headers: { cookie: session, "content-type": "application/json", ...headers }, body: JSON.stringify({ kind: "backup" }) });
+    assert.equal((await post({ origin: "http://evil.example" })).status, 403, "cross-site POST without the token");
+    assert.equal((await post({ origin: "http://evil.example", "x-berth-csrf": csrf })).status, 403, "cross-site POST with the token");
+    assert.equal((await post({ "sec-fetch-site": "cross-site", "x-berth-csrf": csrf })).status, 403, "Sec-Fetch-Site: cross-site");
+    assert.equal((await post({})).status, 403, "no CSRF token");
+    assert.equal((await post({ "x-berth-csrf": "wrong" })).status, 403, "a wrong CSRF token");
+    for (const path of ["/api/stacks", `/api/stacks/${STACK}/processes`, `/api/stacks/${STACK}/releases`, `/api/stacks/${STACK}/events`, `/api/stacks/${STACK}/logs/stream`, `/stacks/${STACK}/releases`, `/stacks/${STACK}/events`, `/stacks/${STACK}/logs`]) {
+      const answer = await dashboardRequest(port, path, { headers: { cookie: session } });
+      assert.equal(answer.status, 200, path);
+      seen.push(answer.body);
+    }
+  });
+
+  await t.test("in Chromium: replicas live, a killed replica restarts without a reload, logs stream, a rollback switches with 0 failed requests", async (t) => {
+    const browser = await chromium.launchPersistentContext(tempDir(t, "berth-chromium-"), {
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 800 },
+    });
+    t.after(() => browser.close());
+    const page = await browser.newPage();
+    page.setDefaultTimeout(60_000);
+    page.on("response", (response) => void response.text().then((text) => seen.push(text), () => {}));
+
+    await page.goto(loginUrl);
+    assert.equal(new URL(page.url()).pathname, "/", "logged in and sent to the stacks page");
+    await page.locator(`tr[data-stack="${STACK}"]`).waitFor();
+    assert.match(await page.locator(`tr[data-stack="${STACK}"]`).innerText(), /3\/3 ready/);
+
+    await page.click(`a[href="/stacks/${STACK}"]`);
+    const state = (replica: string) => page.locator(`tr[data-replica="${replica}"] td.state`);
+    for (const replica of ["web.0", "web.1", "talker.0"]) await waitForText(page, state(replica), "running");
+    await page.waitForFunction(() => document.getElementById("live-status")?.textContent?.startsWith("live"));
+    await page.screenshot({ path: SCREENSHOT_PATH });
+    t.diagnostic(`screenshot of the stack page: ${SCREENSHOT_PATH}`);
+
+    // Kill -9 a replica: the open page shows it leave "running", then come back, with no reload.
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+      const states: string[] = [];
+      (window as unknown as { webStates: string[] }).webStates = states;
+      new MutationObserver(() => {
+        const text = document.querySelector('tr[data-replica="web.0"] td.state')?.textContent ?? "";
+        if (states[states.length - 1] !== text) states.push(text);
+      }).observe(document.getElementById("replica-rows")!, { childList: true, subtree: true, characterData: true });
+    });
+    const web0 = (await berthJson<PsRow[]>(["ps"], stack.options)).find((row) => row.service === "web" && row.replica === 0)!;
+    process.kill(web0.pid!, "SIGKILL");
+    await page.waitForFunction(() => {
+      const states = (window as unknown as { webStates: string[] }).webStates;
+      const left = states.findIndex((state) => state !== "running");
+      return left !== -1 && states.slice(left).includes("running");
+    });
+    await page.locator('tr[data-replica="web.0"] td', { hasText: /^1$/ }).first().waitFor();
+    await page.locator('#timeline li[data-kind="crash"]').first().waitFor();
+    assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, "the page was not reloaded");
+
+    // A line the app prints after the log page opened shows up in it.
+    await page.click('nav.tabs a[href$="/logs"]');
+    await page.waitForFunction(() => document.getElementById("log-status")?.textContent === "following");
+    const line = `printed after the page opened ${Date.now()}`;
+    writeFileSync(stack.marker, `${line}\n`);
+    await page.locator("#log-lines .line", { hasText: line }).waitFor();
+    await page.fill("#log-filter", "no line has this text");
+    assert.equal(await page.locator("#log-lines .line:not(.hidden)").count(), 0, "the filter hides lines that do not match");
+
+    // A rollback chosen in the UI, under load through berth's proxy.
+    const releases = await berthJson<{ id: string; status: string }[]>(["releases"], stack.options);
+    const previous = releases.find((release) => release.status === "previous")!;
+    await page.click('nav.tabs a[href$="/releases"]');
+    const load = startLoad({ port: stack.httpsPort, host: HOST, ca: stack.ca, concurrency: 4 });
+    await page.click(`button[data-release="${previous.id}"]`);
+    await page.click("#confirm-ok");
+    await page.locator('#action-progress[data-state="succeeded"]').waitFor({ timeout: 120_000 });
+    await waitFor(async () => (await stack.get("/")).text.startsWith("hello from v1"), "v1 serving after the rollback", 10_000);
+    const report = await load.stop();
+    assert.equal(report.failures, 0, `failed requests during the rollback: ${report.failureSamples.join(" | ")}`);
+    assert.ok((report.bodies.get("hello from v1") ?? 0) > 0, "the load saw v1 after the switch");
+    const after = await berthJson<{ id: string; status: string }[]>(["releases"], stack.options);
+    assert.equal(after.find((release) => release.id === previous.id)?.status, "live");
+    await page.goto(`${url}stacks/${STACK}/events`);
+    await page.locator('#timeline li[data-kind="rollback"]').first().waitFor();
+  });
+
+  await t.test("no secret value appears in any page or API answer", () => {
+    assert.ok(seen.length > 15, `answers were collected (${seen.length})`);
+    for (const body of seen) assert.ok(!body.includes(stack.secret), "a secret value reached the browser");
+  });
+
+  const rssAfter = rssOf(pid);
+  const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+  t.diagnostic(`daemon RSS: ${mib(rssBefore)} before the dashboard, ${mib(rssIdle)} with it started and idle (+${mib(rssIdle - rssBefore)}), ${mib(rssAfter)} after the browser session`);
+});
+
+async function waitForText(page: Page, locator: ReturnType<Page["locator"]>, text: string): Promise<void> {
+  await waitFor(async () => (await locator.innerText()) === text, `${text} on the page`, 60_000);
+  void page;
+}
