@@ -10,12 +10,17 @@ import { describeAction, parseActionRequest, runAction } from "./stack-actions.j
 import { isKnownStack, redact, redactEvent, redactedReleases, stackDetail, stackOverviews } from "./stack-data.js";
 import { renderEventItem } from "./views/events.js";
 import { renderReplicaRows } from "./views/replicas.js";
+import { renderTraffic } from "./views/traffic.js";
+import { accessLogPath, readTraffic } from "./traffic.js";
+import type { UsageHistory } from "./usage-history.js";
 
 /** How often an open stack page gets fresh replica rows (uptime, CPU, memory); events arrive at once. */
 const STATE_INTERVAL_MS = 1_000;
 const LOG_BACKLOG_LINES = 200;
+/** The access log is read again at most this often per open page. */
+const TRAFFIC_INTERVAL_MS = 5_000;
 
-export function registerApi(app: Hono<DashboardEnv>, manager: StackManager, actions: ActionRunner): void {
+export function registerApi(app: Hono<DashboardEnv>, manager: StackManager, actions: ActionRunner, usage: UsageHistory): void {
   app.get("/api/stacks", (c) => c.json(stackOverviews(manager)));
 
   app.use("/api/stacks/:name/*", async (c, next) => {
@@ -34,12 +39,18 @@ export function registerApi(app: Hono<DashboardEnv>, manager: StackManager, acti
     const name = c.req.param("name");
     return streamSSE(c, async (stream) => {
       let sending = false;
+      let trafficReadAt = 0;
       const sendState = async () => {
         if (sending || stream.aborted) return;
         sending = true;
         try {
           const detail = await stackDetail(manager, name, 0);
-          await stream.writeSSE({ event: "state", data: JSON.stringify({ replicasHtml: renderReplicaRows(detail.rows, detail.rowsProblem).text }) });
+          const state: Record<string, string> = { replicasHtml: renderReplicaRows(detail.rows, detail.rowsProblem, { history: usage, stack: name }).text };
+          if (Date.now() - trafficReadAt >= TRAFFIC_INTERVAL_MS) {
+            trafficReadAt = Date.now();
+            state.trafficHtml = renderTraffic(await readTraffic(accessLogPath(name))).text;
+          }
+          await stream.writeSSE({ event: "state", data: JSON.stringify(state) });
         } finally {
           sending = false;
         }

@@ -11,6 +11,7 @@ import { LoginRateLimit } from "./login-rate-limit.js";
 import { registerPages } from "./page-routes.js";
 import { SESSION_COOKIE, SESSION_IDLE_TTL_MS, type SessionStore } from "./sessions.js";
 import { redact } from "./stack-data.js";
+import type { UsageHistory } from "./usage-history.js";
 import { renderLoginPage } from "./views/login-page.js";
 
 export interface DashboardAppOptions {
@@ -18,10 +19,12 @@ export interface DashboardAppOptions {
   sessions: SessionStore;
   /** The Host headers the dashboard answers to (loopback names with its port, a published name). */
   hosts: () => string[];
+  /** CPU and memory samples for the sparklines. */
+  usage: UsageHistory;
 }
 
 /** The dashboard's routes: public login and assets, everything else behind a session and CSRF checks. */
-export function createDashboardApp({ manager, sessions, hosts }: DashboardAppOptions): Hono<DashboardEnv> {
+export function createDashboardApp({ manager, sessions, hosts, usage }: DashboardAppOptions): Hono<DashboardEnv> {
   const app = new Hono<DashboardEnv>();
   const logins = new LoginRateLimit();
   const actions = new ActionRunner((stack, text) => redact(manager, stack, text) ?? "");
@@ -62,8 +65,8 @@ export function createDashboardApp({ manager, sessions, hosts }: DashboardAppOpt
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.redirect("/login", 303);
   });
-  registerPages(app, manager, actions);
-  registerApi(app, manager, actions);
+  registerPages(app, manager, actions, usage);
+  registerApi(app, manager, actions, usage);
   app.notFound((c) => c.text("not found", 404));
   app.onError((error, c) => c.json({ error: error.message }, 500));
   return app;

@@ -41,11 +41,15 @@ export async function openDashboard(manager: StackManager, options: { port?: num
 }
 
 async function startDashboard(manager: StackManager, port: number): Promise<RunningDashboard> {
-  const [{ createAdaptorServer }, { createDashboardApp }] = await Promise.all([import("@hono/node-server"), import("./app.js")]);
+  const [{ createAdaptorServer }, { createDashboardApp }, { startUsageSampler }] = await Promise.all([
+    import("@hono/node-server"),
+    import("./app.js"),
+    import("./usage-sampler.js"),
+  ]);
   const sessions = new SessionStore();
   let boundPort = port;
   const hosts = () => [`${LOOPBACK}:${boundPort}`, `localhost:${boundPort}`];
-  const app = createDashboardApp({ manager, sessions, hosts });
+  const app = createDashboardApp({ manager, sessions, hosts, usage: startUsageSampler(manager) });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>

@@ -4,6 +4,8 @@ import { logFilesFor } from "../logs/list.js";
 import { berthHome, stackPaths } from "../util/paths.js";
 import type { ActionRunner } from "./action-runner.js";
 import type { DashboardEnv } from "./guards.js";
+import { accessLogPath, readTraffic } from "./traffic.js";
+import type { UsageHistory } from "./usage-history.js";
 import { isKnownStack, recentEvents, redactedReleases, stackDetail, stackOverviews } from "./stack-data.js";
 import { renderEventsPage } from "./views/events-page.js";
 import { renderLogsPage } from "./views/logs-page.js";
@@ -13,7 +15,7 @@ import { renderStacksPage } from "./views/stacks-page.js";
 
 const EVENTS_PAGE_LIMIT = 500;
 
-export function registerPages(app: Hono<DashboardEnv>, manager: StackManager, actions: ActionRunner): void {
+export function registerPages(app: Hono<DashboardEnv>, manager: StackManager, actions: ActionRunner, usage: UsageHistory): void {
   app.get("/", (c) => c.html(renderStacksPage(stackOverviews(manager), c.get("session").csrfToken)));
 
   app.use("/stacks/:name/*", async (c, next) => {
@@ -27,7 +29,8 @@ export function registerPages(app: Hono<DashboardEnv>, manager: StackManager, ac
 
   app.get("/stacks/:name", async (c) => {
     const name = c.req.param("name");
-    return c.html(renderStackPage(await stackDetail(manager, name, 30), actions.recent(name), c.get("session").csrfToken));
+    const traffic = await readTraffic(accessLogPath(name));
+    return c.html(renderStackPage(await stackDetail(manager, name, 30), actions.recent(name), traffic, { history: usage, stack: name }, c.get("session").csrfToken));
   });
   app.get("/stacks/:name/releases", (c) => {
     const name = c.req.param("name");

@@ -164,8 +164,6 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
     const state = (replica: string) => page.locator(`tr[data-replica="${replica}"] td.state`);
     for (const replica of ["web.0", "web.1", "talker.0"]) await waitForText(page, state(replica), "running");
     await page.waitForFunction(() => document.getElementById("live-status")?.textContent?.startsWith("live"));
-    await page.screenshot({ path: SCREENSHOT_PATH });
-    t.diagnostic(`screenshot of the stack page: ${SCREENSHOT_PATH}`);
 
     // Kill -9 a replica: the open page shows it leave "running", then come back, with no reload.
     await page.evaluate(() => {
@@ -213,6 +211,13 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
     assert.equal(after.find((release) => release.id === previous.id)?.status, "live");
     await page.goto(`${url}stacks/${STACK}/events`);
     await page.locator('#timeline li[data-kind="rollback"]').first().waitFor();
+
+    // The proxy's figures from the access log, and the page a reviewer looks at.
+    await page.goto(`${url}stacks/${STACK}`);
+    assert.ok(Number(await page.locator("#traffic-rps").innerText()) > 0, "requests/s from the access log");
+    for (const replica of ["web.0", "web.1", "talker.0"]) await waitForText(page, state(replica), "running");
+    await page.screenshot({ path: SCREENSHOT_PATH });
+    t.diagnostic(`screenshot of the stack page: ${SCREENSHOT_PATH}`);
   });
 
   await t.test("no secret value appears in any page or API answer", () => {

@@ -83,6 +83,8 @@ export const DASHBOARD_SCRIPT = String.raw`
       const state = JSON.parse(event.data);
       const rows = document.getElementById("replica-rows");
       if (rows) rows.innerHTML = state.replicasHtml;
+      const traffic = document.getElementById("traffic");
+      if (traffic && state.trafficHtml) traffic.innerHTML = state.trafficHtml;
       setStatus("live · updated " + new Date().toLocaleTimeString());
     });
     source.addEventListener("event", (event) => {

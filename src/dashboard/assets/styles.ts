@@ -52,5 +52,12 @@ pre.logs .line.hidden { display:none; }
 dialog { border:1px solid var(--line); border-radius:6px; padding:1rem 1.2rem; max-width:30rem; }
 dialog .buttons { display:flex; justify-content:flex-end; gap:.5rem; }
 .empty { background:var(--card); border:1px dashed var(--line); padding:1rem; }
+svg.spark { color:var(--accent); vertical-align:middle; margin-top:2px; }
+.spark-none { font-size:.75rem; color:var(--dim); }
+dl.traffic { display:flex; flex-wrap:wrap; gap:1.5rem; align-items:baseline; margin:0; padding:.6rem 1rem; background:var(--card); border:1px solid var(--line); }
+dl.traffic dt { font-size:.75rem; color:var(--dim); text-transform:uppercase; letter-spacing:.03em; }
+dl.traffic dd { margin:0; font-size:1.15rem; font-variant-numeric:tabular-nums; }
+dl.traffic .span { margin-left:auto; font-size:.8rem; }
+p.traffic { margin:0; padding:.6rem 1rem; background:var(--card); border:1px solid var(--line); }
 code { background:#eef1f4; padding:0 .25rem; border-radius:3px; }
 `;

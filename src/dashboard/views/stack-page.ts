@@ -4,8 +4,11 @@ import type { StackDetail } from "../stack-data.js";
 import { renderTimeline } from "./events.js";
 import { formatTime, renderPage } from "./layout.js";
 import { renderReplicaRows } from "./replicas.js";
+import { renderTraffic } from "./traffic.js";
+import type { Traffic } from "../traffic.js";
+import type { UsageHistory } from "../usage-history.js";
 
-export function renderStackPage(detail: StackDetail, actions: ActionRecord[], csrfToken: string): string {
+export function renderStackPage(detail: StackDetail, actions: ActionRecord[], traffic: Traffic, usage: { history: UsageHistory; stack: string }, csrfToken: string): string {
   const services = new Map<string, number>();
   for (const row of detail.rows ?? []) services.set(row.service, (services.get(row.service) ?? 0) + 1);
   const live = detail.releases.find((release) => release.status === "live");
@@ -31,8 +34,12 @@ export function renderStackPage(detail: StackDetail, actions: ActionRecord[], cs
     <h2>Replicas</h2>
     <table class="grid" id="replicas">
       <thead><tr><th>Replica</th><th>State</th><th>Health</th><th>Restarts</th><th>Uptime</th><th>CPU (avg)</th><th>Memory</th><th>PID :port</th><th>Last exit</th></tr></thead>
-      <tbody id="replica-rows">${renderReplicaRows(detail.rows, detail.rowsProblem)}</tbody>
+      <tbody id="replica-rows">${renderReplicaRows(detail.rows, detail.rowsProblem, usage)}</tbody>
     </table>
+  </section>
+  <section>
+    <h2>Traffic through the proxy</h2>
+    <div id="traffic">${renderTraffic(traffic)}</div>
   </section>
   <section>
     <h2>Timeline</h2>
