@@ -7,6 +7,8 @@ import type { DashboardEnv } from "./guards.js";
 import { accessLogPath, readTraffic } from "./traffic.js";
 import type { UsageHistory } from "./usage-history.js";
 import { isKnownStack, recentEvents, redactedReleases, stackDetail, stackOverviews } from "./stack-data.js";
+import { backupRows, backupsDirectory } from "./backups.js";
+import { renderBackupsPage } from "./views/backups-page.js";
 import { renderEventsPage } from "./views/events-page.js";
 import { renderLogsPage } from "./views/logs-page.js";
 import { renderReleasesPage } from "./views/releases-page.js";
@@ -35,6 +37,10 @@ export function registerPages(app: Hono<DashboardEnv>, manager: StackManager, ac
   app.get("/stacks/:name/releases", (c) => {
     const name = c.req.param("name");
     return c.html(renderReleasesPage(name, redactedReleases(manager, name), c.get("session").csrfToken));
+  });
+  app.get("/stacks/:name/backups", async (c) => {
+    const name = c.req.param("name");
+    return c.html(renderBackupsPage(name, await backupRows(name), backupsDirectory(name), c.get("session").csrfToken));
   });
   app.get("/stacks/:name/events", (c) => {
     const name = c.req.param("name");

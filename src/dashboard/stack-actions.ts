@@ -1,5 +1,6 @@
 import { acquireDeployLock } from "../release/deploy-lock.js";
 import { UserError } from "../errors.js";
+import { verifyListedBackup } from "./backups.js";
 import { berthHome, stackPaths } from "../util/paths.js";
 import type { StackManager } from "../daemon/stack-manager.js";
 
@@ -11,7 +12,8 @@ export type ActionRequest =
   | { kind: "restart"; service?: string }
   | { kind: "scale"; service: string; count: number }
   | { kind: "rollback"; release: string }
-  | { kind: "backup" };
+  | { kind: "backup" }
+  | { kind: "verify-backup"; backup: string };
 
 type Progress = (message: string) => void;
 
@@ -25,6 +27,8 @@ export function describeAction(request: ActionRequest): string {
       return `roll back to ${request.release}`;
     case "backup":
       return "back up now";
+    case "verify-backup":
+      return `verify ${request.backup}`;
   }
 }
 
@@ -46,6 +50,9 @@ export function parseActionRequest(body: unknown): ActionRequest {
       return { kind: "rollback", release: value.release };
     case "backup":
       return { kind: "backup" };
+    case "verify-backup":
+      if (typeof value.backup !== "string" || value.backup === "") throw new UserError("verify needs a backup name");
+      return { kind: "verify-backup", backup: value.backup };
     default:
       throw new UserError(`unknown action ${JSON.stringify(value.kind)}`);
   }
@@ -66,6 +73,10 @@ export async function runAction(manager: StackManager, stack: string, request: A
     }
     case "rollback":
       return rollback(manager, stack, request.release, progress, signal);
+    case "verify-backup":
+      // Read-only: it needs no place on the stack's queue.
+      progress(`reading ${request.backup}`);
+      return verifyListedBackup(stack, request.backup);
   }
 }
 

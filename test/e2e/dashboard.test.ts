@@ -74,6 +74,8 @@ async function startStack(t: TestContext) {
   await berthOk(["deploy"], options);
   writeFileSync(join(cwd, "berth.yml"), stackFile("v2", marker));
   await berthOk(["deploy"], options);
+  // The stack's SQLite database, for "back up now" to have something to back up.
+  await berthOk(["run", "sh", "-c", 'sqlite3 "${DATABASE_URL#sqlite:///}" "create table t (x); insert into t values (1)"'], options);
   const ca = readFileSync(join(home, "ca", "ca.crt"));
   const get = (path: string) => proxyRequest({ port: httpsPort!, host: HOST, path, tls: { ca } });
   await waitFor(async () => (await get("/")).text.startsWith("hello from v2"), "v2 serving");
@@ -195,6 +197,20 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
     await page.fill("#log-filter", "no line has this text");
     assert.equal(await page.locator("#log-lines .line:not(.hidden)").count(), 0, "the filter hides lines that do not match");
 
+    // Back up now, then verify that backup: each result is what the daemon reported.
+    await page.click('nav.tabs a[href$="/backups"]');
+    await page.click('button[data-action="backup"]');
+    await page.click("#confirm-ok");
+    await actionSucceeded(page);
+    const backups = await berthJson<{ name: string }[]>(["backups"], stack.options);
+    assert.equal(backups.length, 1);
+    assert.match(await page.locator("#action-progress").innerText(), new RegExp(`backed up: ${backups[0]!.name}`));
+    await page.reload();
+    await page.click(`button[data-action="verify-backup"][data-backup="${backups[0]!.name}"]`);
+    await page.click("#confirm-ok");
+    await actionSucceeded(page);
+    assert.match(await page.locator("#action-progress").innerText(), /SHA-256 matches/);
+
     // A rollback chosen in the UI, under load through berth's proxy.
     const releases = await berthJson<{ id: string; status: string }[]>(["releases"], stack.options);
     const previous = releases.find((release) => release.status === "previous")!;
@@ -202,7 +218,7 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
     const load = startLoad({ port: stack.httpsPort, host: HOST, ca: stack.ca, concurrency: 4 });
     await page.click(`button[data-release="${previous.id}"]`);
     await page.click("#confirm-ok");
-    await page.locator('#action-progress[data-state="succeeded"]').waitFor({ timeout: 120_000 });
+    await actionSucceeded(page);
     await waitFor(async () => (await stack.get("/")).text.startsWith("hello from v1"), "v1 serving after the rollback", 10_000);
     const report = await load.stop();
     assert.equal(report.failures, 0, `failed requests during the rollback: ${report.failureSamples.join(" | ")}`);
@@ -229,6 +245,13 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
   const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
   t.diagnostic(`daemon RSS: ${mib(rssBefore)} before the dashboard, ${mib(rssIdle)} with it started and idle (+${mib(rssIdle - rssBefore)}), ${mib(rssAfter)} after the browser session`);
 });
+
+/** Waits for the action panel's final state, then requires it to be a success (showing what the daemon said if not). */
+async function actionSucceeded(page: Page): Promise<void> {
+  const panel = page.locator("#action-progress[data-state]");
+  await panel.waitFor({ timeout: 120_000 });
+  assert.equal(await panel.getAttribute("data-state"), "succeeded", await panel.innerText());
+}
 
 async function waitForText(page: Page, locator: ReturnType<Page["locator"]>, text: string): Promise<void> {
   await waitFor(async () => (await locator.innerText()) === text, `${text} on the page`, 60_000);

@@ -69,6 +69,10 @@ export const DASHBOARD_SCRIPT = String.raw`
       return confirmThen("Scale " + service + " to " + count + " replica(s)?", () => startAction(request));
     }
     if (kind === "backup") return confirmThen("Back up the stack's database and Redis now? The app keeps serving.", () => startAction({ kind, label: "back up now" }));
+    if (kind === "verify-backup") {
+      const backup = button.dataset.backup;
+      return confirmThen("Check " + backup + " against its SHA-256 checksum? This reads the whole file.", () => startAction({ kind, backup, label: "verify " + backup }));
+    }
     if (kind === "rollback") {
       const release = button.dataset.release;
       return confirmThen("Roll back to release " + release + "? Its replicas start beside the live ones and take over once healthy; migrations are not run again.", () => startAction({ kind, release, label: "roll back to " + release }));

@@ -15,6 +15,7 @@ export function renderPage(options: PageOptions): string {
         <a href="/stacks/${encodeURIComponent(options.stack)}" class="${options.page === "stack" ? "current" : ""}">Replicas</a>
         <a href="/stacks/${encodeURIComponent(options.stack)}/logs" class="${options.page === "logs" ? "current" : ""}">Logs</a>
         <a href="/stacks/${encodeURIComponent(options.stack)}/releases" class="${options.page === "releases" ? "current" : ""}">Releases</a>
+        <a href="/stacks/${encodeURIComponent(options.stack)}/backups" class="${options.page === "backups" ? "current" : ""}">Backups</a>
         <a href="/stacks/${encodeURIComponent(options.stack)}/events" class="${options.page === "events" ? "current" : ""}">Events</a>
       </nav>`
     : "";
