@@ -21,7 +21,7 @@ const LOG_BACKLOG_LINES = 200;
 const TRAFFIC_INTERVAL_MS = 5_000;
 
 export function registerApi(app: Hono<DashboardEnv>, manager: StackManager, actions: ActionRunner, usage: UsageHistory): void {
-  app.get("/api/stacks", (c) => c.json(stackOverviews(manager)));
+  app.get("/api/stacks", async (c) => c.json(await stackOverviews(manager)));
 
   app.use("/api/stacks/:name/*", async (c, next) => {
     if (!isKnownStack(manager, c.req.param("name") ?? "")) return c.json({ error: `no stack "${c.req.param("name") ?? ""}" is up on this host` }, 404);

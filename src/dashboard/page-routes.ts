@@ -1,9 +1,11 @@
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import type { StackManager } from "../daemon/stack-manager.js";
 import { logFilesFor } from "../logs/list.js";
 import { berthHome, stackPaths } from "../util/paths.js";
 import type { ActionRunner } from "./action-runner.js";
+import { daemonWarnings } from "./daemon-health.js";
 import type { DashboardEnv } from "./guards.js";
+import type { PageChrome } from "./views/layout.js";
 import { accessLogPath, readTraffic } from "./traffic.js";
 import type { UsageHistory } from "./usage-history.js";
 import { isKnownStack, recentEvents, redactedReleases, stackDetail, stackOverviews } from "./stack-data.js";
@@ -18,7 +20,8 @@ import { renderStacksPage } from "./views/stacks-page.js";
 const EVENTS_PAGE_LIMIT = 500;
 
 export function registerPages(app: Hono<DashboardEnv>, manager: StackManager, actions: ActionRunner, usage: UsageHistory): void {
-  app.get("/", (c) => c.html(renderStacksPage(stackOverviews(manager), c.get("session").csrfToken)));
+  const chrome = (c: Context<DashboardEnv>): PageChrome => ({ csrfToken: c.get("session").csrfToken, warnings: daemonWarnings(manager) });
+  app.get("/", async (c) => c.html(renderStacksPage(await stackOverviews(manager), chrome(c))));
 
   app.use("/stacks/:name/*", async (c, next) => {
     if (!isKnownStack(manager, c.req.param("name") ?? "")) return c.text(`no stack "${c.req.param("name") ?? ""}" is up on this host`, 404);
@@ -32,24 +35,24 @@ export function registerPages(app: Hono<DashboardEnv>, manager: StackManager, ac
   app.get("/stacks/:name", async (c) => {
     const name = c.req.param("name");
     const traffic = await readTraffic(accessLogPath(name));
-    return c.html(renderStackPage(await stackDetail(manager, name, 30), actions.recent(name), traffic, { history: usage, stack: name }, c.get("session").csrfToken));
+    return c.html(renderStackPage(await stackDetail(manager, name, 30), actions.recent(name), traffic, { history: usage, stack: name }, chrome(c)));
   });
   app.get("/stacks/:name/releases", (c) => {
     const name = c.req.param("name");
-    return c.html(renderReleasesPage(name, redactedReleases(manager, name), c.get("session").csrfToken));
+    return c.html(renderReleasesPage(name, redactedReleases(manager, name), chrome(c)));
   });
   app.get("/stacks/:name/backups", async (c) => {
     const name = c.req.param("name");
-    return c.html(renderBackupsPage(name, await backupRows(name), backupsDirectory(name), c.get("session").csrfToken));
+    return c.html(renderBackupsPage(name, await backupRows(name), backupsDirectory(name), chrome(c)));
   });
   app.get("/stacks/:name/events", (c) => {
     const name = c.req.param("name");
-    return c.html(renderEventsPage(name, recentEvents(manager, name, EVENTS_PAGE_LIMIT), c.get("session").csrfToken));
+    return c.html(renderEventsPage(name, recentEvents(manager, name, EVENTS_PAGE_LIMIT), chrome(c)));
   });
   app.get("/stacks/:name/logs", async (c) => {
     const name = c.req.param("name");
     const entries = await logFilesFor(stackPaths(name, berthHome()).logs);
     const sources = [...new Set(entries.flatMap((entry) => (entry.service === null ? [entry.label] : [entry.service, entry.label])))];
-    return c.html(renderLogsPage(name, sources, c.req.query("source") ?? "", c.get("session").csrfToken));
+    return c.html(renderLogsPage(name, sources, c.req.query("source") ?? "", chrome(c)));
   });
 }

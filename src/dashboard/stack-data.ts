@@ -1,4 +1,7 @@
+import { backingLayout } from "../backing/layout.js";
 import { redactText } from "../config/secrets.js";
+import { berthHome, stackPaths } from "../util/paths.js";
+import { directoryUsage, type DiskUsage } from "./disk-usage.js";
 import type { StackEvent } from "../events/stack-event.js";
 import type { ReleaseRecord } from "../release/history.js";
 import type { ProcessRow, StackManager, StackSummary } from "../daemon/stack-manager.js";
@@ -9,6 +12,7 @@ import type { ProcessRow, StackManager, StackSummary } from "../daemon/stack-man
 
 export interface StackOverview extends StackSummary {
   lastRelease: ReleaseRecord | null;
+  disk: { data: DiskUsage; logs: DiskUsage; backups: DiskUsage };
 }
 
 export interface StackDetail {
@@ -20,11 +24,15 @@ export interface StackDetail {
   events: StackEvent[];
 }
 
-export function stackOverviews(manager: StackManager): StackOverview[] {
-  return manager.list().map((summary) => {
-    const releases = manager.releases(summary.name);
-    return { ...summary, lastRelease: releases[0] ?? null, problem: redact(manager, summary.name, summary.problem) };
-  });
+export async function stackOverviews(manager: StackManager): Promise<StackOverview[]> {
+  return Promise.all(
+    manager.list().map(async (summary) => {
+      const releases = manager.releases(summary.name);
+      const paths = stackPaths(summary.name, berthHome());
+      const [data, logs, backups] = await Promise.all([directoryUsage(paths.data), directoryUsage(paths.logs), directoryUsage(backingLayout(paths).backups)]);
+      return { ...summary, lastRelease: releases[0] ?? null, problem: redact(manager, summary.name, summary.problem), disk: { data, logs, backups } };
+    }),
+  );
 }
 
 export function isKnownStack(manager: StackManager, name: string): boolean {

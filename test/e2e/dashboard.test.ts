@@ -161,6 +161,8 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
     assert.equal(new URL(page.url()).pathname, "/", "logged in and sent to the stacks page");
     await page.locator(`tr[data-stack="${STACK}"]`).waitFor();
     assert.match(await page.locator(`tr[data-stack="${STACK}"]`).innerText(), /3\/3 ready/);
+    assert.match(await page.locator(`tr[data-stack="${STACK}"] td.disk`).innerText(), /data: \d/);
+    await page.screenshot({ path: SCREENSHOT_PATH.replace("stack.png", "stacks.png") });
 
     await page.click(`a[href="/stacks/${STACK}"]`);
     const state = (replica: string) => page.locator(`tr[data-replica="${replica}"] td.state`);

@@ -19,6 +19,7 @@ table.grid { width:100%; border-collapse:collapse; background:var(--card); borde
 table.grid th, table.grid td { padding:.35rem .6rem; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
 table.grid th { font-weight:600; font-size:.8rem; color:var(--dim); text-transform:uppercase; letter-spacing:.03em; background:#fafbfc; }
 td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+td.disk div { white-space:nowrap; font-size:.85rem; }
 td.exit { max-width:22rem; color:#4a5560; font-size:.85rem; }
 .ok { color:var(--ok); } .warn { color:var(--warn); } .bad, .error { color:var(--bad); }
 .dim { color:var(--dim); } .unknown { color:var(--warn); font-size:.8rem; }
@@ -59,5 +60,7 @@ dl.traffic dt { font-size:.75rem; color:var(--dim); text-transform:uppercase; le
 dl.traffic dd { margin:0; font-size:1.15rem; font-variant-numeric:tabular-nums; }
 dl.traffic .span { margin-left:auto; font-size:.8rem; }
 p.traffic { margin:0; padding:.6rem 1rem; background:var(--card); border:1px solid var(--line); }
+.degraded { margin:.8rem 0; padding:.5rem .9rem; background:#fdecea; border:1px solid #f3b8b1; color:#7a1b12; }
+.degraded ul { margin:.2rem 0 0; padding-left:1.2rem; }
 code { background:#eef1f4; padding:0 .25rem; border-radius:3px; }
 `;

@@ -1,9 +1,9 @@
 import { formatBytes } from "../../util/format-bytes.js";
 import type { BackupRow } from "../backups.js";
 import { html } from "../html.js";
-import { formatTime, renderPage } from "./layout.js";
+import { formatTime, renderPage, type PageChrome } from "./layout.js";
 
-export function renderBackupsPage(stack: string, backups: BackupRow[], directory: string, csrfToken: string): string {
+export function renderBackupsPage(stack: string, backups: BackupRow[], directory: string, chrome: PageChrome): string {
   const rows = backups.map(
     (backup) => html`<tr data-backup="${backup.name}">
       <td><code>${backup.name}</code></td>
@@ -23,5 +23,5 @@ export function renderBackupsPage(stack: string, backups: BackupRow[], directory
       ? html`<p class="empty">No backup yet. "Back up now" makes one of the database and Redis, as <code>berth backup</code> does.</p>`
       : html`<table class="grid"><thead><tr><th>Backup</th><th>Engine</th><th>Kind</th><th>Size</th><th>Taken</th><th>Checksum</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
   }`;
-  return renderPage({ title: `${stack} backups`, page: "backups", stack, csrfToken, body });
+  return renderPage({ title: `${stack} backups`, page: "backups", stack, ...chrome, body });
 }

@@ -1,11 +1,19 @@
 import { html, type SafeHtml } from "../html.js";
 
+/** What every logged-in page carries besides its content. */
+export interface PageChrome {
+  csrfToken: string;
+  warnings: string[];
+}
+
 export interface PageOptions {
   title: string;
   /** Which script part runs on the page (dashboard.js reads body[data-page]). */
   page: string;
   stack?: string;
   csrfToken?: string;
+  /** The daemon is degraded: shown above every page. */
+  warnings?: string[];
   body: SafeHtml;
 }
 
@@ -36,6 +44,7 @@ export function renderPage(options: PageOptions): string {
   ${options.csrfToken ? html`<form method="post" action="/logout" class="logout"><input type="hidden" name="csrf" value="${options.csrfToken}"><button type="submit" class="link">log out</button></form>` : ""}
 </header>
 <main>
+${(options.warnings ?? []).length > 0 ? html`<div class="degraded" role="alert"><b>The daemon is degraded:</b><ul>${(options.warnings ?? []).map((warning) => html`<li>${warning}</li>`)}</ul></div>` : ""}
 ${nav}
 ${options.body}
 </main>

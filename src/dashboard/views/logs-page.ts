@@ -1,7 +1,7 @@
 import { html } from "../html.js";
-import { renderPage } from "./layout.js";
+import { renderPage, type PageChrome } from "./layout.js";
 
-export function renderLogsPage(stack: string, sources: string[], selected: string, csrfToken: string): string {
+export function renderLogsPage(stack: string, sources: string[], selected: string, chrome: PageChrome): string {
   const body = html`<h1>Logs</h1>
   <div class="log-controls">
     <label>Source <select id="log-source">
@@ -13,5 +13,5 @@ export function renderLogsPage(stack: string, sources: string[], selected: strin
     <span id="log-status" class="dim">connecting…</span>
   </div>
   <pre id="log-lines" class="logs" aria-live="polite"></pre>`;
-  return renderPage({ title: `${stack} logs`, page: "logs", stack, csrfToken, body });
+  return renderPage({ title: `${stack} logs`, page: "logs", stack, ...chrome, body });
 }

@@ -1,8 +1,8 @@
 import { html } from "../html.js";
 import type { ReleaseRecord } from "../../release/history.js";
-import { formatDuration, formatTime, renderPage } from "./layout.js";
+import { formatDuration, formatTime, renderPage, type PageChrome } from "./layout.js";
 
-export function renderReleasesPage(stack: string, releases: ReleaseRecord[], csrfToken: string): string {
+export function renderReleasesPage(stack: string, releases: ReleaseRecord[], chrome: PageChrome): string {
   const rows = releases.map(
     (release) => html`<tr data-release="${release.id}">
       <td><code>${release.id}</code></td>
@@ -22,5 +22,5 @@ export function renderReleasesPage(stack: string, releases: ReleaseRecord[], csr
       ? html`<p class="empty">No release yet: releases are made by <code>berth deploy</code>.</p>`
       : html`<table class="grid"><thead><tr><th>Release</th><th>Status</th><th>Source</th><th>Created</th><th>By</th><th>Took</th><th>Error</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
   }`;
-  return renderPage({ title: `${stack} releases`, page: "releases", stack, csrfToken, body });
+  return renderPage({ title: `${stack} releases`, page: "releases", stack, ...chrome, body });
 }

@@ -2,13 +2,13 @@ import { html } from "../html.js";
 import type { ActionRecord } from "../action-runner.js";
 import type { StackDetail } from "../stack-data.js";
 import { renderTimeline } from "./events.js";
-import { formatTime, renderPage } from "./layout.js";
+import { formatTime, renderPage, type PageChrome } from "./layout.js";
 import { renderReplicaRows } from "./replicas.js";
 import { renderTraffic } from "./traffic.js";
 import type { Traffic } from "../traffic.js";
 import type { UsageHistory } from "../usage-history.js";
 
-export function renderStackPage(detail: StackDetail, actions: ActionRecord[], traffic: Traffic, usage: { history: UsageHistory; stack: string }, csrfToken: string): string {
+export function renderStackPage(detail: StackDetail, actions: ActionRecord[], traffic: Traffic, usage: { history: UsageHistory; stack: string }, chrome: PageChrome): string {
   const services = new Map<string, number>();
   for (const row of detail.rows ?? []) services.set(row.service, (services.get(row.service) ?? 0) + 1);
   const live = detail.releases.find((release) => release.status === "live");
@@ -45,5 +45,5 @@ export function renderStackPage(detail: StackDetail, actions: ActionRecord[], tr
     <h2>Timeline</h2>
     ${renderTimeline(detail.events.slice(-30))}
   </section>`;
-  return renderPage({ title: detail.name, page: "stack", stack: detail.name, csrfToken, body });
+  return renderPage({ title: detail.name, page: "stack", stack: detail.name, ...chrome, body });
 }
