@@ -10,6 +10,8 @@ import { accessLogPath, readTraffic } from "./traffic.js";
 import type { UsageHistory } from "./usage-history.js";
 import { isKnownStack, recentEvents, redactedReleases, stackDetail, stackOverviews } from "./stack-data.js";
 import { backupRows, backupsDirectory } from "./backups.js";
+import { previousRelease, releaseChanges } from "./release-diff.js";
+import { renderReleaseDiffPage } from "./views/release-diff-page.js";
 import { renderBackupsPage } from "./views/backups-page.js";
 import { renderEventsPage } from "./views/events-page.js";
 import { renderLogsPage } from "./views/logs-page.js";
@@ -40,6 +42,15 @@ export function registerPages(app: Hono<DashboardEnv>, manager: StackManager, ac
   app.get("/stacks/:name/releases", (c) => {
     const name = c.req.param("name");
     return c.html(renderReleasesPage(name, redactedReleases(manager, name), chrome(c)));
+  });
+  app.get("/stacks/:name/releases/:id", async (c) => {
+    const name = c.req.param("name");
+    const releases = manager.releases(name);
+    const release = releases.find((candidate) => candidate.id === c.req.param("id"));
+    if (!release) return c.text(`no release ${c.req.param("id")} of ${name}`, 404);
+    const against = previousRelease(releases, release);
+    if (!against) return c.text(`${release.id} is the first kept release: there is nothing to compare it with`, 404);
+    return c.html(renderReleaseDiffPage(name, await releaseChanges(name, release, against, manager.secretValues(name)), chrome(c)));
   });
   app.get("/stacks/:name/backups", async (c) => {
     const name = c.req.param("name");

@@ -217,6 +217,13 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
     const releases = await berthJson<{ id: string; status: string }[]>(["releases"], stack.options);
     const previous = releases.find((release) => release.status === "previous")!;
     await page.click('nav.tabs a[href$="/releases"]');
+    // What changed in the live release: its berth.yml against the one before.
+    const live = releases.find((release) => release.status === "live")!;
+    await page.click(`tr[data-release="${live.id}"] a.changes`);
+    const diff = await page.locator("pre.diff").innerText();
+    assert.match(diff, /- +APP_VERSION: v1/);
+    assert.match(diff, /\+ +APP_VERSION: v2/);
+    await page.goBack();
     const load = startLoad({ port: stack.httpsPort, host: HOST, ca: stack.ca, concurrency: 4 });
     await page.click(`button[data-release="${previous.id}"]`);
     await page.click("#confirm-ok");

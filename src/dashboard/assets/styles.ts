@@ -62,5 +62,10 @@ dl.traffic .span { margin-left:auto; font-size:.8rem; }
 p.traffic { margin:0; padding:.6rem 1rem; background:var(--card); border:1px solid var(--line); }
 .degraded { margin:.8rem 0; padding:.5rem .9rem; background:#fdecea; border:1px solid #f3b8b1; color:#7a1b12; }
 .degraded ul { margin:.2rem 0 0; padding-left:1.2rem; }
+pre.diff { background:var(--card); border:1px solid var(--line); padding:.6rem .8rem; font-size:.82rem; overflow:auto; }
+pre.diff .added { color:var(--ok); background:#eaf7ef; display:inline-block; width:100%; }
+pre.diff .removed { color:var(--bad); background:#fdf0ee; display:inline-block; width:100%; }
+pre.diff .skip { color:var(--dim); }
+a.changes { font-size:.8rem; margin-left:.4rem; }
 code { background:#eef1f4; padding:0 .25rem; border-radius:3px; }
 `;

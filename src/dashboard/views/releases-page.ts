@@ -5,7 +5,7 @@ import { formatDuration, formatTime, renderPage, type PageChrome } from "./layou
 export function renderReleasesPage(stack: string, releases: ReleaseRecord[], chrome: PageChrome): string {
   const rows = releases.map(
     (release) => html`<tr data-release="${release.id}">
-      <td><code>${release.id}</code></td>
+      <td><code>${release.id}</code>${releases.some((other) => other.createdAt < release.createdAt) ? html` <a class="changes" href="/stacks/${encodeURIComponent(stack)}/releases/${encodeURIComponent(release.id)}">changes</a>` : ""}</td>
       <td><span class="badge ${release.status}">${release.status}</span></td>
       <td>${release.source}</td>
       <td>${formatTime(release.createdAt)}</td>
