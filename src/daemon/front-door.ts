@@ -10,6 +10,7 @@ import type { CertificatePair, ListenerSettings, ProxyTable } from "../proxy/typ
 import type { ReplicaSnapshot } from "../supervisor/replica.js";
 import type { Logger } from "../util/logger.js";
 import { HOST_SETTINGS_FILE, readHostSettings, type HostSettings } from "./host-settings.js";
+import { withPublishedSites, type PublishedSite } from "./published-sites.js";
 
 const RENEWAL_CHECK_INTERVAL_MS = 12 * 3600_000;
 /** Every worker confirms a table within milliseconds; this only bounds a wedged proxy. */
@@ -39,6 +40,8 @@ export class FrontDoor {
    */
   private readonly adopting = new Set<string>();
   private previousTable: Promise<ProxyTable | null> | null = null;
+  /** berth's own sites (the dashboard on a host name), with their certificates. */
+  private readonly published = new Map<string, { site: PublishedSite; certificate: CertificatePair }>();
   /** ACME HTTP-01: the CA is told to validate only once every worker answers the token. */
   private readonly challengeResponder = {
     set: (token: string, keyAuthorization: string) => {
@@ -74,6 +77,16 @@ export class FrontDoor {
     if (stack.proxy.tls.mode !== "off") progress(`certificate for ${stack.proxy.hosts.join(", ")} (${stack.proxy.tls.mode})`);
     const certificate = await (await this.certificateStore()).certificateFor(stack.name, stack.proxy.tls, stack.proxy.hosts, this.challengeResponder);
     this.certificates.set(stack.name, certificate);
+    this.scheduleRenewals();
+    await this.refreshNow();
+  }
+
+  /** Routes `site.hosts` to a loopback port of berth's own, over HTTPS only; resolves once every worker routes it. */
+  async publish(site: PublishedSite): Promise<void> {
+    await this.ensureProxy();
+    const certificate = await (await this.certificateStore()).certificateFor(site.name, site.tls, site.hosts, this.challengeResponder);
+    if (!certificate) throw new UserError(`no certificate for ${site.hosts.join(", ")}: a published site is served over HTTPS only`);
+    this.published.set(site.name, { site, certificate });
     this.scheduleRenewals();
     await this.refreshNow();
   }
@@ -145,7 +158,7 @@ export class FrontDoor {
       replicas,
       certificate: this.certificates.get(stack.name) ?? null,
     }));
-    const table = await this.withAdoptingRoutes(buildProxyTable(stacks, { ...this.challenges }, this.home));
+    const table = withPublishedSites(await this.withAdoptingRoutes(buildProxyTable(stacks, { ...this.challenges }, this.home)), [...this.published.values()]);
     try {
       await callProxy(this.home, { op: "table", table }, TABLE_PUSH_TIMEOUT_MS);
     } catch (error) {
@@ -227,6 +240,13 @@ export class FrontDoor {
         this.certificates.set(stack.name, certificate);
       } catch (error) {
         this.logger.error("certificate renewal failed", { stack: stack.name, error: (error as Error).message });
+      }
+    }
+    for (const entry of this.published.values()) {
+      try {
+        entry.certificate = (await (await this.certificateStore()).certificateFor(entry.site.name, entry.site.tls, entry.site.hosts, this.challengeResponder)) ?? entry.certificate;
+      } catch (error) {
+        this.logger.error("certificate renewal failed", { site: entry.site.name, error: (error as Error).message });
       }
     }
     await this.refreshNow();

@@ -24,10 +24,19 @@ export interface HostSettings {
   acmeCaFile: string | null;
   /** Where the values came from, for messages: "/root/.berth/host.yml + env BERTH_HTTP_PORT". */
   source: string;
+  dashboard: DashboardSettings;
+}
+
+/** host.yml `dashboard:`: its loopback port, and the host name it is published on through the proxy (HTTPS only). */
+export interface DashboardSettings {
+  port: number | null;
+  host: string | null;
+  tls: "self-signed" | "acme";
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
-  "": ["proxy", "acme"],
+  "": ["proxy", "acme", "dashboard"],
+  dashboard: ["host", "tls", "port"],
   proxy: ["address", "http_port", "https_port", "workers"],
   acme: ["ca_file"],
 };
@@ -37,6 +46,7 @@ export function readHostSettings(home: string, env: NodeJS.ProcessEnv, cores: nu
   const file = join(home, HOST_SETTINGS_FILE);
   const proxy = defaultListenerSettings(cores);
   let acmeCaFile: string | null = null;
+  const dashboard: DashboardSettings = { port: null, host: null, tls: "self-signed" };
   const sources: string[] = [];
 
   const text = readOptionalFile(file);
@@ -48,6 +58,7 @@ export function readHostSettings(home: string, env: NodeJS.ProcessEnv, cores: nu
     if (values.httpsPort !== undefined) proxy.httpsPort = values.httpsPort;
     if (values.workers !== undefined) proxy.workers = values.workers;
     if (values.acmeCaFile !== undefined) acmeCaFile = resolve(dirname(file), values.acmeCaFile);
+    if (values.dashboard) Object.assign(dashboard, values.dashboard);
   }
 
   const overridden: string[] = [];
@@ -78,7 +89,7 @@ export function readHostSettings(home: string, env: NodeJS.ProcessEnv, cores: nu
   }
 
   const base = sources.length > 0 ? sources.join(" + ") : "defaults";
-  return { proxy, acmeCaFile, source: overridden.length > 0 ? `${base} + env ${overridden.join(", ")}` : base };
+  return { proxy, acmeCaFile, source: overridden.length > 0 ? `${base} + env ${overridden.join(", ")}` : base, dashboard };
 }
 
 /** What changes from `a` to `b`, e.g. "https port 8443 → 9443, workers 2 → 4"; null when nothing does. */
@@ -92,6 +103,7 @@ export function describeSettingsDifference(a: HostSettings, b: HostSettings): st
     ["header timeout (ms)", a.proxy.headersTimeoutMs, b.proxy.headersTimeoutMs],
     ["idle timeout (ms)", a.proxy.idleTimeoutMs, b.proxy.idleTimeoutMs],
     ["ACME CA file", a.acmeCaFile ?? "none", b.acmeCaFile ?? "none"],
+    ["dashboard host", a.dashboard?.host ?? "none", b.dashboard?.host ?? "none"],
   ];
   const changes = rows.filter(([, before, after]) => before !== after).map(([name, before, after]) => `${name} ${String(before)} → ${String(after)}`);
   return changes.length > 0 ? changes.join(", ") : null;
@@ -103,6 +115,7 @@ interface HostFileValues {
   httpsPort?: number;
   workers?: number;
   acmeCaFile?: string;
+  dashboard?: Partial<DashboardSettings>;
 }
 
 function parseHostFile(text: string, file: string): HostFileValues {
@@ -139,6 +152,13 @@ function parseHostFile(text: string, file: string): HostFileValues {
     values.httpsPort = check(["proxy", "https_port"], proxy.https_port, isValidPort, "a port from 1 to 65535");
     values.workers = check(["proxy", "workers"], proxy.workers, isValidWorkerCount, `a whole number of workers from 1 to ${MAX_WORKERS}`);
     values.acmeCaFile = check(["acme", "ca_file"], acme.ca_file, isNonEmptyString, "the path of a PEM file");
+    const dashboard = section("dashboard");
+    const dashboardValues = {
+      host: check(["dashboard", "host"], dashboard.host, isHostName, "a host name such as ops.example.org"),
+      tls: check(["dashboard", "tls"], dashboard.tls, isDashboardTls, "self-signed or acme (the dashboard is published over HTTPS only)"),
+      port: check(["dashboard", "port"], dashboard.port, isDashboardPort, "a port from 0 (any free one) to 65535"),
+    };
+    values.dashboard = Object.fromEntries(Object.entries(dashboardValues).filter(([, value]) => value !== undefined));
   }
   if (problems.length > 0) throw problemsFound(file, problems.map((problem) => toDiagnostic(problem, locator)));
   return values;
@@ -167,6 +187,18 @@ function isIpAddress(value: unknown): value is string {
   return typeof value === "string" && isIP(value) !== 0;
 }
 
+function isHostName(value: unknown): value is string {
+  return typeof value === "string" && /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(value);
+}
+
+function isDashboardTls(value: unknown): value is DashboardSettings["tls"] {
+  return value === "self-signed" || value === "acme";
+}
+
+function isDashboardPort(value: unknown): value is number {
+  return value === 0 || isValidPort(value);
+}
+
 function isNonEmptyString(value: unknown): value is string {
   return typeof value === "string" && value.length > 0;
 }
@@ -185,6 +217,6 @@ function problemsFound(file: string, diagnostics: Diagnostic[]): UserError {
   const count = diagnostics.length;
   return new UserError(`${file} has ${count} problem${count === 1 ? "" : "s"}`, {
     diagnostics: sortDiagnostics(diagnostics),
-    hint: "host.yml holds `proxy: { address, http_port, https_port, workers }` and `acme: { ca_file }`",
+    hint: "host.yml holds `proxy: { address, http_port, https_port, workers }`, `acme: { ca_file }` and `dashboard: { port, host, tls }`",
   });
 }

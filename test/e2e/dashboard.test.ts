@@ -266,3 +266,36 @@ async function waitForText(page: Page, locator: ReturnType<Page["locator"]>, tex
   await waitFor(async () => (await locator.innerText()) === text, `${text} on the page`, 60_000);
   void page;
 }
+
+test("published on a host name through berth's proxy: HTTPS only, Secure cookie, login attempts rate-limited", async (t) => {
+  const home = makeHome(t);
+  const [httpPort, httpsPort] = await freePorts(2);
+  writeFileSync(join(home, "host.yml"), "dashboard:\n  host: ops.test\n  port: 0\n");
+  const options = { home, env: proxyEnv(httpPort!, httpsPort!) };
+  const access = await berthJson<{ url: string; publishedUrl: string; publishedLoginUrl: string }>(["dashboard"], options);
+  assert.equal(access.publishedUrl, `https://ops.test:${httpsPort}/`);
+  const ca = readFileSync(join(home, "ca", "ca.crt"));
+  const viaProxy = (path: string, headers: Record<string, string> = {}) => proxyRequest({ port: httpsPort!, host: "ops.test", path, tls: { ca }, headers });
+
+  assert.equal((await viaProxy("/login")).status, 200);
+  const plain = await proxyRequest({ port: httpPort!, host: "ops.test", path: "/login" });
+  assert.ok([301, 308].includes(plain.status), `plain HTTP is redirected (${plain.status})`);
+  assert.match(String(plain.headers.location), /^https:\/\/ops\.test/);
+  const loopbackPort = Number(new URL(access.url).port);
+  assert.equal((await dashboardRequest(loopbackPort, "/login", { headers: { host: "ops.test" } })).status, 403, "the published name is not served without the proxy's HTTPS");
+
+  const token = new URL(access.publishedLoginUrl).searchParams.get("token")!;
+  const login = await viaProxy(`/login?token=${token}`);
+  assert.equal(login.status, 303);
+  const cookie = String(login.headers["set-cookie"]);
+  assert.match(cookie, /; Secure/);
+  assert.match(cookie, /HttpOnly/);
+  const home200 = await viaProxy("/", { cookie: cookie.split(";")[0]! });
+  assert.equal(home200.status, 200);
+  assert.match(home200.text, /No stack is up on this host/);
+
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < 11; attempt++) statuses.push((await viaProxy("/login?token=guess")).status);
+  assert.deepEqual(statuses.slice(0, 9), Array(9).fill(401), "wrong tokens are refused");
+  assert.equal(statuses[10], 429, `login attempts are rate-limited: ${statuses.join(",")}`);
+});

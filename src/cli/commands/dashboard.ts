@@ -15,9 +15,10 @@ export function registerDashboard(program: Command): void {
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UserError(`--port expects a port from 0 to 65535, got "${options.port}"`);
       const access = await callDaemon<DashboardAccess>({ op: "dashboard", port });
       if (globalOptions(command).json) return printJson(access);
-      printLine(`dashboard: ${access.url}`);
+      printLine(`dashboard: ${access.url}${access.publishedUrl ? ` and ${access.publishedUrl}` : ""}`);
       printLine(`open this link to log in (it works once, until ${access.expiresAt.replace("T", " ").slice(0, 19)} UTC):`);
-      printLine(`  ${access.loginUrl}`);
-      printLine("from another machine: ssh -L <port>:127.0.0.1:<port> this-server, then open the link with your local port");
+      printLine(`  ${access.publishedLoginUrl ?? access.loginUrl}`);
+      if (access.publishedLoginUrl) printLine(`  or on this server: ${access.loginUrl}`);
+      else printLine("from another machine: ssh -L <port>:127.0.0.1:<port> this-server, then open the link with your local port");
     });
 }
