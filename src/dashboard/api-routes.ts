@@ -40,6 +40,7 @@ export function registerApi(app: Hono<DashboardEnv>, manager: StackManager, acti
     return streamSSE(c, async (stream) => {
       let sending = false;
       let trafficReadAt = 0;
+      // Never throws: it runs from timers and journal callbacks, where a rejection would reach the daemon.
       const sendState = async () => {
         if (sending || stream.aborted) return;
         sending = true;
@@ -51,6 +52,8 @@ export function registerApi(app: Hono<DashboardEnv>, manager: StackManager, acti
             state.trafficHtml = renderTraffic(await readTraffic(accessLogPath(name))).text;
           }
           await stream.writeSSE({ event: "state", data: JSON.stringify(state) });
+        } catch {
+          // the next tick tries again
         } finally {
           sending = false;
         }
@@ -59,7 +62,7 @@ export function registerApi(app: Hono<DashboardEnv>, manager: StackManager, acti
         if (event.stack !== name) return;
         void stream.writeSSE({ event: "event", data: JSON.stringify({ html: renderEventItem(redactEvent(manager, event)).text }) }).then(sendState);
       });
-      const timer = setInterval(() => void sendState().catch(() => {}), STATE_INTERVAL_MS);
+      const timer = setInterval(() => void sendState(), STATE_INTERVAL_MS);
       await sendState();
       await untilClosed(stream);
       clearInterval(timer);

@@ -1,4 +1,4 @@
-import type { Context, Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import type { StackManager } from "../daemon/stack-manager.js";
 import { logFilesFor } from "../logs/list.js";
 import { berthHome, stackPaths } from "../util/paths.js";
@@ -25,14 +25,13 @@ export function registerPages(app: Hono<DashboardEnv>, manager: StackManager, ac
   const chrome = (c: Context<DashboardEnv>): PageChrome => ({ csrfToken: c.get("session").csrfToken, warnings: daemonWarnings(manager) });
   app.get("/", async (c) => c.html(renderStacksPage(await stackOverviews(manager), chrome(c))));
 
-  app.use("/stacks/:name/*", async (c, next) => {
-    if (!isKnownStack(manager, c.req.param("name") ?? "")) return c.text(`no stack "${c.req.param("name") ?? ""}" is up on this host`, 404);
+  const knownStack: MiddlewareHandler<DashboardEnv> = async (c, next) => {
+    const name = c.req.param("name") ?? "";
+    if (!isKnownStack(manager, name)) return c.text(`no stack "${name}" is up on this host`, 404);
     await next();
-  });
-  app.use("/stacks/:name", async (c, next) => {
-    if (!isKnownStack(manager, c.req.param("name"))) return c.text(`no stack "${c.req.param("name")}" is up on this host`, 404);
-    await next();
-  });
+  };
+  app.use("/stacks/:name", knownStack);
+  app.use("/stacks/:name/*", knownStack);
 
   app.get("/stacks/:name", async (c) => {
     const name = c.req.param("name");

@@ -24,8 +24,10 @@ export function startUsageSampler(manager: StackManager): UsageHistory {
       busy = false;
     }
   };
-  void sample();
-  setInterval(() => void sample().catch(() => {}), SAMPLE_INTERVAL_MS).unref();
+  // A failed sample is a gap in the sparkline, never an error in the daemon.
+  const sampleQuietly = () => void sample().catch(() => {});
+  sampleQuietly();
+  setInterval(sampleQuietly, SAMPLE_INTERVAL_MS).unref();
   return history;
 }
 
