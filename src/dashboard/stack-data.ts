@@ -1,6 +1,7 @@
 import { backingLayout } from "../backing/layout.js";
 import { redactText } from "../config/secrets.js";
 import { berthHome, stackPaths } from "../util/paths.js";
+import { certificateExpiry, type CertificateExpiry } from "./certificate-expiry.js";
 import { directoryUsage, type DiskUsage } from "./disk-usage.js";
 import type { StackEvent } from "../events/stack-event.js";
 import type { ReleaseRecord } from "../release/history.js";
@@ -13,6 +14,7 @@ import type { ProcessRow, StackManager, StackSummary } from "../daemon/stack-man
 export interface StackOverview extends StackSummary {
   lastRelease: ReleaseRecord | null;
   disk: { data: DiskUsage; logs: DiskUsage; backups: DiskUsage };
+  certificate: CertificateExpiry;
 }
 
 export interface StackDetail {
@@ -29,8 +31,13 @@ export async function stackOverviews(manager: StackManager): Promise<StackOvervi
     manager.list().map(async (summary) => {
       const releases = manager.releases(summary.name);
       const paths = stackPaths(summary.name, berthHome());
-      const [data, logs, backups] = await Promise.all([directoryUsage(paths.data), directoryUsage(paths.logs), directoryUsage(backingLayout(paths).backups)]);
-      return { ...summary, lastRelease: releases[0] ?? null, problem: redact(manager, summary.name, summary.problem), disk: { data, logs, backups } };
+      const [data, logs, backups, certificate] = await Promise.all([
+        directoryUsage(paths.data),
+        directoryUsage(paths.logs),
+        directoryUsage(backingLayout(paths).backups),
+        certificateExpiry(summary.name),
+      ]);
+      return { ...summary, lastRelease: releases[0] ?? null, problem: redact(manager, summary.name, summary.problem), disk: { data, logs, backups }, certificate };
     }),
   );
 }

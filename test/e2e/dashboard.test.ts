@@ -162,6 +162,7 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
     await page.locator(`tr[data-stack="${STACK}"]`).waitFor();
     assert.match(await page.locator(`tr[data-stack="${STACK}"]`).innerText(), /3\/3 ready/);
     assert.match(await page.locator(`tr[data-stack="${STACK}"] td.disk`).innerText(), /data: \d/);
+    assert.match(await page.locator(`tr[data-stack="${STACK}"] td.cert`).innerText(), /\d+ days left\s+\d{4}-\d{2}-\d{2}, self-signed/);
     await page.screenshot({ path: SCREENSHOT_PATH.replace("stack.png", "stacks.png") });
 
     await page.click(`a[href="/stacks/${STACK}"]`);

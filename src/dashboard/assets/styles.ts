@@ -19,6 +19,7 @@ table.grid { width:100%; border-collapse:collapse; background:var(--card); borde
 table.grid th, table.grid td { padding:.35rem .6rem; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
 table.grid th { font-weight:600; font-size:.8rem; color:var(--dim); text-transform:uppercase; letter-spacing:.03em; background:#fafbfc; }
 td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+td.cert div { font-size:.8rem; white-space:nowrap; }
 td.disk div { white-space:nowrap; font-size:.85rem; }
 td.exit { max-width:22rem; color:#4a5560; font-size:.85rem; }
 .ok { color:var(--ok); } .warn { color:var(--warn); } .bad, .error { color:var(--bad); }
