@@ -83,10 +83,19 @@ export function registerApi(app: Hono<DashboardEnv>, manager: StackManager, acti
         });
       await stream.writeSSE({ event: "reset", data: "{}" });
       const sources = await sourcesNow();
-      for (const line of await readLastLines(sources, LOG_BACKLOG_LINES)) send(line);
       const controller = new AbortController();
       stream.onAbort(() => controller.abort());
-      await followLogs(sources, send, controller.signal, { discoverSources: sourcesNow }).catch(() => {});
+      // Follow first (from the files' ends), then read the backlog: no line falls between the two,
+      // and one that lands in both is sent once.
+      let held: LabeledLine[] | null = [];
+      const following = followLogs(sources, (line) => (held ? held.push(line) : send(line)), controller.signal, { discoverSources: sourcesNow });
+      const backlog = await readLastLines(sources, LOG_BACKLOG_LINES);
+      const sent = new Set(backlog.map(lineKey));
+      for (const line of backlog) send(line);
+      for (const line of held) if (!sent.has(lineKey(line))) send(line);
+      held = null;
+      await stream.writeSSE({ event: "following", data: "{}" });
+      await following.catch(() => {});
     });
   });
 
@@ -136,6 +145,10 @@ export function registerApi(app: Hono<DashboardEnv>, manager: StackManager, acti
 async function logSources(stack: string, selector: string | undefined): Promise<LogSource[]> {
   const entries = await logFilesFor(stackPaths(stack, berthHome()).logs);
   return entries.filter((entry) => !selector || entry.label === selector || entry.service === selector);
+}
+
+function lineKey(line: LabeledLine): string {
+  return `${line.label} ${line.at.toISOString()} ${line.stream} ${line.text}`;
 }
 
 function untilClosed(stream: SSEStreamingApi): Promise<void> {

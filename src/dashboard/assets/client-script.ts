@@ -135,7 +135,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     select.addEventListener("change", () => { location.search = select.value ? "?source=" + encodeURIComponent(select.value) : ""; });
     const params = new URLSearchParams(location.search);
     const source = new EventSource(api("/logs/stream" + (params.get("source") ? "?source=" + encodeURIComponent(params.get("source")) : "")));
-    source.onopen = () => (status.textContent = paused ? "paused" : "following");
+    source.addEventListener("following", () => (status.textContent = paused ? "paused" : "following"));
     source.onerror = () => (status.textContent = "reconnecting…");
     source.addEventListener("reset", () => { lines.textContent = ""; held = []; });
     source.addEventListener("line", (event) => {
