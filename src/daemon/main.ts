@@ -39,11 +39,11 @@ export async function runDaemon(home: string = berthHome()): Promise<void> {
   process.on("SIGTERM", () => void shutdown("handover"));
   process.on("SIGINT", () => void shutdown("handover"));
   logger.info("daemon listening", { socket: paths.socket, pid: process.pid, settings: settings.source });
-  await manager.restore();
   // A dashboard published on a host name (host.yml) must answer without anyone running `berth dashboard` first.
   if (settings.dashboard?.host) {
-    await import("../dashboard/launcher.js")
+    void import("../dashboard/launcher.js")
       .then(({ startPublishedDashboard }) => startPublishedDashboard(manager))
       .catch((error: Error) => logger.error("could not publish the dashboard", { host: settings.dashboard.host, error: error.message }));
   }
+  await manager.restore();
 }
