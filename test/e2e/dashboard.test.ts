@@ -89,7 +89,10 @@ async function openDashboard(options: { home: string; cwd: string }): Promise<{ 
   return { ...access, port: Number(new URL(access.url).port) };
 }
 
-test("the dashboard: login, live replicas, logs, rollback under load; nothing without a session", async (t) => {
+// Bounds, so that a wedged browser fails the test with its step instead of hanging the suite.
+const BROWSER_TEST_TIMEOUT_MS = 300_000;
+
+test("the dashboard: login, live replicas, logs, rollback under load; nothing without a session", { timeout: 2 * BROWSER_TEST_TIMEOUT_MS }, async (t) => {
   const stack = await startStack(t);
   const pid = await daemonPid(stack.options);
   const rssBefore = rssOf(pid);
@@ -145,14 +148,15 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
     }
   });
 
-  await t.test("in Chromium: replicas live, a killed replica restarts without a reload, logs stream, a rollback switches with 0 failed requests", async (t) => {
+  await t.test("in Chromium: replicas live, a killed replica restarts without a reload, logs stream, a rollback switches with 0 failed requests", { timeout: BROWSER_TEST_TIMEOUT_MS }, async (t) => {
     const browser = await chromium.launchPersistentContext(tempDir(t, "berth-chromium-"), {
       executablePath: "/usr/bin/chromium",
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 800 },
     });
-    t.after(() => browser.close());
+    // A browser that will not close must not hold the suite: give it 30 s.
+    t.after(() => Promise.race([browser.close(), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]));
     const page = await browser.newPage();
     page.setDefaultTimeout(60_000);
     page.on("response", (response) => void response.text().then((text) => seen.push(text), () => {}));
@@ -268,7 +272,7 @@ async function waitForText(page: Page, locator: ReturnType<Page["locator"]>, tex
   void page;
 }
 
-test("published on a host name through berth's proxy: HTTPS only, Secure cookie, login attempts rate-limited", async (t) => {
+test("published on a host name through berth's proxy: HTTPS only, Secure cookie, login attempts rate-limited", { timeout: BROWSER_TEST_TIMEOUT_MS }, async (t) => {
   const home = makeHome(t);
   const [httpPort, httpsPort] = await freePorts(2);
   writeFileSync(join(home, "host.yml"), "dashboard:\n  host: ops.test\n  port: 0\n");

@@ -7,6 +7,7 @@ import { directoryUsage } from "../disk-usage.js";
 import { renderPage } from "./layout.js";
 import { renderReplicaRows } from "./replicas.js";
 import { html } from "../html.js";
+import type { ProcessRow } from "../../daemon/stack-manager.js";
 
 test("a degraded daemon is said on the page, escaped", () => {
   const page = renderPage({ title: "t", page: "stacks", csrfToken: "c", warnings: ["disk <full>"], body: html`` });
@@ -15,7 +16,7 @@ test("a degraded daemon is said on the page, escaped", () => {
 });
 
 test("a replica's unreadable numbers say unknown and why; unreadable replicas say so", () => {
-  const row = { service: "web", replica: 0, pid: null, status: "backoff", health: "none", restarts: 2, uptimeSeconds: null, port: null, cpuPercent: null, memoryBytes: null, lastExit: "killed by SIGKILL" };
+  const row = { service: "web", replica: 0, pid: null, status: "backoff", health: "none", restarts: 2, uptimeSeconds: null, port: null, cpuPercent: null, memoryBytes: null, lastExit: "killed by SIGKILL" } as ProcessRow;
   const rendered = renderReplicaRows([row], null).text;
   assert.match(rendered, /unknown \(not running\)/);
   assert.match(rendered, /killed by SIGKILL/);
