@@ -27,6 +27,9 @@ export function createRequestHandler(manager: StackManager, shutdown: (mode: Shu
         return manager.processes(stringArgument(request, "name"));
       case "ls":
         return manager.list();
+      case "dashboard":
+        // Imported on first use: a daemon nobody opens the dashboard of never loads it.
+        return (await import("../dashboard/launcher.js")).openDashboard(manager, { port: typeof request.port === "number" ? request.port : undefined });
       case "releases":
         return manager.releases(stringArgument(request, "name"));
       case "restart":
@@ -41,9 +44,6 @@ export function createRequestHandler(manager: StackManager, shutdown: (mode: Shu
         return manager.backup(stringArgument(request, "name"), progress, signal);
       case "restore":
         return manager.restoreBackup(stringArgument(request, "name"), stringArgument(request, "backup"), progress, signal);
-      case "dashboard":
-        // Imported on first use: a daemon nobody opens the dashboard of never loads it.
-        return (await import("../dashboard/launcher.js")).openDashboard(manager, { port: typeof request.port === "number" ? request.port : undefined });
       case "shutdown":
         setImmediate(() => shutdown(request.stopApps === true ? "stop-apps" : "handover"));
         return { stopping: true, appsKeepRunning: request.stopApps !== true };
