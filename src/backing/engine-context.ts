@@ -46,6 +46,7 @@ export function backingService(options: {
     restart: "always",
     stopGraceMs: STOP_GRACE_MS,
     dependsOn: [],
+    runAs: null,
     ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
     ...(options.user ? { user: { ...options.user } } : {}),
   };

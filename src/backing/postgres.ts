@@ -16,9 +16,8 @@ import { explainFailure, runProgram, toolEnv } from "./run-program.js";
 export async function preparePostgres(context: EngineContext): Promise<Service> {
   const { layout, credentials } = context;
   const programs = context.tools.postgres!;
-  const user = context.tools.postgresUser ?? null;
   const { port } = credentials.postgres!;
-  createOwnedDirectory(layout.postgres.dir, user);
+  const user = createOwnedDirectory(layout.postgres.dir, context.tools.serverUser ?? null);
   createOwnedDirectory(layout.postgres.socketDir, user);
   if (!existsSync(join(layout.postgres.cluster, "PG_VERSION"))) await createCluster(context, user);
   // A socket path over the kernel's limit would stop the server from starting: TCP only, then.

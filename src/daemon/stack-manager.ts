@@ -423,6 +423,8 @@ export class StackManager {
     } catch (error) {
       if (!committed && running) await this.recoverFromFailedChange(managed, running, plan, error as Error);
       throw error;
+    } finally {
+      for (const warning of managed.supervisor?.takeRunAsWarnings() ?? []) progress(`warning: ${warning}`);
     }
     if (options.wait) await waitUntilStackReady(targetsOf(managed.supervisor!), managed.supervisor!.secretValues(), signal);
     return { changed: true, plan: describePlan(plan) };
