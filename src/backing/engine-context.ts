@@ -32,6 +32,7 @@ export function backingService(options: {
   port: number;
   healthCommand: string;
   env?: Record<string, string>;
+  probeEnv?: Record<string, string>;
   stopSignal?: Service["stopSignal"];
   user?: SystemUser | null;
 }): Service {
@@ -48,6 +49,7 @@ export function backingService(options: {
     dependsOn: [],
     runAs: null,
     ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
+    ...(options.probeEnv ? { probeEnv: options.probeEnv } : {}),
     ...(options.user ? { user: { ...options.user } } : {}),
   };
 }

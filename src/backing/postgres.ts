@@ -31,7 +31,7 @@ export async function preparePostgres(context: EngineContext): Promise<Service> 
     // With the password, the probe logs in and PostgreSQL logs nothing; without, every probe would
     // log a failed login. It comes from the environment, so no command line shows it.
     healthCommand: `PGPASSWORD="$${BACKING_SECRETS.postgresAdmin}" ${shellQuote(programs.pg_isready)} -q -t 3 -h ${LOOPBACK} -p ${port} -U ${POSTGRES_ADMIN} -d postgres`,
-    env: { [BACKING_SECRETS.postgresAdmin]: credentials.postgres!.adminPassword },
+    probeEnv: { [BACKING_SECRETS.postgresAdmin]: credentials.postgres!.adminPassword },
     // SIGTERM is "smart" shutdown, which waits for every client to disconnect; SIGINT is "fast".
     stopSignal: "SIGINT",
     user,

@@ -50,7 +50,7 @@ export function prepareRedis(context: EngineContext): Service {
     port,
     // redis-cli exits 0 even when the server refuses it (NOAUTH), so the answer itself is checked.
     healthCommand: `test "$(${shellQuote(programs.cli)} --no-auth-warning -h ${LOOPBACK} -p ${port} ping)" = PONG`,
-    env: { REDISCLI_AUTH: password },
+    probeEnv: { REDISCLI_AUTH: password },
     user,
   });
 }

@@ -40,6 +40,8 @@ export interface Service {
   stopSignal?: "SIGTERM" | "SIGINT" | "SIGQUIT";
   /** `user:` from berth.yml (the service's, else the stack's); null: berth chooses (src/supervisor/run-as-user.ts). */
   runAs: string | null;
+  /** Variables only its health probe gets (a server's admin password), never the process itself. */
+  probeEnv?: Record<string, string>;
   /** The system user it runs as, once the daemon resolved it; absent: berth's own user. */
   user?: { name: string; uid: number; gid: number };
 }

@@ -92,6 +92,7 @@ test("as root, each stack runs as its own user and cannot read another stack's s
   const environ = readFileSync(`/proc/${postgres.pid}/environ`, "utf8");
   assert.ok(!environ.includes(alphaSecret), "postgres's environment holds the app's SECRET_KEY");
   assert.doesNotMatch(environ, /SECRET_KEY|DATABASE_URL/);
+  assert.ok(!environ.includes(storedSecret(home, "alpha-users", "BERTH_POSTGRES_ADMIN_PASSWORD")), "only its health probe needs the admin password");
 
   await berthOk(["down"], alpha);
   await berthOk(["down"], beta);
