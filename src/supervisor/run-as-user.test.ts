@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { commandNeeds } from "./run-as-user.js";
+import { commandNeeds, describeRunningAsRoot } from "./run-as-user.js";
 import { stackUserName } from "./stack-user.js";
 
 test("commandNeeds finds the program after assignments and exec, and the absolute paths named", () => {
@@ -16,4 +16,15 @@ test("stack users are berth-<stack>, shortened with a hash past useradd's 32 cha
   assert.equal(long.length, 32);
   assert.match(long, /^berth-a-very-long-stack-[0-9a-f]{8}$/);
   assert.notEqual(long, stackUserName("a-very-long-stack-name-that-goes-on-and-of"));
+});
+
+test("services running as root for one reason are named in one warning", () => {
+  const [warning, other] = describeRunningAsRoot(
+    new Map([
+      ["the stack's user berth-shop cannot write to /root/shop", ["release", "web"]],
+      ["the stack's user berth-shop cannot run /root/venv/bin/celery", ["worker"]],
+    ]),
+  );
+  assert.match(warning!, /^release, web run as root: the stack's user berth-shop cannot write to \/root\/shop \(/);
+  assert.match(other!, /^worker runs as root: .*celery/);
 });

@@ -6,8 +6,8 @@ import { isRoot, lookupSystemUser, type SystemUser } from "../backing/run-as.js"
 export interface RunAsChoice {
   /** null: berth's own user (root when berth runs as root). */
   user: SystemUser | null;
-  /** Why a process runs as root although berth would rather not, for the user to see. */
-  warning: string | null;
+  /** Why it runs as root although berth would rather not, e.g. "the stack's user berth-shop cannot write to /root/shop". */
+  rootBecause: string | null;
 }
 
 /** Who a user that owns nothing is: what the stack's user can do in a directory berth did not give it. */
@@ -28,7 +28,7 @@ export function chooseRunAs(
   stackUserName: string,
   berthOwnsDirectory: boolean,
 ): RunAsChoice {
-  if (!isRoot() || service.runAs === "root") return { user: null, warning: null };
+  if (!isRoot() || service.runAs === "root") return { user: null, rootBecause: null };
   if (service.runAs !== null) {
     const named = lookupSystemUser(service.runAs);
     if (!named) {
@@ -36,14 +36,11 @@ export function chooseRunAs(
         hint: `create it (\`useradd --system --user-group ${service.runAs}\`), or leave \`user:\` out to run as the stack's own user`,
       });
     }
-    return { user: named, warning: null };
+    return { user: named, rootBecause: null };
   }
   const missing = whatUserCannotDo(berthOwnsDirectory ? stackUser() : (lookupSystemUser("nobody") ?? NOBODY), service, path);
-  if (missing === null) return { user: stackUser(), warning: null };
-  return {
-    user: null,
-    warning: `${service.name} runs as root: the stack's user ${stackUserName} ${missing} (\`berth deploy\` gives it a release of its own; or give it access, or write \`user: root\` to say so; see docs/security.md)`,
-  };
+  if (missing === null) return { user: stackUser(), rootBecause: null };
+  return { user: null, rootBecause: `the stack's user ${stackUserName} ${missing}` };
 }
 
 const CHECK_SCRIPT = `
@@ -80,4 +77,12 @@ export function commandNeeds(command: string): { program: string | null; paths: 
   const program = words.find((word) => !ASSIGNMENT.test(word) && !SHELL_WORDS.has(word)) ?? null;
   const paths = words.filter((word) => word.startsWith("/") && !word.includes("$") && word !== program);
   return { program: program && !program.includes("$") ? program : null, paths };
+}
+
+/** One warning per reason: "web, worker run as root: the stack's user … (what to do)". */
+export function describeRunningAsRoot(namesByReason: Map<string, string[]>): string[] {
+  return [...namesByReason].map(
+    ([reason, names]) =>
+      `${names.join(", ")} ${names.length === 1 ? "runs" : "run"} as root: ${reason} (\`berth deploy\` gives it a release of its own; or give it access, or write \`user: root\` to say so; see docs/security.md)`,
+  );
 }

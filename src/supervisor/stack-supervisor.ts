@@ -19,7 +19,7 @@ import { endRecordedProcesses } from "../daemon/leftovers.js";
 import type { NewStackEvent } from "../events/stack-event.js";
 import { allowTraversal, chownTree, isRoot, type SystemUser } from "../backing/run-as.js";
 import { ensureStackUser, stackUserName } from "./stack-user.js";
-import { chooseRunAs, type RunAsChoice } from "./run-as-user.js";
+import { chooseRunAs, describeRunningAsRoot, type RunAsChoice } from "./run-as-user.js";
 
 export interface StackSupervisorOptions {
   paths: StackPaths;
@@ -64,7 +64,8 @@ export class StackSupervisor {
   /** The stack's own system user, created the first time it is needed (berth as root only). */
   private readonly stackUser = (): SystemUser => (this.ownUser ??= ensureStackUser(this.current.name));
   private readonly runAsChoices = new Map<string, RunAsChoice>();
-  private readonly runAsWarnings = new Set<string>();
+  /** Services running as root although berth would rather not, by reason, until the next takeRunAsWarnings(). */
+  private readonly runningAsRoot = new Map<string, string[]>();
   private readonly rootsGiven = new Set<string>();
 
   constructor(
@@ -258,8 +259,8 @@ export class StackSupervisor {
 
   /** Warnings about processes that run as root although berth would rather not, each said once. */
   takeRunAsWarnings(): string[] {
-    const warnings = [...this.runAsWarnings];
-    this.runAsWarnings.clear();
+    const warnings = describeRunningAsRoot(this.runningAsRoot);
+    this.runningAsRoot.clear();
     return warnings;
   }
 
@@ -273,9 +274,11 @@ export class StackSupervisor {
       choice = chooseRunAs(service, this.stackUser, this.options.appEnv.PATH ?? "/usr/local/bin:/usr/bin:/bin", stackUserName(stack.name), stack.releaseId !== null);
       this.runAsChoices.set(key, choice);
       if (choice.user && choice.user.uid === this.ownUser?.uid) this.giveStackItsFiles(stack);
-      if (choice.warning) {
-        this.runAsWarnings.add(choice.warning);
-        this.options.logger.warn("a service runs as root", { stack: stack.name, service: service.name, reason: choice.warning });
+      if (choice.rootBecause) {
+        const names = this.runningAsRoot.get(choice.rootBecause) ?? [];
+        if (!names.includes(service.name)) names.push(service.name);
+        this.runningAsRoot.set(choice.rootBecause, names);
+        this.options.logger.warn("a service runs as root", { stack: stack.name, service: service.name, reason: choice.rootBecause });
       }
     }
     return choice;
