@@ -69,6 +69,8 @@ const ADOPTED_READY_TIMEOUT_MS = 10_000;
 export class StackManager {
   private readonly stacks = new Map<string, ManagedStack>();
   private readonly ports = new PortAllocator();
+  /** Hosts of the stacks whose up or deploy is under way, before they are recorded as served. */
+  private readonly hostClaims = new Map<string, string[]>();
   private readonly store: StateStore;
   readonly frontDoor: FrontDoor;
   /** What happened to each stack: alerts and the dashboard subscribe to it. */
@@ -399,6 +401,8 @@ export class StackManager {
     const paths = stackPaths(stack.name, this.home);
     const appEnv = Object.keys(options.appEnv).length > 0 ? options.appEnv : record.appEnv;
     preflight(next, { paths, appEnv, otherStacksHosts: this.hostsOfOtherStacks(stack.name) });
+    // Checked and claimed in one turn of the event loop: two stacks' ups at once cannot both take a host.
+    this.hostClaims.set(stack.name, next.proxy?.hosts ?? []);
     if (running) for (const line of describePlan(plan)) progress(line);
     let committed = false;
     const commit = () => {
@@ -424,6 +428,7 @@ export class StackManager {
       if (!committed && running) await this.recoverFromFailedChange(managed, running, plan, error as Error);
       throw error;
     } finally {
+      this.hostClaims.delete(stack.name);
       for (const warning of managed.supervisor?.takeRunAsWarnings() ?? []) progress(`warning: ${warning}`);
     }
     if (options.wait) await waitUntilStackReady(targetsOf(managed.supervisor!), managed.supervisor!.secretValues(), signal);
@@ -569,8 +574,9 @@ export class StackManager {
   private hostsOfOtherStacks(name: string): Map<string, string[]> {
     const hosts = new Map<string, string[]>();
     for (const [other, managed] of this.stacks) {
-      if (other !== name && managed.record.up && managed.supervisor?.stack.proxy) hosts.set(other, managed.supervisor.stack.proxy.hosts);
+      if (other !== name && managed.record.up && managed.supervisor?.stack.proxy) hosts.set(other, [...managed.supervisor.stack.proxy.hosts]);
     }
+    for (const [other, claimed] of this.hostClaims) if (other !== name) hosts.set(other, [...(hosts.get(other) ?? []), ...claimed]);
     return hosts;
   }
 
