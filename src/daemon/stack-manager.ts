@@ -24,6 +24,26 @@ import { readState, StateStore, type DaemonState, type RecordedReplica, type Sta
 
 export type { ProcessRow } from "./process-rows.js";
 
+/** Services stopped with `berth stop` have no process, but `ps` still lists them (as Compose does), one row each. */
+function stoppedRows(stopped: string[], stack: Stack): ProcessRow[] {
+  return stack.services
+    .filter((service) => stopped.includes(service.name))
+    .map((service) => ({
+      service: service.name,
+      replica: 0,
+      pid: null,
+      status: "stopped",
+      health: "none",
+      restarts: 0,
+      uptimeSeconds: null,
+      port: null,
+      cpuPercent: null,
+      memoryBytes: null,
+      lastExit: "stopped by `berth stop`",
+      user: null,
+    }));
+}
+
 export interface ApplyOptions {
   /** PATH, locale… for the apps, from the CLI call. */
   appEnv: Record<string, string>;
@@ -289,7 +309,7 @@ export class StackManager {
   async processes(name: string): Promise<ProcessRow[]> {
     const managed = this.stacks.get(name);
     await managed?.restoring;
-    if (managed?.supervisor) return processRows(managed.supervisor.snapshot());
+    if (managed?.supervisor) return [...processRows(managed.supervisor.snapshot()), ...stoppedRows(managed.record.stopped, managed.supervisor.stack)];
     if (managed?.record.up && managed.problem) {
       throw new UserError(`${name} could not be brought back after the daemon restarted: ${managed.problem}`, { exitCode: 3, hint: "berth retries with backoff; fix the cause, or `berth up -d` to retry now" });
     }

@@ -189,7 +189,8 @@ test("berth daemon restart hands the stack over without a failed request; scale 
   assert.notEqual((await berthJson<{ pid: number }>(["daemon", "status"], stack.run)).pid, pid);
 
   await berthOk(["stop", "worker"], stack.run);
-  assert.deepEqual(await stack.pidsOf("worker"), []);
+  const stopped = (await stack.ps()).filter((row) => row.service === "worker");
+  assert.deepEqual(stopped.map((row) => [row.status, row.pid]), [["stopped", null]], "ps still lists a stopped service, with no process");
   await berthOk(["start", "worker"], stack.run);
   assert.equal((await stack.pidsOf("worker")).length, 1);
 });
