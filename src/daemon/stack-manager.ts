@@ -14,6 +14,7 @@ import { StackSupervisor, type ProgressReporter } from "../supervisor/stack-supe
 import type { Logger } from "../util/logger.js";
 import { stackPaths } from "../util/paths.js";
 import { EventJournal } from "../events/event-journal.js";
+import { DiskWatch } from "./disk-watch.js";
 import { FrontDoor } from "./front-door.js";
 import type { HostSettings } from "./host-settings.js";
 import { OperationQueue } from "./operation-queue.js";
@@ -23,6 +24,10 @@ import { adoptionLookup, endRecordedProcesses } from "./leftovers.js";
 import { readState, StateStore, type DaemonState, type RecordedReplica, type StackRecord } from "./state-store.js";
 
 export type { ProcessRow } from "./process-rows.js";
+
+function formatMiB(bytes: number): string {
+  return (bytes / 1024 ** 2).toFixed(0);
+}
 
 /** Services stopped with `berth stop` have no process, but `ps` still lists them (as Compose does), one row each. */
 function stoppedRows(stopped: string[], stack: Stack): ProcessRow[] {
@@ -185,6 +190,16 @@ export class StackManager {
       },
       signal,
     );
+  }
+
+  /** Records a disk-low event for every stack that is up when BERTH_HOME's filesystem runs low. */
+  watchDisk(): DiskWatch {
+    const upStacks = () => [...this.stacks.values()].filter((managed) => managed.record.up).map((managed) => managed.record.stack.name);
+    return new DiskWatch(this.home, upStacks, (stack, space) => {
+      const message = `the disk holding ${this.home} is low: ${formatMiB(space.freeBytes)} MiB free of ${formatMiB(space.totalBytes)} MiB; logs are dropped when it is full`;
+      this.logger.warn("low disk space", { stack, path: this.home, freeBytes: space.freeBytes });
+      this.events.record({ stack, kind: "disk-low", message });
+    }).start();
   }
 
   /** Cancels whatever runs for the stack (a deploy unwinds: no orphan), then stops every process. */
