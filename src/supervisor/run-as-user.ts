@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Service } from "../config/types.js";
 import { UserError } from "../errors.js";
 import { isRoot, lookupSystemUser, type SystemUser } from "../backing/run-as.js";
@@ -43,18 +45,23 @@ export function chooseRunAs(
   return { user: null, rootBecause: `the stack's user ${stackUserName} ${missing}` };
 }
 
+// $2 is the program as berth resolved it on PATH (root sees every directory, so the user would find
+// the same one); a script's interpreter (a virtualenv's python under /root, say) must be runnable too.
 const CHECK_SCRIPT = `
 cd "$1" 2>/dev/null || { echo "cannot enter $1"; exit 1; }
 test -w . || { echo "cannot write to $1"; exit 1; }
-program=$2; shift 2
-if [ -n "$program" ]; then command -v "$program" >/dev/null 2>&1 || { echo "cannot run $program"; exit 1; }; fi
+program=$2; interpreter=$3; shift 3
+if [ -n "$program" ]; then test -x "$program" || { echo "cannot run $program"; exit 1; }; fi
+if [ -n "$interpreter" ]; then test -x "$interpreter" || { echo "cannot run $interpreter (the interpreter of $program)"; exit 1; }; fi
 for path do test -r "$path" || { echo "cannot read $path"; exit 1; }; done
 exit 0`;
 
 /** What `user` cannot do that the command needs, tried as that user; null when it can. */
 export function whatUserCannotDo(user: SystemUser, service: Pick<Service, "command" | "cwd">, path: string): string | null {
   const { program, paths } = commandNeeds(service.command);
-  const result = spawnSync("/bin/sh", ["-c", CHECK_SCRIPT, "check", service.cwd, program ?? "", ...paths], {
+  const resolved = program === null ? null : resolveProgram(program, service.cwd, path);
+  const interpreter = resolved === null ? null : scriptInterpreter(resolved);
+  const result = spawnSync("/bin/sh", ["-c", CHECK_SCRIPT, "check", service.cwd, resolved ?? "", interpreter ?? "", ...paths], {
     uid: user.uid,
     gid: user.gid,
     env: { PATH: path },
@@ -63,6 +70,36 @@ export function whatUserCannotDo(user: SystemUser, service: Pick<Service, "comma
   });
   if (result.status === 0) return null;
   return result.stdout.trim() || `cannot run the command (${result.error?.message ?? `exit ${String(result.status)}`})`;
+}
+
+/** Where the shell would find `program`, as berth sees it; null when it is a builtin or nowhere. */
+function resolveProgram(program: string, cwd: string, path: string): string | null {
+  const candidates = program.includes("/") ? [resolve(cwd, program)] : path.split(":").filter(Boolean).map((dir) => join(resolve(cwd, dir), program));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** The interpreter a `#!` script names, or null. */
+function scriptInterpreter(file: string): string | null {
+  let fd: number | null = null;
+  try {
+    fd = openSync(file, "r");
+    const head = Buffer.alloc(256);
+    const length = readSync(fd, head, 0, head.length, 0);
+    const firstLine = head.subarray(0, length).toString("utf8").split("\n")[0] ?? "";
+    return firstLine.startsWith("#!") ? (firstLine.slice(2).trim().split(/\s+/)[0] ?? null) || null : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lookupSystemUser } from "../../src/backing/run-as.js";
 import { stackUserName } from "../../src/supervisor/stack-user.js";
@@ -21,7 +21,7 @@ function deployableStack(t: Parameters<typeof tempDir>[0], name: string): string
       "shared: [media]",
       "services:",
       "  web:",
-      "    command: python3 -m http.server $PORT --bind 127.0.0.1",
+      "    command: /usr/bin/python3 -m http.server $PORT --bind 127.0.0.1",
       "    health: { tcp: true, interval: 500ms }",
       "    stop_grace: 1s",
       "",
@@ -96,4 +96,22 @@ test("as root, each stack runs as its own user and cannot read another stack's s
 
   await berthOk(["down"], alpha);
   await berthOk(["down"], beta);
+});
+
+test("as root, a deployed app whose interpreter the stack's user cannot reach (a virtualenv under a private directory) runs as root, with a warning saying why", async (t) => {
+  const home = makeHome(t);
+  const privateVenv = tempDir(t, "berth-private-venv-");
+  symlinkSync("/usr/bin/python3", join(privateVenv, "python"));
+  const cwd = tempDir(t, "berth-users-venv-");
+  writeFileSync(join(cwd, "serve"), `#!${join(privateVenv, "python")}\nimport http.server, os\nhttp.server.test(HandlerClass=http.server.SimpleHTTPRequestHandler, port=int(os.environ["PORT"]), bind="127.0.0.1")\n`, { mode: 0o755 });
+  writeFileSync(join(cwd, "berth.yml"), "name: venv-users\nservices:\n  web:\n    command: ./serve\n    health: { tcp: true, interval: 500ms }\n    stop_grace: 1s\n");
+  const deployed = await berthOk(["deploy"], { home, cwd });
+  const [web] = await waitForHealthy({ home, cwd }, 1);
+  if (!IS_ROOT) {
+    assert.doesNotMatch(deployed.stderr, /runs as root/);
+    return;
+  }
+  assert.match(deployed.stderr, new RegExp(`web runs as root: the stack's user berth-venv-users cannot run ${join(privateVenv, "python")} \\(the interpreter of .*serve\\)`));
+  assert.equal(web?.user, "root");
+  await berthOk(["down"], { home, cwd });
 });
