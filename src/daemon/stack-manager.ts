@@ -547,7 +547,7 @@ export class StackManager {
       this.store.writeNow();
       const message = (error as Error).message;
       managed.problem = `${message} (retrying in ${Math.round(retryDelayMs / 1000)} s)`;
-      this.logger.error("could not restore stack; retrying", { stack: stack.name, error: message, retryInMs: retryDelayMs });
+      this.logger.error("could not restore stack; retrying", { stack: stack.name, error: message, retryInMs: retryDelayMs, trace: (error as Error).stack });
       this.scheduleRestore(managed, retryDelayMs);
     }
   }
