@@ -38,6 +38,7 @@ export function exportCompose(stack: Stack, options: ExportOptions): ExportResul
     if (initSql) files.push({ path: "postgres-init/extensions.sql", content: initSql });
     services.postgres = {
       image: imageFor("postgres", stack, options),
+      command: ["postgres"],
       environment: { POSTGRES_USER: stack.name, POSTGRES_DB: stack.name },
       env_file: [POSTGRES_SECRETS],
       volumes: ["postgres-data:/var/lib/postgresql/data", ...(initSql ? ["./postgres-init:/docker-entrypoint-initdb.d:ro"] : [])],
@@ -96,9 +97,8 @@ export function exportCompose(stack: Stack, options: ExportOptions): ExportResul
   }
 
   const appImage = appImageService(stack, options);
-  if (!options.images.app) {
-    files.push({ path: CONTAINERFILE, content: renderContainerfile(stack) }, { path: `${CONTAINERFILE}.dockerignore`, content: renderDockerignore() });
-  }
+  // Written even with --image app=REF: it documents how that image is expected to behave.
+  files.push({ path: CONTAINERFILE, content: renderContainerfile(stack) }, { path: `${CONTAINERFILE}.dockerignore`, content: renderDockerignore() });
   const logging = {
     driver: "json-file",
     options: { "max-size": String(stack.logs.maxSizeBytes), "max-file": String(stack.logs.keep), compress: String(stack.logs.compress) },

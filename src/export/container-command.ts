@@ -8,6 +8,8 @@ import { detectProject, type ProjectKind } from "../config/detect.js";
 
 export const APP_DIR = "/app";
 export const CONTAINER_PORT = 8000;
+/** Where the SQLite volume is mounted in the app's containers. */
+export const SQLITE_DIR = "/data";
 
 const LOOPBACK_BEFORE_PORT = /\b(?:127\.0\.0\.1|localhost|\[::1\])(?=:(?:\$\{?PORT\}?|\d+)\b)/g;
 const LOOPBACK_AFTER_FLAG = /(--bind|--host|--listen|-b|-H)([ =])(?:127\.0\.0\.1|localhost|::1)\b/g;

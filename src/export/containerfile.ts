@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Stack } from "../config/types.js";
-import { APP_DIR, CONTAINER_PORT, containerCommand, projectKind } from "./container-command.js";
+import { APP_DIR, CONTAINER_PORT, containerCommand, pathInImage, projectKind, SQLITE_DIR } from "./container-command.js";
 
 // The app's image, from what `berth init` detects: dependencies installed in their own layer (so
 // a code change does not reinstall them), `build:` steps as RUN layers, a non-root user, $PORT.
@@ -29,8 +29,11 @@ export function renderContainerfile(stack: Stack, options: ContainerfileOptions 
   lines.push("COPY . .");
   if (!isNode && !has("requirements.txt") && has("pyproject.toml")) lines.push("RUN pip install --no-cache-dir .");
   for (const step of stack.build) lines.push(`RUN ${step}`);
+  // Directories the app writes (static files, shared paths, the SQLite volume) exist in the image,
+  // owned by the app's user: an empty named volume mounted there takes their owner.
+  const writable = [...new Set([...(stack.proxy?.static ?? []).map((entry) => pathInImage(stack, entry.directory)), ...stack.shared.map((path) => `${APP_DIR}/${path}`), SQLITE_DIR])].filter((path): path is string => path !== null);
   lines.push(
-    `RUN useradd --system --uid ${APP_UID} --home-dir ${APP_DIR} --no-create-home app && chown -R ${APP_UID} ${APP_DIR}`,
+    `RUN useradd --system --uid ${APP_UID} --home-dir ${APP_DIR} --no-create-home app && mkdir -p ${writable.join(" ")} && chown -R ${APP_UID} ${APP_DIR} ${writable.join(" ")}`,
     `USER ${APP_UID}`,
     `ENV PORT=${CONTAINER_PORT}`,
     `EXPOSE ${CONTAINER_PORT}`,

@@ -64,6 +64,7 @@ export const KEY_MAPPINGS: readonly KeyMapping[] = [
   { key: "proxy", compose: becomes("a `proxy` service running Caddy with a generated Caddyfile"), kubernetes: becomes("an Ingress (ingress-nginx conventions)"), systemd: becomes("an nginx site file (`nginx/<name>.conf`)") },
   { key: "proxy.hosts", compose: becomes("the Caddyfile's site addresses"), kubernetes: becomes("the Ingress rules' hosts"), systemd: becomes("server_name") },
   { key: "proxy.routes", compose: becomes("`handle` blocks with reverse_proxy to the service"), kubernetes: becomes("Ingress paths to the service's Service"), systemd: becomes("`location` blocks with proxy_pass") },
+  { key: "proxy.routes.*", compose: becomes("one `handle` block"), kubernetes: becomes("one Ingress path"), systemd: becomes("one `location` block") },
   { key: "proxy.static", compose: becomes("`file_server` from a named volume the app and release services share"), kubernetes: dropped("static files are served by the app (e.g. WhiteNoise): the static prefixes route to the app's Service"), systemd: becomes("`location … { alias …; }` blocks") },
   { key: "proxy.static.*", compose: becomes("one `handle_path` block"), kubernetes: dropped("served by the app (e.g. WhiteNoise)"), systemd: becomes("one `location` block") },
   { key: "proxy.static.*.dir", compose: becomes("the directory inside the app image the volume is mounted at"), kubernetes: dropped("served by the app (e.g. WhiteNoise)"), systemd: becomes("the alias path") },

@@ -68,7 +68,7 @@ export function exportKubernetes(stack: Stack, options: ExportOptions): ExportRe
   }
 
   const image = options.images.app ?? `${name}-app:latest`;
-  if (!options.images.app) extraFiles.push({ path: CONTAINERFILE, content: renderContainerfile(stack) }, { path: `${CONTAINERFILE}.dockerignore`, content: renderDockerignore() });
+  extraFiles.push({ path: CONTAINERFILE, content: renderContainerfile(stack) }, { path: `${CONTAINERFILE}.dockerignore`, content: renderDockerignore() });
   const envFrom = [{ configMapRef: { name: `${name}-env` } }, { secretRef: { name: context.secretName } }];
   const databaseEnv = database.appEnv;
 

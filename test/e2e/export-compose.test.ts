@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import { berthOk, makeHome, tempDir, waitFor } from "../helpers/berth-cli.js";
+import { composeUpWithHealthChecks, dockerCompose, ensureBaseImage, podman, podmanEnv, startPodmanService, writeContainersConf } from "../helpers/containers.js";
+import { addCeleryApp, addUserCountView, SUPERUSER_ENV } from "../helpers/django-backing.js";
+import { createDjangoProject, DEBIAN_GUNICORN, DEBIAN_PYTHON } from "../helpers/django-project.js";
+import { freePorts, proxyRequest } from "../helpers/proxy-client.js";
+
+// The Django + PostgreSQL + Redis + Celery worker + beat stack, exported to Compose and run for
+// real: podman (rootful, runc) behind its Docker-compatible socket, driven by Debian's
+// docker-compose 1.29, with images built here from a Debian root filesystem.
+
+const run = promisify(execFile);
+const STACK = "exportdj";
+const HOST = `${STACK}.test`;
+
+const BERTH_YML = `name: ${STACK}
+database: postgres
+redis: true
+secrets: [SECRET_KEY]
+env:
+  ALLOWED_HOSTS: localhost,${HOST}
+release:
+  - ${DEBIAN_PYTHON} manage.py migrate --noinput
+  - ${DEBIAN_PYTHON} manage.py collectstatic --noinput
+services:
+  web:
+    command: ${DEBIAN_GUNICORN} mysite.wsgi --bind 127.0.0.1:$PORT --workers 2
+    replicas: 2
+    health: { http: /admin/login/, host: ${HOST}, interval: 1s, timeout: 3s, start_period: 60s }
+  worker:
+    command: ${DEBIAN_PYTHON} -m celery -A mysite worker --loglevel INFO --concurrency 1
+  beat:
+    command: ${DEBIAN_PYTHON} -m celery -A mysite beat --loglevel INFO --schedule /tmp/celerybeat-schedule
+proxy:
+  hosts: [${HOST}]
+  tls: off
+  static: { /static/: staticfiles }
+`;
+
+test("a Django + PostgreSQL + Redis + Celery stack exported to Compose runs under podman and keeps its data", { timeout: 1_500_000 }, async (t) => {
+  const work = tempDir(t, "berth-export-compose-");
+  const env = podmanEnv(writeContainersConf(work));
+  const base = await ensureBaseImage(env);
+  const socket = await startPodmanService(t, work, env);
+  const composeEnv = { ...podmanEnv(env.CONTAINERS_CONF ?? "", socket) };
+
+  const project = createDjangoProject(t);
+  addUserCountView(project);
+  addCeleryApp(project);
+  writeFileSync(join(project, "berth.yml"), BERTH_YML);
+  const home = makeHome(t);
+  const output = join(work, "compose");
+  const appImage = `localhost/${STACK}-app:test`;
+  await berthOk(["export", "compose", "--output", output, "--image", `app=${appImage}`, "--image", `postgres=${base}`, "--image", `redis=${base}`, "--image", `caddy=${base}`], { home, cwd: project });
+
+  // The secret values live only in the 0600 files, which the generated .gitignore lists.
+  const secretFiles = ["secrets.env", "postgres.env", "redis.env"];
+  for (const file of secretFiles) assert.equal(statSync(join(output, file)).mode & 0o777, 0o600, file);
+  assert.match(readFileSync(join(output, ".gitignore"), "utf8"), /\/secrets\.env/);
+  const secretValues = secretFiles.flatMap((file) => readFileSync(join(output, file), "utf8").split("\n").filter((line) => line.includes("=")).map((line) => line.slice(line.indexOf("=") + 1)));
+  const composeFile = readFileSync(join(output, "docker-compose.yml"), "utf8");
+  for (const value of secretValues.filter((candidate) => candidate.length >= 8 && !candidate.includes("://"))) assert.ok(!composeFile.includes(value), "a secret value is in docker-compose.yml");
+  await dockerCompose(["config", "-q"], { cwd: output, env: composeEnv });
+
+  await podman(["build", "--from", base, "-f", join(output, "Containerfile"), "-t", appImage, project], env, 600_000);
+
+  const [httpPort = 0, httpsPort = 0] = await freePorts(2);
+  const upEnv = { ...composeEnv, BERTH_PUBLISH_ADDRESS: "127.0.0.1", BERTH_HTTP_PORT: String(httpPort), BERTH_HTTPS_PORT: String(httpsPort) };
+  t.after(async () => {
+    await dockerCompose(["down", "-v", "--timeout", "5"], { cwd: output, env: upEnv }).catch(() => undefined);
+  });
+  await composeUpWithHealthChecks(STACK, { cwd: output, env: upEnv });
+
+  // Only the proxy publishes a port, and only on 127.0.0.1.
+  const published = await podman(["ps", "--filter", `label=com.docker.compose.project=${STACK}`, "--format", "{{.Names}} {{.Ports}}"], env);
+  for (const line of published.split("\n").filter(Boolean)) {
+    const [name, ...ports] = line.split(" ");
+    if (ports.join("").trim() === "") continue;
+    assert.match(name ?? "", /proxy/, `only the proxy publishes ports: ${line}`);
+    for (const mapping of ports.join(" ").split(",")) assert.match(mapping.trim(), /^127\.0\.0\.1:/, line);
+  }
+
+  const login = await waitFor(async () => {
+    const answer = await proxyRequest({ port: httpPort, host: HOST, path: "/admin/login/" });
+    return answer.status === 200 ? answer : undefined;
+  }, "the admin login page through the exported proxy", 180_000);
+  const css = /href="(\/static\/admin\/css\/base\.[0-9a-f]+\.css)"/.exec(login.text)?.[1];
+  assert.ok(css, "the login page links its hashed stylesheet");
+  const stylesheet = await proxyRequest({ port: httpPort, host: HOST, path: css });
+  assert.equal(stylesheet.status, 200);
+  assert.match(String(stylesheet.headers.server), /Caddy/, "the stylesheet is served by the proxy, not by gunicorn");
+  assert.match(stylesheet.text, /body/);
+
+  // The release ran once, in its own one-shot container, and the app containers did not migrate.
+  const containers = (await podman(["ps", "-a", "--filter", `label=com.docker.compose.project=${STACK}`, "--format", "{{.Names}}"], env)).split("\n").filter(Boolean);
+  const releases = containers.filter((name) => /_release_/.test(name));
+  assert.equal(releases.length, 1, `one release container: ${containers.join(", ")}`);
+  assert.match(await podman(["logs", releases[0] ?? ""], env), /Applying auth\.0001_initial/);
+  assert.equal(containers.filter((name) => /_web_/.test(name)).length, 2, "two web replicas");
+  const migrations = await postgresQuery(env, "SELECT count(*) = count(DISTINCT (app, name)) AND count(*) > 0 FROM django_migrations");
+  assert.equal(migrations, "t");
+
+  const web = containers.find((name) => /_web_1$/.test(name)) ?? "";
+  const task = await podman(["exec", web, DEBIAN_PYTHON, "-c", "from mysite.celery import count_users; print(count_users.delay('task').get(timeout=120))"], env);
+  assert.match(task, /task: 0 users, worker worker/);
+
+  await podman(["exec", ...Object.entries(SUPERUSER_ENV).flatMap(([key, value]) => ["--env", `${key}=${value}`]), web, DEBIAN_PYTHON, "manage.py", "createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.org"], env);
+  assert.equal((await proxyRequest({ port: httpPort, host: HOST, path: "/users/" })).text, "users: 1");
+
+  await dockerCompose(["down", "--timeout", "5"], { cwd: output, env: upEnv });
+  await composeUpWithHealthChecks(STACK, { cwd: output, env: upEnv });
+  const after = await waitFor(async () => {
+    const answer = await proxyRequest({ port: httpPort, host: HOST, path: "/users/" });
+    return answer.status === 200 ? answer : undefined;
+  }, "the app after down + up", 180_000);
+  assert.equal(after.text, "users: 1", "the database survived down + up");
+});
+
+async function postgresQuery(env: NodeJS.ProcessEnv, sql: string): Promise<string> {
+  const names = (await podman(["ps", "--filter", `label=com.docker.compose.project=${STACK}`, "--filter", `label=com.docker.compose.service=postgres`, "--format", "{{.Names}}"], env)).split("\n").filter(Boolean);
+  const { stdout } = await run("podman", ["exec", names[0] ?? "", "psql", "-h", "/run/postgresql", "-U", STACK, "-d", STACK, "-tAc", sql], { env });
+  return stdout.trim();
+}
