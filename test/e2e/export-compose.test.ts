@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { berthOk, makeHome, tempDir, waitFor } from "../helpers/berth-cli.js";
-import { composeUpWithHealthChecks, dockerCompose, ensureBaseImage, podman, podmanEnv, startPodmanService, writeContainersConf } from "../helpers/containers.js";
-import { addCeleryApp, addUserCountView, SUPERUSER_ENV } from "../helpers/django-backing.js";
-import { createDjangoProject, DEBIAN_GUNICORN, DEBIAN_PYTHON } from "../helpers/django-project.js";
+import { composeUpWithHealthChecks, dockerCompose, removeComposeProject, ensureBaseImage, podman, podmanEnv, startPodmanService, writeContainersConf } from "../helpers/containers.js";
+import { SUPERUSER_ENV } from "../helpers/django-backing.js";
+import { DEBIAN_PYTHON } from "../helpers/django-project.js";
+import { assertSecretsOnlyInSecretFiles, createExportProject } from "../helpers/export-project.js";
 import { freePorts, proxyRequest } from "../helpers/proxy-client.js";
 
 // The Django + PostgreSQL + Redis + Celery worker + beat stack, exported to Compose and run for
@@ -18,30 +18,6 @@ const run = promisify(execFile);
 const STACK = "exportdj";
 const HOST = `${STACK}.test`;
 
-const BERTH_YML = `name: ${STACK}
-database: postgres
-redis: true
-secrets: [SECRET_KEY]
-env:
-  ALLOWED_HOSTS: localhost,${HOST}
-release:
-  - ${DEBIAN_PYTHON} manage.py migrate --noinput
-  - ${DEBIAN_PYTHON} manage.py collectstatic --noinput
-services:
-  web:
-    command: ${DEBIAN_GUNICORN} mysite.wsgi --bind 127.0.0.1:$PORT --workers 2
-    replicas: 2
-    health: { http: /admin/login/, host: ${HOST}, interval: 1s, timeout: 3s, start_period: 60s }
-  worker:
-    command: ${DEBIAN_PYTHON} -m celery -A mysite worker --loglevel INFO --concurrency 1
-  beat:
-    command: ${DEBIAN_PYTHON} -m celery -A mysite beat --loglevel INFO --schedule /tmp/celerybeat-schedule
-proxy:
-  hosts: [${HOST}]
-  tls: off
-  static: { /static/: staticfiles }
-`;
-
 test("a Django + PostgreSQL + Redis + Celery stack exported to Compose runs under podman and keeps its data", { timeout: 1_500_000 }, async (t) => {
   const work = tempDir(t, "berth-export-compose-");
   const env = podmanEnv(writeContainersConf(work));
@@ -49,31 +25,21 @@ test("a Django + PostgreSQL + Redis + Celery stack exported to Compose runs unde
   const socket = await startPodmanService(t, work, env);
   const composeEnv = { ...podmanEnv(env.CONTAINERS_CONF ?? "", socket) };
 
-  const project = createDjangoProject(t);
-  addUserCountView(project);
-  addCeleryApp(project);
-  writeFileSync(join(project, "berth.yml"), BERTH_YML);
+  const project = createExportProject(t, STACK);
   const home = makeHome(t);
   const output = join(work, "compose");
   const appImage = `localhost/${STACK}-app:test`;
   await berthOk(["export", "compose", "--output", output, "--image", `app=${appImage}`, "--image", `postgres=${base}`, "--image", `redis=${base}`, "--image", `caddy=${base}`], { home, cwd: project });
 
-  // The secret values live only in the 0600 files, which the generated .gitignore lists.
-  const secretFiles = ["secrets.env", "postgres.env", "redis.env"];
-  for (const file of secretFiles) assert.equal(statSync(join(output, file)).mode & 0o777, 0o600, file);
-  assert.match(readFileSync(join(output, ".gitignore"), "utf8"), /\/secrets\.env/);
-  const secretValues = secretFiles.flatMap((file) => readFileSync(join(output, file), "utf8").split("\n").filter((line) => line.includes("=")).map((line) => line.slice(line.indexOf("=") + 1)));
-  const composeFile = readFileSync(join(output, "docker-compose.yml"), "utf8");
-  for (const value of secretValues.filter((candidate) => candidate.length >= 8 && !candidate.includes("://"))) assert.ok(!composeFile.includes(value), "a secret value is in docker-compose.yml");
+  assertSecretsOnlyInSecretFiles(output, ["secrets.env", "postgres.env", "redis.env"]);
   await dockerCompose(["config", "-q"], { cwd: output, env: composeEnv });
 
   await podman(["build", "--from", base, "-f", join(output, "Containerfile"), "-t", appImage, project], env, 600_000);
 
   const [httpPort = 0, httpsPort = 0] = await freePorts(2);
   const upEnv = { ...composeEnv, BERTH_PUBLISH_ADDRESS: "127.0.0.1", BERTH_HTTP_PORT: String(httpPort), BERTH_HTTPS_PORT: String(httpsPort) };
-  t.after(async () => {
-    await dockerCompose(["down", "-v", "--timeout", "5"], { cwd: output, env: upEnv }).catch(() => undefined);
-  });
+  await removeComposeProject(STACK, env);
+  t.after(() => removeComposeProject(STACK, env));
   await composeUpWithHealthChecks(STACK, { cwd: output, env: upEnv });
 
   // Only the proxy publishes a port, and only on 127.0.0.1.

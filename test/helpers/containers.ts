@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { promisify } from "node:util";
@@ -15,7 +15,8 @@ import { waitFor } from "./berth-cli.js";
 const run = promisify(execFile);
 
 export const BASE_PACKAGES = [
-  "caddy", "gunicorn", "postgresql", "procps", "python3-celery", "python3-dj-database-url", "python3-django",
+  // libjs-jquery: Django's admin static files are symbolic links into it.
+  "caddy", "gunicorn", "libjs-jquery", "postgresql", "procps", "python3-celery", "python3-dj-database-url", "python3-django",
   "python3-psycopg2", "python3-redis", "redis-server",
 ];
 
@@ -84,10 +85,27 @@ export async function ensureBaseImage(env: NodeJS.ProcessEnv): Promise<string> {
   const packagesHash = createHash("sha256").update(BASE_PACKAGES.join("\n")).digest("hex").slice(0, 12);
   const imageHash = createHash("sha256").update(packagesHash).update(ENTRYPOINT).digest("hex").slice(0, 12);
   const tag = `localhost/berth-test-base:${imageHash}`;
-  const exists = await run("podman", ["image", "exists", tag], { env }).then(() => true, () => false);
-  if (exists) return tag;
-
+  const exists = () => run("podman", ["image", "exists", tag], { env }).then(() => true, () => false);
+  if (await exists()) return tag;
   mkdirSync(CACHE_DIR, { recursive: true });
+  // Test files run in parallel: one builds, the others wait for its image.
+  const lock = join(CACHE_DIR, `building-${imageHash}.lock`);
+  if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 30 * 60_000) rmSync(lock, { recursive: true, force: true });
+  try {
+    mkdirSync(lock);
+  } catch {
+    await waitFor(async () => !existsSync(lock) && (await exists()), `the base image ${tag}, built by another test file`, 1_200_000);
+    return tag;
+  }
+  try {
+    await buildBaseImage(tag, packagesHash, imageHash, env);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+  return tag;
+}
+
+async function buildBaseImage(tag: string, packagesHash: string, imageHash: string, env: NodeJS.ProcessEnv): Promise<void> {
   const rootfs = join(CACHE_DIR, `rootfs-${packagesHash}.tar`);
   if (!existsSync(rootfs)) {
     const partial = `${rootfs}.${process.pid}.partial`;
@@ -108,7 +126,6 @@ export async function ensureBaseImage(env: NodeJS.ProcessEnv): Promise<string> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return tag;
 }
 
 /** A long command with no terminal and no stdin, so no package script waits for an answer. */
@@ -135,6 +152,16 @@ export async function startPodmanService(t: TestContext, dir: string, env: NodeJ
 
 export async function dockerCompose(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<{ stdout: string; stderr: string }> {
   return run("docker-compose", args, { cwd: options.cwd, env: options.env, timeout: options.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024 });
+}
+
+/** Removes a Compose project's containers, volumes and network with podman itself (the API service may be gone already). */
+export async function removeComposeProject(project: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const label = `label=com.docker.compose.project=${project}`;
+  const ids = (await podman(["ps", "-aq", "--filter", label], env).catch(() => "")).split("\n").filter(Boolean);
+  if (ids.length > 0) await podman(["rm", "-f", "-t", "2", ...ids], env).catch(() => "");
+  const volumes = (await podman(["volume", "ls", "-q", "--filter", label], env).catch(() => "")).split("\n").filter(Boolean);
+  if (volumes.length > 0) await podman(["volume", "rm", "-f", ...volumes], env).catch(() => "");
+  await podman(["network", "rm", "-f", `${project}_default`], env).catch(() => "");
 }
 
 /**
