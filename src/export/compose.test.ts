@@ -34,7 +34,7 @@ describe("exportCompose", () => {
   });
 
   it("keeps $PORT for the shell (doubled for Compose) and opens the loopback bind", () => {
-    assert.equal(services.web?.command[2], "gunicorn pixel.wsgi --bind 0.0.0.0:$$PORT --workers 2");
+    assert.equal(services.web?.command[2], "exec gunicorn pixel.wsgi --bind 0.0.0.0:$$PORT --workers 2");
     assert.equal(services.web?.environment.PORT, "8000");
     assert.equal(services.worker?.environment.PORT, undefined);
   });

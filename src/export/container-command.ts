@@ -1,6 +1,7 @@
 import { relative, isAbsolute, posix } from "node:path";
 import type { HealthCheck, Service, Stack } from "../config/types.js";
 import { detectProject, type ProjectKind } from "../config/detect.js";
+import { withExec } from "./shell-exec.js";
 
 // How a berth service's command and health check run inside a container: the app lives in /app,
 // listens on $PORT (8000 unless the service fixes its port) and must accept connections from
@@ -14,9 +15,9 @@ export const SQLITE_DIR = "/data";
 const LOOPBACK_BEFORE_PORT = /\b(?:127\.0\.0\.1|localhost|\[::1\])(?=:(?:\$\{?PORT\}?|\d+)\b)/g;
 const LOOPBACK_AFTER_FLAG = /(--bind|--host|--listen|-b|-H)([ =])(?:127\.0\.0\.1|localhost|::1)\b/g;
 
-/** The command with loopback binds opened to the container's network. */
+/** The command with loopback binds opened to the container's network, exec'd when it is one command. */
 export function containerCommand(command: string): string {
-  return command.replace(LOOPBACK_BEFORE_PORT, "0.0.0.0").replace(LOOPBACK_AFTER_FLAG, "$1$20.0.0.0");
+  return withExec(command.replace(LOOPBACK_BEFORE_PORT, "0.0.0.0").replace(LOOPBACK_AFTER_FLAG, "$1$20.0.0.0"));
 }
 
 export function containerPort(service: Service): number | null {

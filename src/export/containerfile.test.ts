@@ -15,7 +15,7 @@ describe("renderContainerfile", () => {
     assert.match(text, /^FROM python:/m);
     assert.match(text, /^USER 10001$/m);
     assert.match(text, /^ENV PORT=8000$/m);
-    assert.match(text, /^CMD \["sh","-c","gunicorn pixel\.wsgi --bind 0\.0\.0\.0:\$PORT"\]$/m);
+    assert.match(text, /^CMD \["sh","-c","exec gunicorn pixel\.wsgi --bind 0\.0\.0\.0:\$PORT"\]$/m);
   });
 
   it("installs a pyproject project with pip", () => {
@@ -33,9 +33,10 @@ describe("renderContainerfile", () => {
 
 describe("containerCommand", () => {
   it("opens loopback binds to the container network and leaves the rest alone", () => {
-    assert.equal(containerCommand("gunicorn a.wsgi --bind 127.0.0.1:$PORT"), "gunicorn a.wsgi --bind 0.0.0.0:$PORT");
-    assert.equal(containerCommand("uvicorn a:app --host 127.0.0.1 --port ${PORT}"), "uvicorn a:app --host 0.0.0.0 --port ${PORT}");
-    assert.equal(containerCommand("daphne -b localhost -p $PORT a.asgi:app"), "daphne -b 0.0.0.0 -p $PORT a.asgi:app");
-    assert.equal(containerCommand("celery -A a worker"), "celery -A a worker");
+    assert.equal(containerCommand("gunicorn a.wsgi --bind 127.0.0.1:$PORT"), "exec gunicorn a.wsgi --bind 0.0.0.0:$PORT");
+    assert.equal(containerCommand("uvicorn a:app --host 127.0.0.1 --port ${PORT}"), "exec uvicorn a:app --host 0.0.0.0 --port ${PORT}");
+    assert.equal(containerCommand("daphne -b localhost -p $PORT a.asgi:app"), "exec daphne -b 0.0.0.0 -p $PORT a.asgi:app");
+    assert.equal(containerCommand("celery -A a worker"), "exec celery -A a worker");
+    assert.equal(containerCommand("cd sub && npm start"), "cd sub && npm start", "a command list keeps its shell");
   });
 });

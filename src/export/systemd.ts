@@ -2,6 +2,7 @@ import { dirname } from "node:path";
 import type { Service, Stack } from "../config/types.js";
 import { renderEnvFile } from "./export-secrets.js";
 import { renderNginxSite } from "./nginx-site.js";
+import { withExec } from "./shell-exec.js";
 import { backupCommand, databaseUrls } from "./servers.js";
 import { cronToOnCalendar } from "./systemd-calendar.js";
 import { findUnknownUnitKeys } from "./systemd-unit-keys.js";
@@ -81,7 +82,7 @@ export function exportSystemd(stack: Stack, options: ExportOptions): ExportResul
           `Environment=BERTH_SERVICE=${service.name}`,
           ...(hasPort ? ["Environment=PORT=%i"] : ["Environment=BERTH_REPLICA=%i"]),
           ...Object.entries(service.env).map(([key, value]) => `Environment=${quoteAssignment(`${key}=${value}`)}`),
-          `ExecStart=/bin/sh -c ${quoteArgument(`exec ${service.command}`)}`,
+          `ExecStart=/bin/sh -c ${quoteArgument(withExec(service.command))}`,
           `Restart=${service.restart === "no" ? "no" : service.restart}`,
           "RestartSec=1s",
           `TimeoutStopSec=${Math.ceil(service.stopGraceMs / 1000)}s`,

@@ -20,7 +20,7 @@ const HOST = `${STACK}.test`;
 
 test("a Django + PostgreSQL + Redis + Celery stack exported to Compose runs under podman and keeps its data", { timeout: 1_500_000 }, async (t) => {
   const work = tempDir(t, "berth-export-compose-");
-  const env = podmanEnv(writeContainersConf(work));
+  const env = podmanEnv(writeContainersConf());
   const base = await ensureBaseImage(env);
   const socket = await startPodmanService(t, work, env);
   const composeEnv = { ...podmanEnv(env.CONTAINERS_CONF ?? "", socket) };

@@ -64,9 +64,13 @@ events_logger = "file"
 network_backend = "netavark"
 `;
 
-/** The containers.conf podman needs here; its path goes in CONTAINERS_CONF. */
-export function writeContainersConf(dir: string): string {
-  const path = join(dir, "containers.conf");
+/**
+ * The containers.conf podman needs here; its path goes in CONTAINERS_CONF. It lives beside the
+ * image cache, not in a test's temporary directory, which is removed before the last cleanups run.
+ */
+export function writeContainersConf(): string {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const path = join(CACHE_DIR, "containers.conf");
   writeFileSync(path, CONTAINERS_CONF);
   return path;
 }

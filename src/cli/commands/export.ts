@@ -51,7 +51,7 @@ export function registerExport(program: Command): void {
           output,
           files: written,
           unexpressed: result.unexpressed.map((item) => ({ key: item.path.join("."), location: item.location ?? null, instead: item.instead })),
-          notes: result.notes,
+          notes: [...result.notes, ...contextNote(stack.root, output, exportTarget)],
         });
       }
       printLine(`${pc.green("exported")} ${stack.name} to ${exportTarget} in ${shortPath(output)} (${written.length} files; secret files are 0600 and git-ignored)`);
@@ -59,8 +59,15 @@ export function registerExport(program: Command): void {
         printLine(pc.yellow(`${result.unexpressed.length} key${result.unexpressed.length === 1 ? "" : "s"} of ${shownFile} cannot be expressed in ${exportTarget} (--strict makes this an error):`));
         for (const diagnostic of toDiagnostics(result.unexpressed)) printLine(`  ${formatDiagnostic(diagnostic)}`);
       }
-      for (const note of result.notes) printLine(`${pc.cyan("next:")} ${note}`);
+      for (const note of [...result.notes, ...contextNote(stack.root, output, exportTarget)]) printLine(`${pc.cyan("next:")} ${note}`);
     });
+}
+
+/** An export inside the project would be copied into the image by `COPY . .`, secret files included. */
+function contextNote(root: string, output: string, target: ExportTarget): string[] {
+  const inside = relative(root, output);
+  if (target === "systemd" || inside.startsWith("..") || isAbsolute(inside)) return [];
+  return [`the output is inside the project: add /${inside.split("\\").join("/")} to .dockerignore so its secret files stay out of the image`];
 }
 
 function collect(value: string, previous: string[]): string[] {
