@@ -6,13 +6,15 @@ import { loadFixtureStack } from "./export-fixture.js";
 
 describe("renderContainerfile", () => {
   it("installs a Django project's requirements in their own layer, runs build steps, and drops root", () => {
-    const stack = loadFixtureStack(`name: pixel\nbuild: [python3 manage.py compilemessages]\nservices:\n  web: { command: "gunicorn pixel.wsgi --bind 127.0.0.1:$PORT" }\n`, { "requirements.txt": "django\n" });
+    const stack = loadFixtureStack(`name: pixel\nsecrets: [SECRET_KEY]\nbuild: [python3 manage.py compilemessages]\nrelease: [python3 manage.py migrate, python3 manage.py collectstatic --noinput]\nservices:\n  web: { command: "gunicorn pixel.wsgi --bind 127.0.0.1:$PORT" }\n`, { "requirements.txt": "django\n" });
     const text = renderContainerfile(stack);
     const lines = text.split("\n");
     const install = lines.indexOf("RUN pip install --no-cache-dir -r requirements.txt");
     assert.ok(install > lines.indexOf("COPY requirements.txt ./") && install < lines.indexOf("COPY . ."));
     assert.ok(lines.indexOf("RUN python3 manage.py compilemessages") > lines.indexOf("COPY . ."));
     assert.match(text, /^FROM python:/m);
+    assert.match(text, /^RUN SECRET_KEY=build-placeholder DATABASE_URL=sqlite:\/\/\/\/tmp\/build\.sqlite3 python3 manage\.py collectstatic --noinput$/m, "static files are collected into the image");
+    assert.ok(!text.includes("manage.py migrate"), "migrations run at release, not at build");
     assert.match(text, /^USER 10001$/m);
     assert.match(text, /^ENV PORT=8000$/m);
     assert.match(text, /^CMD \["sh","-c","exec gunicorn pixel\.wsgi --bind 0\.0\.0\.0:\$PORT"\]$/m);

@@ -29,6 +29,10 @@ export function renderContainerfile(stack: Stack, options: ContainerfileOptions 
   lines.push("COPY . .");
   if (!isNode && !has("requirements.txt") && has("pyproject.toml")) lines.push("RUN pip install --no-cache-dir .");
   for (const step of stack.build) lines.push(`RUN ${step}`);
+  // Static files go into the image, so that every container has them (Kubernetes serves them from
+  // the app): collectstatic runs at build time too, with placeholders for the secrets it may read.
+  const placeholders = [...stack.secrets.map((name) => `${name}=build-placeholder`), "DATABASE_URL=sqlite:////tmp/build.sqlite3"].join(" ");
+  for (const command of stack.release.filter((candidate) => /\bcollectstatic\b/.test(candidate))) lines.push(`RUN ${placeholders} ${command}`);
   // Directories the app writes (static files, shared paths, the SQLite volume) exist in the image,
   // owned by the app's user: an empty named volume mounted there takes their owner.
   const writable = [...new Set([...(stack.proxy?.static ?? []).map((entry) => pathInImage(stack, entry.directory)), ...stack.shared.map((path) => `${APP_DIR}/${path}`), SQLITE_DIR])].filter((path): path is string => path !== null);

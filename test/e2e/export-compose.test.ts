@@ -35,6 +35,7 @@ test("a Django + PostgreSQL + Redis + Celery stack exported to Compose runs unde
   await dockerCompose(["config", "-q"], { cwd: output, env: composeEnv });
 
   await podman(["build", "--from", base, "-f", join(output, "Containerfile"), "-t", appImage, project], env, 600_000);
+  t.after(() => podman(["rmi", "-f", appImage], env).catch(() => ""));
 
   const [httpPort = 0, httpsPort = 0] = await freePorts(2);
   const upEnv = { ...composeEnv, BERTH_PUBLISH_ADDRESS: "127.0.0.1", BERTH_HTTP_PORT: String(httpPort), BERTH_HTTPS_PORT: String(httpsPort) };
