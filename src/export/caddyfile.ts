@@ -18,6 +18,8 @@ export function renderCaddyfile(stack: Stack, proxy: ProxyConfig, staticMounts: 
     if (proxy.tls.email) global.push(`email ${proxy.tls.email}`);
     global.push(`acme_ca ${proxy.tls.directoryUrl}`);
   }
+  // The local CA lives in Caddy's data volume; a container has no trust store worth changing.
+  if (proxy.tls.mode === "self-signed") global.push("skip_install_trust");
   if (proxy.tls.mode !== "off" && !proxy.redirectHttp) global.push("auto_https disable_redirects");
   global.push(`grace_period ${Math.round(proxy.drainTimeoutMs / 1000)}s`);
   if (proxy.trustedProxies.length > 0) global.push("servers {", `\ttrusted_proxies static ${proxy.trustedProxies.join(" ")}`, "}");

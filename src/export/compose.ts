@@ -164,6 +164,8 @@ export function exportCompose(stack: Stack, options: ExportOptions): ExportResul
     services.proxy = {
       image: imageFor("caddy", stack, options),
       command: ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"],
+      // Certificates and the local CA go to the `caddy-data` volume, whatever the image's defaults.
+      environment: { XDG_DATA_HOME: "/data", XDG_CONFIG_HOME: "/config" },
       // The address and ports are Compose variables, so one file serves a public host (the
       // defaults) and a test or staging box (BERTH_PUBLISH_ADDRESS=127.0.0.1).
       ports: ["${BERTH_PUBLISH_ADDRESS:-0.0.0.0}:${BERTH_HTTP_PORT:-80}:80", "${BERTH_PUBLISH_ADDRESS:-0.0.0.0}:${BERTH_HTTPS_PORT:-443}:443"],

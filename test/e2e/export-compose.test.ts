@@ -25,7 +25,7 @@ test("a Django + PostgreSQL + Redis + Celery stack exported to Compose runs unde
   const socket = await startPodmanService(t, work, env);
   const composeEnv = { ...podmanEnv(env.CONTAINERS_CONF ?? "", socket) };
 
-  const project = createExportProject(t, STACK);
+  const project = createExportProject(t, STACK, "", "self-signed");
   const home = makeHome(t);
   const output = join(work, "compose");
   const appImage = `localhost/${STACK}-app:test`;
@@ -52,13 +52,19 @@ test("a Django + PostgreSQL + Redis + Celery stack exported to Compose runs unde
     for (const mapping of ports.join(" ").split(",")) assert.match(mapping.trim(), /^127\.0\.0\.1:/, line);
   }
 
+  // tls: self-signed: Caddy's local CA, whose root certificate the test reads from the proxy's volume.
+  const proxyContainer = (await podman(["ps", "--filter", `label=com.docker.compose.project=${STACK}`, "--filter", "label=com.docker.compose.service=proxy", "--format", "{{.Names}}"], env)).trim();
+  const ca = await waitFor(() => podman(["exec", proxyContainer, "cat", "/data/caddy/pki/authorities/local/root.crt"], env), "Caddy's local CA", 120_000);
+  const https = (path: string) => proxyRequest({ port: httpsPort, host: HOST, path, tls: { ca } });
   const login = await waitFor(async () => {
-    const answer = await proxyRequest({ port: httpPort, host: HOST, path: "/admin/login/" });
+    const answer = await https("/admin/login/");
     return answer.status === 200 ? answer : undefined;
   }, "the admin login page through the exported proxy", 180_000);
+  const redirect = await proxyRequest({ port: httpPort, host: HOST, path: "/admin/login/" });
+  assert.equal(redirect.status, 308, "plain HTTP redirects to HTTPS");
   const css = /href="(\/static\/admin\/css\/base\.[0-9a-f]+\.css)"/.exec(login.text)?.[1];
   assert.ok(css, "the login page links its hashed stylesheet");
-  const stylesheet = await proxyRequest({ port: httpPort, host: HOST, path: css });
+  const stylesheet = await https(css);
   assert.equal(stylesheet.status, 200);
   assert.match(String(stylesheet.headers.server), /Caddy/, "the stylesheet is served by the proxy, not by gunicorn");
   assert.match(stylesheet.text, /body/);
@@ -77,12 +83,12 @@ test("a Django + PostgreSQL + Redis + Celery stack exported to Compose runs unde
   assert.match(task, /task: 0 users, worker worker/);
 
   await podman(["exec", ...Object.entries(SUPERUSER_ENV).flatMap(([key, value]) => ["--env", `${key}=${value}`]), web, DEBIAN_PYTHON, "manage.py", "createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.org"], env);
-  assert.equal((await proxyRequest({ port: httpPort, host: HOST, path: "/users/" })).text, "users: 1");
+  assert.equal((await https("/users/")).text, "users: 1");
 
   await dockerCompose(["down", "--timeout", "5"], { cwd: output, env: upEnv });
   await composeUpWithHealthChecks(STACK, { cwd: output, env: upEnv });
   const after = await waitFor(async () => {
-    const answer = await proxyRequest({ port: httpPort, host: HOST, path: "/users/" });
+    const answer = await https("/users/");
     return answer.status === 200 ? answer : undefined;
   }, "the app after down + up", 180_000);
   assert.equal(after.text, "users: 1", "the database survived down + up");

@@ -8,7 +8,7 @@ import { createDjangoProject, DEBIAN_GUNICORN, DEBIAN_PYTHON } from "./django-pr
 // The stack every export test exports: Django + PostgreSQL + Redis + a Celery worker and beat,
 // behind berth's proxy with static files, as the seed guides run it.
 
-export function exportStackYaml(name: string, extra = ""): string {
+export function exportStackYaml(name: string, extra = "", tls = "off"): string {
   return `name: ${name}
 database: postgres
 redis: true
@@ -29,17 +29,17 @@ services:
     command: ${DEBIAN_PYTHON} -m celery -A mysite beat --loglevel INFO --schedule /tmp/celerybeat-schedule
 proxy:
   hosts: [${name}.test]
-  tls: off
+  tls: ${tls}
   static: { /static/: staticfiles }
 ${extra}`;
 }
 
 /** The Django test project with its Celery app, a /users/ page and a berth.yml. */
-export function createExportProject(t: TestContext, name: string, extra = ""): string {
+export function createExportProject(t: TestContext, name: string, extra = "", tls = "off"): string {
   const project = createDjangoProject(t);
   addUserCountView(project);
   addCeleryApp(project);
-  writeFileSync(join(project, "berth.yml"), exportStackYaml(name, extra));
+  writeFileSync(join(project, "berth.yml"), exportStackYaml(name, extra, tls));
   return project;
 }
 
