@@ -66,6 +66,15 @@ describe("exportKubernetes", () => {
     assert.match(statefulSet.files.find((file) => file.path === "secrets.env")?.content ?? "", /^DATABASE_URL=postgres:\/\/pixel:.+@pixel-postgres:5432\/pixel$/m);
   });
 
+  it("adds a HorizontalPodAutoscaler only when asked", () => {
+    assert.ok(!result.files.some((file) => file.path.startsWith("hpa-")));
+    const scaled = exportKubernetes(stack, { ...options, autoscale: { web: { min: 2, max: 8 } } });
+    const hpa = parse(scaled.files.find((file) => file.path === "hpa-web.yaml")?.content ?? "") as Manifest;
+    assert.deepEqual([hpa.spec.scaleTargetRef.name, hpa.spec.minReplicas, hpa.spec.maxReplicas], ["pixel-web", 2, 8]);
+    const web = parse(scaled.files.find((file) => file.path === "deployment-web.yaml")?.content ?? "") as Manifest;
+    assert.equal(web.spec.template.spec.containers[0].resources.requests.cpu, "100m");
+  });
+
   it("writes no secret value into a manifest", () => {
     for (const postgres of ["external", "cloudnative-pg", "statefulset"] as const) {
       const text = publicContents(exportKubernetes(stack, { ...options, postgres }).files);

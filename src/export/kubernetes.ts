@@ -113,6 +113,7 @@ export function exportKubernetes(stack: Stack, options: ExportOptions): ExportRe
       ],
       ...(port !== null ? { ports: [{ name: "http", containerPort: port }] } : {}),
       ...(service.health ? probesFor(service.health, port) : {}),
+      ...(options.autoscale?.[service.name] ? { resources: { requests: { cpu: "100m" } } } : {}),
       volumeMounts: mounts,
     };
     add(`deployment-${service.name}.yaml`, {
@@ -137,6 +138,8 @@ export function exportKubernetes(stack: Stack, options: ExportOptions): ExportRe
       },
     });
     if (port !== null) add(`service-${service.name}.yaml`, serviceFor(`${name}-${service.name}`, labels, selector, port));
+    const scale = options.autoscale?.[service.name];
+    if (scale) add(`hpa-${service.name}.yaml`, autoscaler(`${name}-${service.name}`, labels, scale));
     if (service.replicas >= 2) {
       add(`pdb-${service.name}.yaml`, {
         apiVersion: "policy/v1",
@@ -205,6 +208,21 @@ export function exportKubernetes(stack: Stack, options: ExportOptions): ExportRe
   files.push({ path: "kustomization.yaml", content: `# ${name}, exported by berth from ${stack.file}: kubectl apply -k .\n${stringify(kustomization, { lineWidth: 0 })}` }, ...extraFiles);
   notes.push(options.images.app ? `the app runs from the image ${options.images.app}` : `build and push the app's image, then set it: kustomize edit set image ${name}-app=<registry>/${name}-app:<tag>`, "apply: kubectl apply -k <output>");
   return { files, unexpressed, notes };
+}
+
+/** Only when asked (`--autoscale web=2-10`): scales on CPU, so the container requests some. */
+function autoscaler(deployment: string, labels: Record<string, string>, scale: { min: number; max: number }): KubernetesObject {
+  return {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name: deployment, labels },
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment },
+      minReplicas: scale.min,
+      maxReplicas: scale.max,
+      metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+    },
+  };
 }
 
 function waitForJobContainer(job: string, stack: Stack, options: ExportOptions): Record<string, unknown> {

@@ -37,6 +37,8 @@ export interface ExportOptions {
   outputDirectory: string;
   /** Kubernetes only: how the PostgreSQL database is provided. */
   postgres: PostgresMode;
+  /** Kubernetes only: a HorizontalPodAutoscaler for these services, by name. */
+  autoscale?: Readonly<Record<string, { min: number; max: number }>>;
 }
 
 export interface ExportResult {

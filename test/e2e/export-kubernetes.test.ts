@@ -32,7 +32,7 @@ test("every object of the Kubernetes export validates against the API schemas, f
   const home = makeHome(t);
   for (const postgres of ["external", "statefulset", "cloudnative-pg"]) {
     const output = join(tempDir(t, "berth-export-k8s-"), postgres);
-    await berthOk(["export", "kubernetes", "--output", output, "--postgres", postgres], { home, cwd: project });
+    await berthOk(["export", "kubernetes", "--output", output, "--postgres", postgres, "--autoscale", "web=2-6"], { home, cwd: project });
     const kustomization = parse(readFileSync(join(output, "kustomization.yaml"), "utf8")) as { resources: string[]; secretGenerator: { envs: string[] }[] };
     const manifests = listFiles(output).filter((file) => file.endsWith(".yaml") && file !== "kustomization.yaml");
     assert.deepEqual([...kustomization.resources].sort(), manifests.sort(), "kustomization.yaml lists every manifest");
@@ -43,7 +43,7 @@ test("every object of the Kubernetes export validates against the API schemas, f
       if (CUSTOM_KINDS.has(`${manifest.apiVersion} ${manifest.kind}`)) continue;
       await assert.doesNotReject(validate(manifest), `${postgres}: ${file}`);
     }
-    for (const kind of ["Deployment", "Service", "ConfigMap", "Job", "CronJob", "Ingress", "PodDisruptionBudget", "PersistentVolumeClaim"]) assert.ok(kinds.has(kind), `${postgres}: a ${kind}`);
+    for (const kind of ["Deployment", "Service", "ConfigMap", "Job", "CronJob", "Ingress", "PodDisruptionBudget", "PersistentVolumeClaim", "HorizontalPodAutoscaler"]) assert.ok(kinds.has(kind), `${postgres}: a ${kind}`);
     if (postgres === "statefulset") assert.ok(kinds.has("StatefulSet"));
     if (postgres === "cloudnative-pg") assert.ok(kinds.has("Cluster"));
     assert.deepEqual(kustomization.secretGenerator[0]?.envs, ["secrets.env"]);

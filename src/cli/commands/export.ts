@@ -15,6 +15,7 @@ interface ExportCommandOptions {
   image: string[];
   strict?: boolean;
   postgres: string;
+  autoscale: string[];
 }
 
 export function registerExport(program: Command): void {
@@ -26,6 +27,7 @@ export function registerExport(program: Command): void {
     .option("--image <name=ref>", "use an existing image: app=REF instead of building one, postgres=, mariadb=, redis=, caddy=, kubectl= to replace defaults (repeatable)", collect, [])
     .option("--strict", "fail, writing nothing, when berth.yml has keys the target cannot express")
     .option("--postgres <mode>", "kubernetes: external (a DATABASE_URL you give), cloudnative-pg or statefulset", "external")
+    .option("--autoscale <service=min-max>", "kubernetes: a HorizontalPodAutoscaler for a service, e.g. web=2-10 (repeatable)", collect, [])
     .action(async (target: string, options: ExportCommandOptions, command: Command) => {
       const { EXPORT_TARGETS, IMAGE_NAMES, exportStack, writeExport, refuseUnexpressed, toDiagnostics, collectSecretValues, readPreviousSecrets } = await import("../../export/index.js");
       if (!EXPORT_TARGETS.includes(target as ExportTarget)) {
@@ -38,11 +40,12 @@ export function registerExport(program: Command): void {
       const global = globalOptions(command);
       const stack = await loadStackFromOptions(global);
       const exportTarget = target as ExportTarget;
+      const autoscale = parseAutoscale(options.autoscale, stack.services.map((service) => service.name), exportTarget);
       const output = resolve(options.output ?? resolve(stack.root, "export", exportTarget));
       const secretFile = exportTarget === "systemd" ? `${stack.name}-secrets.env` : "secrets.env";
       const secrets = collectSecretValues(stack, { previous: readPreviousSecrets(output, secretFile), store: readSecretStore(stackPaths(stack.name).secrets) });
       const shownFile = shortPath(stack.file);
-      const result = exportStack(stack, exportTarget, { images, secrets, postgres: options.postgres as PostgresMode, outputDirectory: output }, shownFile);
+      const result = exportStack(stack, exportTarget, { images, secrets, postgres: options.postgres as PostgresMode, outputDirectory: output, autoscale }, shownFile);
       if (options.strict) refuseUnexpressed(exportTarget, result.unexpressed);
       const written = writeExport(output, result.files, Object.values(secrets).filter((value) => value.length >= 8));
       if (global.json) {
@@ -72,6 +75,20 @@ function contextNote(root: string, output: string, target: ExportTarget): string
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+function parseAutoscale(entries: readonly string[], services: readonly string[], target: ExportTarget): Record<string, { min: number; max: number }> {
+  if (entries.length > 0 && target !== "kubernetes") throw new UserError(`--autoscale is for berth export kubernetes, not ${target}`);
+  const autoscale: Record<string, { min: number; max: number }> = {};
+  for (const entry of entries) {
+    const match = /^([a-z][a-z0-9-]*)=(\d+)-(\d+)$/.exec(entry);
+    const [min, max] = [Number(match?.[2]), Number(match?.[3])];
+    if (!match || !services.includes(match[1] ?? "") || min < 1 || max < min) {
+      throw new UserError(`--autoscale ${entry}: expected SERVICE=MIN-MAX with a service of berth.yml (${services.join(", ")}) and 1 ≤ MIN ≤ MAX`, { hint: "write e.g. --autoscale web=2-10" });
+    }
+    autoscale[match[1] ?? ""] = { min, max };
+  }
+  return autoscale;
 }
 
 function parseImages(entries: readonly string[], names: readonly string[]): Record<string, string> {
