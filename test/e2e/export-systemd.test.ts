@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { findUnknownUnitKeys } from "../../src/export/systemd-unit-keys.js";
-import { berth, berthOk, makeHome, tempDir } from "../helpers/berth-cli.js";
+import { berth, berthJson, berthOk, makeHome, tempDir } from "../helpers/berth-cli.js";
 import { assertSecretsOnlyInSecretFiles, createExportProject, listFiles } from "../helpers/export-project.js";
 
 const run = promisify(execFile);
@@ -47,4 +47,17 @@ test("the stack exported to systemd passes systemd-analyze verify, uses no unkno
   assert.equal(strict.code, 1);
   assert.equal(existsSync(strictOutput), false, "--strict writes nothing");
   assert.match(strict.stderr, /berth\.yml:14:5 services\.web\.health/);
+
+  // Exporting again keeps the secret values already there: a running database keeps its password.
+  const secretsBefore = readFileSync(join(output, `${STACK}-secrets.env`), "utf8");
+  const report = await berthJson<{ files: string[]; unexpressed: { key: string; location: { line: number; column: number } | null; instead: string }[] }>(["export", "systemd", "--output", output], { home, cwd: project });
+  assert.ok(report.files.includes(`${STACK}.target`));
+  assert.equal(readFileSync(join(output, `${STACK}-secrets.env`), "utf8"), secretsBefore);
+  assert.deepEqual(report.unexpressed.find((item) => item.key === "services.web.health")?.location, { file: "berth.yml", line: 14, column: 5 });
+  assertSecretsOnlyInSecretFiles(output, [`${STACK}-secrets.env`]);
+
+  const unknown = await berth(["export", "nomad"], { home, cwd: project });
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /unknown export target "nomad"/);
+  assert.match(unknown.stderr, /compose, kubernetes, systemd/);
 });
