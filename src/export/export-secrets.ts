@@ -28,15 +28,24 @@ export function collectSecretValues(stack: Stack, sources: { previous: Record<st
   return values;
 }
 
-/** The secrets file of an earlier export in `directory`, or {}. */
-export function readPreviousSecrets(directory: string, fileName = SECRETS_FILE): Record<string, string> {
-  const path = join(directory, fileName);
-  if (!existsSync(path)) return {};
-  try {
-    return parseEnvFile(path);
-  } catch {
-    return {};
+/** Secret files of every target (Compose splits the servers' passwords into files of their own). */
+export function secretFileNames(stackName: string): string[] {
+  return [SECRETS_FILE, "postgres.env", "mariadb.env", "redis.env", `${stackName}-secrets.env`];
+}
+
+/** The values in the secret files of an earlier export in `directory`, or {}. */
+export function readPreviousSecrets(directory: string, fileNames: readonly string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const fileName of fileNames) {
+    const path = join(directory, fileName);
+    if (!existsSync(path)) continue;
+    try {
+      Object.assign(values, parseEnvFile(path));
+    } catch {
+      // An unreadable file is written anew with fresh values, as if there were none.
+    }
   }
+  return values;
 }
 
 /** KEY=value lines, as docker-compose env_file, kustomize envs and systemd EnvironmentFile= all read them. */

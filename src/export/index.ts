@@ -13,7 +13,7 @@ export type * from "./types.js";
 export { EXPORT_TARGETS } from "./types.js";
 export { writeExport } from "./write-export.js";
 export { refuseUnexpressed, toDiagnostics } from "./unexpressed.js";
-export { collectSecretValues, readPreviousSecrets } from "./export-secrets.js";
+export { collectSecretValues, readPreviousSecrets, secretFileNames } from "./export-secrets.js";
 export { IMAGE_NAMES } from "./servers.js";
 
 const EXPORTERS: Record<ExportTarget, Exporter> = { compose: exportCompose, kubernetes: exportKubernetes, systemd: exportSystemd };

@@ -1,6 +1,6 @@
 import { dirname } from "node:path";
 import type { Service, Stack } from "../config/types.js";
-import { renderEnvFile } from "./export-secrets.js";
+import { renderEnvFile, serverPasswordNames } from "./export-secrets.js";
 import { renderNginxSite } from "./nginx-site.js";
 import { withExec } from "./shell-exec.js";
 import { backupCommand, databaseUrls } from "./servers.js";
@@ -26,7 +26,8 @@ export function exportSystemd(stack: Stack, options: ExportOptions): ExportResul
 
   const appEnv: Record<string, string> = { ...stack.env, BERTH_STACK: name, BERTH_DATA_DIR: `/var/lib/${name}` };
   if (stack.database.engine === "sqlite") appEnv.DATABASE_URL = `sqlite:///${stack.database.file ?? `/var/lib/${name}/db.sqlite3`}`;
-  const secrets = { ...pick(options.secrets, stack.secrets), ...databaseUrls(stack, options.secrets, { postgres: "127.0.0.1", mariadb: "127.0.0.1", redis: "127.0.0.1" }) };
+  // The servers' passwords too: you give them to the host's PostgreSQL role and Redis `requirepass`.
+  const secrets = { ...pick(options.secrets, [...stack.secrets, ...serverPasswordNames(stack)]), ...databaseUrls(stack, options.secrets, { postgres: "127.0.0.1", mariadb: "127.0.0.1", redis: "127.0.0.1" }) };
   files.push(
     { path: `${name}.env`, content: renderEnvFile(appEnv, `Environment of ${name}'s units; install as ${configDir}/${name}.env`) },
     { path: `${name}-secrets.env`, content: renderEnvFile(secrets, `Secrets of ${name}'s units; install as ${configDir}/${name}-secrets.env, mode 0600, owner root`), secret: true },

@@ -29,7 +29,7 @@ export function registerExport(program: Command): void {
     .option("--postgres <mode>", "kubernetes: external (a DATABASE_URL you give), cloudnative-pg or statefulset", "external")
     .option("--autoscale <service=min-max>", "kubernetes: a HorizontalPodAutoscaler for a service, e.g. web=2-10 (repeatable)", collect, [])
     .action(async (target: string, options: ExportCommandOptions, command: Command) => {
-      const { EXPORT_TARGETS, IMAGE_NAMES, exportStack, writeExport, refuseUnexpressed, toDiagnostics, collectSecretValues, readPreviousSecrets } = await import("../../export/index.js");
+      const { EXPORT_TARGETS, IMAGE_NAMES, exportStack, writeExport, refuseUnexpressed, toDiagnostics, collectSecretValues, readPreviousSecrets, secretFileNames } = await import("../../export/index.js");
       if (!EXPORT_TARGETS.includes(target as ExportTarget)) {
         throw new UserError(`unknown export target "${target}"`, { hint: `write one of: ${EXPORT_TARGETS.join(", ")}` });
       }
@@ -42,8 +42,7 @@ export function registerExport(program: Command): void {
       const exportTarget = target as ExportTarget;
       const autoscale = parseAutoscale(options.autoscale, stack.services.map((service) => service.name), exportTarget);
       const output = resolve(options.output ?? resolve(stack.root, "export", exportTarget));
-      const secretFile = exportTarget === "systemd" ? `${stack.name}-secrets.env` : "secrets.env";
-      const secrets = collectSecretValues(stack, { previous: readPreviousSecrets(output, secretFile), store: readSecretStore(stackPaths(stack.name).secrets) });
+      const secrets = collectSecretValues(stack, { previous: readPreviousSecrets(output, secretFileNames(stack.name)), store: readSecretStore(stackPaths(stack.name).secrets) });
       const shownFile = shortPath(stack.file);
       const result = exportStack(stack, exportTarget, { images, secrets, postgres: options.postgres as PostgresMode, outputDirectory: output, autoscale }, shownFile);
       if (options.strict) refuseUnexpressed(exportTarget, result.unexpressed);
