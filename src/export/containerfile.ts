@@ -49,5 +49,5 @@ export function renderContainerfile(stack: Stack, options: ContainerfileOptions 
 
 /** Keeps secrets, VCS data and local installs out of the build context. */
 export function renderDockerignore(): string {
-  return [".git", "node_modules", "__pycache__", "*.pyc", ".env", ".env.*", "*.sqlite3", ".berth", "**/secrets.env", "**/*-secrets.env", ""].join("\n");
+  return [".git", "node_modules", "__pycache__", "*.pyc", ".env", ".env.*", "*.sqlite3", ".berth", "**/secrets.env", "**/*-secrets.env", "**/postgres.env", "**/mariadb.env", "**/redis.env", "**/tls.key", ""].join("\n");
 }

@@ -50,7 +50,8 @@ export function ingressObjects(context: KubernetesContext, proxy: ProxyConfig): 
   ]
     .filter((entry) => entry.backend !== null)
     .map((entry) => ({ path: entry.path, pathType: "Prefix", backend: entry.backend }));
-  const hosts = proxy.hosts.filter((host) => !host.startsWith("*."));
+  // Ingress hosts take the same one-label wildcards (`*.example.org`) berth's proxy does.
+  const hosts = proxy.hosts;
   const rules = (hosts.length > 0 ? hosts : [undefined]).map((host) => ({ ...(host ? { host } : {}), http: { paths } }));
   objects.push({
     apiVersion: "networking.k8s.io/v1",
