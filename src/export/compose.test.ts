@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { exportCompose } from "./compose.js";
+import { exportStack } from "./index.js";
 import { fixtureOptions, loadFixtureStack, publicContents } from "./export-fixture.js";
 
 type ComposeService = Record<string, any>;
@@ -67,6 +68,17 @@ describe("exportCompose", () => {
     for (const value of Object.values(options.secrets)) assert.ok(!publicText.includes(value), "a secret value in a public file");
     assert.match(file("secrets.env")?.content ?? "", new RegExp(`^SECRET_KEY=${options.secrets.SECRET_KEY}$`, "m"));
     assert.match(file("secrets.env")?.content ?? "", /^DATABASE_URL=postgres:\/\/pixel:.+@postgres:5432\/pixel$/m);
+  });
+
+  it("gives shared directories a volume, and reports a shared file with its line", () => {
+    const withShared = loadFixtureStack(`name: pixel\nshared: [media, .env]\nservices:\n  web: { command: "gunicorn pixel.wsgi --bind 127.0.0.1:$PORT" }\n`, { ".env": "A=1\n" });
+    const exported = exportStack(withShared, "compose", fixtureOptions(withShared), "berth.yml");
+    const document = parse(exported.files.find((candidate) => candidate.path === "docker-compose.yml")?.content ?? "") as { services: Record<string, ComposeService> };
+    assert.ok(document.services.web?.volumes.includes("shared-0:/app/media"));
+    assert.ok(!document.services.web?.volumes.some((volume: string) => volume.includes(".env")));
+    const report = exported.unexpressed.find((item) => item.path.join(".") === "shared.1");
+    assert.match(report?.instead ?? "", /\.env is a file/);
+    assert.equal(report?.location?.line, 2);
   });
 
   it("builds the app from a generated Containerfile, or uses --image app=REF", () => {

@@ -5,6 +5,7 @@ import { renderCaddyfile, PROXY_CERT_DIR, type StaticMount } from "./caddyfile.j
 import { APP_DIR, containerCommand, containerPort, healthProbeCommand, pathInImage, projectKind } from "./container-command.js";
 import { CONTAINERFILE, renderContainerfile, renderDockerignore } from "./containerfile.js";
 import { renderEnvFile, SECRETS_FILE } from "./export-secrets.js";
+import { sharedDirectories } from "./shared-paths.js";
 import { backupCommand, databaseUrls, DEFAULT_IMAGES, imageFor, postgresInitSql } from "./servers.js";
 import type { ExportFile, ExportOptions, ExportResult, Unexpressed } from "./types.js";
 
@@ -82,7 +83,9 @@ export function exportCompose(stack: Stack, options: ExportOptions): ExportResul
     volumes.data = {};
     appVolumes.push("data:/data");
   }
-  for (const [index, path] of stack.shared.entries()) {
+  const shared = sharedDirectories(stack);
+  unexpressed.push(...shared.unexpressed);
+  for (const { index, path } of shared.directories) {
     const volume = `shared-${index}`;
     volumes[volume] = {};
     appVolumes.push(`${volume}:${APP_DIR}/${path}`);

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Stack } from "../config/types.js";
+import { sharedDirectories } from "./shared-paths.js";
 import { APP_DIR, CONTAINER_PORT, containerCommand, pathInImage, projectKind, SQLITE_DIR } from "./container-command.js";
 
 // The app's image, from what `berth init` detects: dependencies installed in their own layer (so
@@ -35,7 +36,7 @@ export function renderContainerfile(stack: Stack, options: ContainerfileOptions 
   for (const command of stack.release.filter((candidate) => /\bcollectstatic\b/.test(candidate))) lines.push(`RUN ${placeholders} ${command}`);
   // Directories the app writes (static files, shared paths, the SQLite volume) exist in the image,
   // owned by the app's user: an empty named volume mounted there takes their owner.
-  const writable = [...new Set([...(stack.proxy?.static ?? []).map((entry) => pathInImage(stack, entry.directory)), ...stack.shared.map((path) => `${APP_DIR}/${path}`), SQLITE_DIR])].filter((path): path is string => path !== null);
+  const writable = [...new Set([...(stack.proxy?.static ?? []).map((entry) => pathInImage(stack, entry.directory)), ...sharedDirectories(stack).directories.map(({ path }) => `${APP_DIR}/${path}`), SQLITE_DIR])].filter((path): path is string => path !== null);
   lines.push(
     `RUN useradd --system --uid ${APP_UID} --home-dir ${APP_DIR} --no-create-home app && mkdir -p ${writable.join(" ")} && chown -R ${APP_UID} ${APP_DIR} ${writable.join(" ")}`,
     `USER ${APP_UID}`,

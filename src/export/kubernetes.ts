@@ -4,6 +4,7 @@ import type { Stack } from "../config/types.js";
 import { APP_DIR, containerCommand, containerPort, pathInImage } from "./container-command.js";
 import { CONTAINERFILE, renderContainerfile, renderDockerignore } from "./containerfile.js";
 import { renderEnvFile, SECRETS_FILE } from "./export-secrets.js";
+import { sharedDirectories } from "./shared-paths.js";
 import { databaseObjects, redisObjects } from "./kubernetes-servers.js";
 import { ingressObjects } from "./kubernetes-ingress.js";
 import { probesFor } from "./kubernetes-probes.js";
@@ -60,7 +61,9 @@ export function exportKubernetes(stack: Stack, options: ExportOptions): ExportRe
     volumes.push({ name: "data", persistentVolumeClaim: { claimName: `${name}-data` } });
     mounts.push({ name: "data", mountPath: "/data" });
   }
-  for (const [index, path] of stack.shared.entries()) {
+  const shared = sharedDirectories(stack);
+  unexpressed.push(...shared.unexpressed);
+  for (const { index, path } of shared.directories) {
     const claim = `${name}-shared-${index}`;
     add(`pvc-shared-${index}.yaml`, pvc(claim, labels, "ReadWriteMany", "1Gi"));
     volumes.push({ name: `shared-${index}`, persistentVolumeClaim: { claimName: claim } });
