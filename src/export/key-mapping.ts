@@ -44,7 +44,7 @@ export const KEY_MAPPINGS: readonly KeyMapping[] = [
   { key: "services.*.env.*", compose: becomes("one `environment:` entry"), kubernetes: becomes("one `env:` entry"), systemd: becomes("one Environment= line") },
   { key: "services.*.replicas", compose: becomes("`deploy.replicas`"), kubernetes: becomes("`replicas` (1 without a port: `strategy: Recreate`); a PodDisruptionBudget from 2"), systemd: becomes("the instances `<name>.target` wants") },
   { key: "services.*.port", compose: becomes("PORT inside the container (8000 unless fixed); only the proxy publishes a port"), kubernetes: becomes("PORT, containerPort and the Service port"), systemd: becomes("the instance name: `<service>@8000` listens on PORT=8000") },
-  { key: "services.*.health", compose: becomes("`healthcheck:`"), kubernetes: becomes("readiness, liveness and startup probes"), systemd: NO_HEALTH_IN_SYSTEMD },
+  { key: "services.*.health", compose: becomes("`healthcheck:`, which `depends_on` and the proxy wait for; Compose marks a failing container unhealthy but, unlike berth, does not restart it (add an autoheal container for that)"), kubernetes: becomes("readiness, liveness and startup probes"), systemd: NO_HEALTH_IN_SYSTEMD },
   { key: "services.*.health.http", compose: becomes("a `healthcheck:` that GETs the path inside the container"), kubernetes: becomes("httpGet probes"), systemd: NO_HEALTH_IN_SYSTEMD },
   { key: "services.*.health.status", compose: becomes("the status the healthcheck expects"), kubernetes: dropped("Kubernetes probes accept any status from 200 to 399"), systemd: NO_HEALTH_IN_SYSTEMD },
   { key: "services.*.health.host", compose: becomes("the Host header the healthcheck sends"), kubernetes: becomes("the probes' Host header"), systemd: NO_HEALTH_IN_SYSTEMD },
