@@ -37,6 +37,7 @@ export function registerExport(program: Command): void {
         throw new UserError(`unknown --postgres mode "${options.postgres}"`, { hint: `write one of: ${POSTGRES_MODES.join(", ")}` });
       }
       const images = parseImages(options.image, IMAGE_NAMES);
+      if (target === "systemd" && options.image.length > 0) throw new UserError("--image is for berth export compose and kubernetes: systemd runs the app from its directory");
       const global = globalOptions(command);
       const stack = await loadStackFromOptions(global);
       const exportTarget = target as ExportTarget;
