@@ -5,7 +5,8 @@ import { test } from "node:test";
 import { parse, stringify } from "yaml";
 import { berthOk, makeHome, tempDir, waitFor } from "../helpers/berth-cli.js";
 import { ensureBaseImage, podman, podmanEnv, writeContainersConf } from "../helpers/containers.js";
-import { assertSecretsOnlyInSecretFiles, createExportProject, listFiles } from "../helpers/export-project.js";
+import { assertSecretsOnlyInSecretFiles, createExportProject } from "../helpers/export-project.js";
+import { validateExportDirectory, validateManifest, type Manifest } from "../helpers/kubernetes-schemas.js";
 import { freePorts, proxyRequest } from "../helpers/proxy-client.js";
 
 // The stack exported to Kubernetes: every object validates against the Kubernetes API schemas
@@ -14,35 +15,14 @@ import { freePorts, proxyRequest } from "../helpers/proxy-client.js";
 
 const STACK = "exportk8s";
 
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; [key: string]: any };
-
-/** Kinds that come from operators (CloudNativePG, cert-manager), whose schemas kubernetes-models does not carry. */
-const CUSTOM_KINDS = new Set(["postgresql.cnpg.io/v1 Cluster", "cert-manager.io/v1 Issuer"]);
-
-async function validate(manifest: Manifest): Promise<void> {
-  const [group, version] = manifest.apiVersion.includes("/") ? manifest.apiVersion.split("/") : [undefined, manifest.apiVersion];
-  const module = (await import(`kubernetes-models/${group ? `${group}/` : ""}${version}`)) as Record<string, new (data: unknown) => { validate(): void }>;
-  const Model = module[manifest.kind];
-  assert.ok(Model, `kubernetes-models has ${manifest.apiVersion} ${manifest.kind}`);
-  new Model(manifest).validate();
-}
-
 test("every object of the Kubernetes export validates against the API schemas, for each way to run PostgreSQL", async (t) => {
   const project = createExportProject(t, STACK, "backup: { schedule: \"0 3 * * *\", keep: 3 }\n");
   const home = makeHome(t);
   for (const postgres of ["external", "statefulset", "cloudnative-pg"]) {
     const output = join(tempDir(t, "berth-export-k8s-"), postgres);
     await berthOk(["export", "kubernetes", "--output", output, "--postgres", postgres, "--autoscale", "web=2-6"], { home, cwd: project });
-    const kustomization = parse(readFileSync(join(output, "kustomization.yaml"), "utf8")) as { resources: string[]; secretGenerator: { envs: string[] }[] };
-    const manifests = listFiles(output).filter((file) => file.endsWith(".yaml") && file !== "kustomization.yaml");
-    assert.deepEqual([...kustomization.resources].sort(), manifests.sort(), "kustomization.yaml lists every manifest");
-    const kinds = new Set<string>();
-    for (const file of manifests) {
-      const manifest = parse(readFileSync(join(output, file), "utf8")) as Manifest;
-      kinds.add(manifest.kind);
-      if (CUSTOM_KINDS.has(`${manifest.apiVersion} ${manifest.kind}`)) continue;
-      await assert.doesNotReject(validate(manifest), `${postgres}: ${file}`);
-    }
+    const kinds = await validateExportDirectory(output);
+    const kustomization = parse(readFileSync(join(output, "kustomization.yaml"), "utf8")) as { secretGenerator: { envs: string[] }[] };
     for (const kind of ["Deployment", "Service", "ConfigMap", "Job", "CronJob", "Ingress", "PodDisruptionBudget", "PersistentVolumeClaim", "HorizontalPodAutoscaler"]) assert.ok(kinds.has(kind), `${postgres}: a ${kind}`);
     if (postgres === "statefulset") assert.ok(kinds.has("StatefulSet"));
     if (postgres === "cloudnative-pg") assert.ok(kinds.has("Cluster"));
@@ -51,7 +31,7 @@ test("every object of the Kubernetes export validates against the API schemas, f
   }
 
   // A broken object does fail the validation the test relies on.
-  await assert.rejects(validate({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { replicas: "two" } }));
+  await assert.rejects(validateManifest({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { replicas: "two" } }));
 });
 
 test("the app's Deployment with its ConfigMap runs under podman kube play and serves the login page", { timeout: 1_200_000 }, async (t) => {
