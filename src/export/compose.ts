@@ -6,7 +6,9 @@ import { APP_DIR, containerCommand, containerPort, healthProbeCommand, pathInIma
 import { CONTAINERFILE, renderContainerfile, renderDockerignore } from "./containerfile.js";
 import { renderEnvFile, SECRETS_FILE } from "./export-secrets.js";
 import { sharedDirectories } from "./shared-paths.js";
-import { backupCommand, databaseUrls, DEFAULT_IMAGES, imageFor, postgresInitSql } from "./servers.js";
+import { composeServers } from "./compose-servers.js";
+import { conditions, escapeDollars, escapeValues, pick, type ComposeService } from "./compose-values.js";
+import { databaseUrls, imageFor } from "./servers.js";
 import type { ExportFile, ExportOptions, ExportResult, Unexpressed } from "./types.js";
 
 // The stack as a docker-compose.yml in the subset Debian's docker-compose 1.29 accepts (no
@@ -14,67 +16,22 @@ import type { ExportFile, ExportOptions, ExportResult, Unexpressed } from "./typ
 // Secret values stay in 0600 env files beside it; `$` is doubled everywhere, since Compose would
 // otherwise substitute the app's own `$PORT` at `up` time.
 
-const POSTGRES_SECRETS = "postgres.env";
-const MARIADB_SECRETS = "mariadb.env";
-const REDIS_SECRETS = "redis.env";
-
-type ComposeService = Record<string, unknown>;
-
 export function exportCompose(stack: Stack, options: ExportOptions): ExportResult {
   const kind = projectKind(stack);
   const files: ExportFile[] = [];
   const unexpressed: Unexpressed[] = [];
   const services: Record<string, ComposeService> = {};
   const volumes: Record<string, Record<string, never>> = {};
-  const backing: Record<string, "service_healthy"> = {};
   const urls = databaseUrls(stack, options.secrets, { postgres: "postgres", mariadb: "mariadb", redis: "redis" });
 
   const appSecrets: Record<string, string> = { ...pick(options.secrets, stack.secrets), ...urls };
   files.push({ path: SECRETS_FILE, content: renderEnvFile(appSecrets, "Secrets of the app's services: keep this file 0600 and out of version control."), secret: true });
 
-  if (stack.database.engine === "postgres") {
-    volumes["postgres-data"] = {};
-    files.push({ path: POSTGRES_SECRETS, content: renderEnvFile({ POSTGRES_PASSWORD: options.secrets.POSTGRES_PASSWORD ?? "" }), secret: true });
-    const initSql = postgresInitSql(stack.database.extensions);
-    if (initSql) files.push({ path: "postgres-init/extensions.sql", content: initSql });
-    services.postgres = {
-      image: imageFor("postgres", stack, options),
-      command: ["postgres"],
-      environment: { POSTGRES_USER: stack.name, POSTGRES_DB: stack.name },
-      env_file: [POSTGRES_SECRETS],
-      volumes: ["postgres-data:/var/lib/postgresql/data", ...(initSql ? ["./postgres-init:/docker-entrypoint-initdb.d:ro"] : [])],
-      healthcheck: { test: ["CMD-SHELL", `pg_isready -U ${stack.name} -d ${stack.name} -h 127.0.0.1`], interval: "2s", timeout: "5s", retries: 30 },
-      restart: "always",
-      stop_signal: "SIGINT",
-    };
-    backing.postgres = "service_healthy";
-  }
-  if (stack.database.engine === "mariadb") {
-    volumes["mariadb-data"] = {};
-    files.push({ path: MARIADB_SECRETS, content: renderEnvFile(pick(options.secrets, ["MARIADB_PASSWORD", "MARIADB_ROOT_PASSWORD"])), secret: true });
-    services.mariadb = {
-      image: imageFor("mariadb", stack, options),
-      environment: { MARIADB_USER: stack.name, MARIADB_DATABASE: stack.name },
-      env_file: [MARIADB_SECRETS],
-      volumes: ["mariadb-data:/var/lib/mysql"],
-      healthcheck: { test: ["CMD", "healthcheck.sh", "--connect", "--innodb_initialized"], interval: "2s", timeout: "5s", retries: 30 },
-      restart: "always",
-    };
-    backing.mariadb = "service_healthy";
-  }
-  if (stack.redis) {
-    volumes["redis-data"] = {};
-    files.push({ path: REDIS_SECRETS, content: renderEnvFile(pick(options.secrets, ["REDIS_PASSWORD"])), secret: true });
-    services.redis = {
-      image: imageFor("redis", stack, options),
-      command: ["sh", "-c", 'exec redis-server --requirepass "$$REDIS_PASSWORD" --appendonly yes --dir /data --bind 0.0.0.0 --protected-mode no'],
-      env_file: [REDIS_SECRETS],
-      volumes: ["redis-data:/data"],
-      healthcheck: { test: ["CMD-SHELL", 'redis-cli --no-auth-warning -a "$$REDIS_PASSWORD" ping | grep -q PONG'], interval: "2s", timeout: "5s", retries: 30 },
-      restart: "always",
-    };
-    backing.redis = "service_healthy";
-  }
+  const servers = composeServers(stack, options);
+  Object.assign(services, servers.services);
+  Object.assign(volumes, servers.volumes);
+  files.push(...servers.files);
+  const backing = servers.healthy;
 
   // Volumes every app container mounts: the SQLite file, `shared:` paths, static directories.
   const appVolumes: string[] = [];
@@ -179,22 +136,6 @@ export function exportCompose(stack: Stack, options: ExportOptions): ExportResul
     };
   }
 
-  const backupDump = backupCommand(stack, "/backups");
-  if (backupDump) {
-    volumes.backups = {};
-    const server = stack.database.engine === "postgres" ? "postgres" : "mariadb";
-    services.backup = {
-      image: imageFor(server, stack, options),
-      profiles: ["backup"],
-      command: ["sh", "-c", escapeDollars(backupDump)],
-      env_file: [server === "postgres" ? POSTGRES_SECRETS : MARIADB_SECRETS],
-      environment: { ...(server === "postgres" ? { PGHOST: "postgres", PGUSER: stack.name, PGDATABASE: stack.name } : {}), BACKUP_KEEP: String(stack.backup.keep) },
-      volumes: ["backups:/backups"],
-      depends_on: conditions({ [server]: "service_healthy" }),
-      restart: "no",
-    };
-  }
-
   const document = { services, ...(Object.keys(volumes).length > 0 ? { volumes } : {}) };
   files.push(
     { path: "docker-compose.yml", content: `# ${stack.name}, exported by berth from ${stack.file}. Secrets live in the *.env files beside it (0600).\n${stringify(document, { lineWidth: 0, aliasDuplicateObjects: false, version: "1.1" })}` },
@@ -209,7 +150,7 @@ export function exportCompose(stack: Stack, options: ExportOptions): ExportResul
     notes: [
       options.images.app ? `the app runs from the image ${options.images.app}` : `build the app's image first (in the output directory): docker-compose build, or podman build -t ${stack.name}-app -f ${CONTAINERFILE} ${relativeRoot}`,
       "start it: docker-compose up -d (in the output directory)",
-      ...(backupDump ? ["back up: docker-compose --profile backup run --rm backup (from cron for a schedule)"] : []),
+      ...(services.backup ? ["back up: docker-compose --profile backup run --rm backup (from cron for a schedule)"] : []),
     ],
   };
 }
@@ -233,21 +174,3 @@ function composeHealthcheck(service: Service, port: number | null, kind: ReturnT
     start_period: seconds(health.probe.startPeriodMs),
   };
 }
-
-function conditions(entries: Record<string, string>): Record<string, { condition: string }> {
-  return Object.fromEntries(Object.entries(entries).map(([name, condition]) => [name, { condition }]));
-}
-
-function pick(values: Readonly<Record<string, string>>, names: readonly string[]): Record<string, string> {
-  return Object.fromEntries(names.filter((name) => values[name] !== undefined).map((name) => [name, values[name] as string]));
-}
-
-export function escapeDollars(text: string): string {
-  return text.replaceAll("$", () => "$$");
-}
-
-function escapeValues(values: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, escapeDollars(value)]));
-}
-
-export { DEFAULT_IMAGES };
