@@ -56,6 +56,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "backup", description: "back up the stack's database (and Redis) into its backups directory, while it keeps serving", load: async () => (await import("./commands/backup.js")).registerBackup },
   { name: "backups", description: "list the stack's backups, newest first (works while the stack is down)", load: async () => (await import("./commands/backups.js")).registerBackups },
   { name: "restore", usage: "<backup>", description: "restore a backup: verify its checksum, stop the app's services, restore, start them again", load: async () => (await import("./commands/restore.js")).registerRestore },
+  { name: "export", usage: "<target>", description: "write the stack as Docker Compose, Kubernetes or systemd files, reporting what each cannot express (see docs/export.md)", load: async () => (await import("./commands/export.js")).registerExport },
   { name: "doctor", description: "check that this host has what the stack needs (database and Redis servers, tools for backups)", load: async () => (await import("./commands/doctor.js")).registerDoctor },
   { name: "daemon", description: "the per-host supervisor daemon (started on demand by other commands)", load: async () => (await import("./commands/daemon.js")).registerDaemon },
   { name: "completion", usage: "<shell>", description: "print a shell completion script for bash, zsh or fish (see docs/cli.md)", load: async () => (await import("./commands/completion.js")).registerCompletion },
