@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import type { LogPolicy } from "../config/types.js";
 import { errorMessage } from "../errors.js";
 import { silentLogger, type Logger } from "../util/logger.js";
+import { holdForFollowers } from "./follow-holds.js";
 import { LineSplitter } from "./line-splitter.js";
 import { rotatedLogPath } from "./list.js";
 import { formatLogLine, type OutputStream } from "./log-line.js";
@@ -128,6 +129,7 @@ export class RotatingLogFile {
   private rotate(): void {
     closeSync(this.fd);
     this.fd = -1;
+    holdForFollowers(this.path, this.policy.maxSizeBytes);
     try {
       shiftGenerations(this.path, this.policy.keep);
       for (const job of this.compressionJobs) job.index++;
