@@ -23,6 +23,8 @@ interface OpenFile {
 
 export class FileFollower {
   private file: OpenFile | null;
+  /** The last held generation read to its end, kept linked while the writer may not have renamed it yet. */
+  private finished: HeldGeneration | null = null;
   private readonly splitter: LineSplitter;
 
   /**
@@ -54,25 +56,36 @@ export class FileFollower {
       // The path before the holds: a writer links a finished file before renaming it, so a file gone
       // from the path is already in the list read next, or was never going to be.
       const atPath = statIfExists(this.source.path);
-      const held = this.heldGenerations();
+      if (this.finished && atPath?.ino !== this.finished.inode) {
+        this.hold?.release(this.finished);
+        this.finished = null;
+      }
+      const held = this.heldGenerations().filter((generation) => generation.path !== this.finished?.path);
       if (this.file === null) {
         if (held.length > 0) this.file = openAt(held[0]!.path, "start");
+        // Linked but not renamed yet: the writer is between the two steps of a rotation.
+        else if (atPath && atPath.ino === this.finished?.inode) return;
         else if (atPath) this.file = openAt(this.source.path, "start");
         else return;
         // Look at the holds again before reading: the file opened at the path may already be newer than one rotated meanwhile.
         continue;
       }
       const ours = held.findIndex((generation) => generation.inode === this.file!.inode);
+      if (ours > 0 && this.file.offset === 0) {
+        // Opened but not read yet, and an older generation is still waiting: that one first.
+        this.close();
+        continue;
+      }
       if (ours >= 0) {
         // Rotated out: it will not grow any more. Read it to the end, then move on to the next generation.
-        for (const older of held.slice(0, ours)) this.hold?.release(older);
+        for (const stale of held.slice(0, ours)) this.hold?.release(stale);
         await this.finishFile();
-        this.hold?.release(held[ours]!);
+        // Kept until the path shows another file: until then, the inode at the path is this one, already read.
+        this.finished = held[ours]!;
         continue;
       }
       if (atPath && atPath.ino === this.file.inode) {
         if (this.file.offset === 0 && held.length > 0) {
-          // Opened at the path but not read yet, and an older generation is still waiting: that one first.
           this.close();
           continue;
         }

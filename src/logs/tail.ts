@@ -74,7 +74,7 @@ async function lastLinesOfSource(source: LogSource, count: number): Promise<Labe
 }
 
 /** k-way merge of lists that are each in time order; ties go to the earlier list. */
-function mergeByTime(lists: LabeledLine[][]): LabeledLine[] {
+export function mergeByTime(lists: LabeledLine[][]): LabeledLine[] {
   const positions = lists.map(() => 0);
   const merged: LabeledLine[] = [];
   for (;;) {
