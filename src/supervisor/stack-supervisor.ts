@@ -6,6 +6,7 @@ import { buildServiceEnv, buildTaskEnv } from "../config/service-env.js";
 import { ensureSecrets } from "../config/secrets.js";
 import { startOrder } from "../config/dependency-order.js";
 import { RotatingLogFile, releaseLogPath, replicaLogPath } from "../logs/index.js";
+import { enforceRetention } from "../logs/retention.js";
 import type { Logger } from "../util/logger.js";
 import type { StackPaths } from "../util/paths.js";
 import { UserError } from "../errors.js";
@@ -287,7 +288,7 @@ export class StackSupervisor {
   private logFile(path: string): RotatingLogFile {
     let log = this.logFiles.get(path);
     if (!log) {
-      log = new RotatingLogFile(path, this.stack.logs);
+      log = new RotatingLogFile(path, this.stack.logs, this.options.logger, () => enforceRetention(this.options.paths.logs, this.stack.logs));
       this.logFiles.set(path, log);
     }
     return log;

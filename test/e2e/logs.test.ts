@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BERTH_BIN, berth, berthOk, makeHome, tempDir, waitFor } from "../helpers/berth-cli.js";
+import { Agent, request as httpRequest } from "node:http";
+import { BERTH_BIN, berth, berthOk, FIXTURES, makeHome, tempDir, waitFor } from "../helpers/berth-cli.js";
+import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
 
 function writeStack(t: TestContext, yaml: string): string {
   const dir = tempDir(t, "berth-logs-");
@@ -95,4 +97,109 @@ test("logs -f started before a 200,000-line burst through a 100 KB max_size prin
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /--until and --follow/);
   await berthOk(["down"], { home, cwd });
+});
+
+/** Every file in the stack's log directory (not the followers' holds), by name, with its size. */
+function logFileSizes(dir: string): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith(".")) continue;
+    try {
+      const stats = statSync(join(dir, name));
+      if (stats.isFile()) sizes.set(name, stats.size);
+    } catch {
+      // rotated away between the listing and the look
+    }
+  }
+  return sizes;
+}
+
+/** `total` GETs over `concurrency` keep-alive connections; resolves with how many answered 200. */
+async function requestMany(port: number, host: string, total: number, concurrency: number): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  let sent = 0;
+  let ok = 0;
+  const failures: string[] = [];
+  const client = async () => {
+    while (sent < total) {
+      sent += 1;
+      const answered = await new Promise<number>((resolve) => {
+        const request = httpRequest({ host: "127.0.0.1", port, path: `/?n=${sent}`, headers: { host }, agent }, (response) => {
+          response.resume();
+          response.on("end", () => {
+            if (response.statusCode !== 200) failures.push(String(response.statusCode));
+            resolve(response.statusCode === 200 ? 1 : 0);
+          });
+        });
+        request.on("error", (error) => {
+          failures.push(error.message);
+          resolve(0);
+        });
+        request.end();
+      });
+      ok += answered;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, client));
+  agent.destroy();
+  if (failures.length > 0) process.stderr.write(`failures: ${[...new Set(failures)].slice(0, 5).join("; ")} (${failures.length})\n`);
+  return ok;
+}
+
+test("20,000 proxied requests and two noisy services: the access log and the stack's logs stay within max_size, keep and max_total", async (t) => {
+  const home = makeHome(t);
+  const maxSize = 100 * 1024;
+  const maxTotal = 1024 * 1024;
+  const trigger = join(tempDir(t, "berth-trigger-"), "go");
+  const cwd = writeStack(
+    t,
+    [
+      "name: bounded",
+      "logs: { max_size: 100KB, keep: 3, max_total: 1MB }",
+      "services:",
+      "  web:",
+      `    command: ${process.execPath} ${join(FIXTURES, "apps", "stream-app.mjs")}`,
+      "    health: { http: /health, interval: 500ms }",
+      ...["left", "right"].flatMap((name) => [`  ${name}:`, `    command: sh -c 'while [ ! -e ${trigger} ]; do sleep 0.1; done; seq 1 150000 | sed "s/^/${name} noise /"; exec sleep 100000'`]),
+      "proxy:",
+      "  hosts: [bounded.test]",
+      "  tls: off",
+      "",
+    ].join("\n"),
+  );
+  const [httpPort, httpsPort] = await freePorts(2);
+  const env = proxyEnv(httpPort!, httpsPort!);
+  await berthOk(["up", "-d"], { home, cwd, env });
+  const dir = logsDir(home, "bounded");
+  let largestTotal = 0;
+  let largestAccessFile = 0;
+  let mostAccessFiles = 0;
+  const sample = () => {
+    const sizes = logFileSizes(dir);
+    largestTotal = Math.max(largestTotal, [...sizes.values()].reduce((sum, size) => sum + size, 0));
+    const access = [...sizes].filter(([name]) => /^access\.log(\.\d+(\.gz)?)?$/.test(name));
+    mostAccessFiles = Math.max(mostAccessFiles, access.length);
+    largestAccessFile = Math.max(largestAccessFile, ...access.map(([, size]) => size));
+  };
+  const sampler = setInterval(sample, 25);
+  t.after(() => clearInterval(sampler));
+  await waitFor(async () => (await proxyRequest({ port: httpPort!, host: "bounded.test", path: "/" }).catch(() => null))?.status === 200, "the app through the proxy", 60_000);
+  writeFileSync(trigger, "");
+  const answered = await requestMany(httpPort!, "bounded.test", 20_000, 16);
+  assert.equal(answered, 20_000);
+  await waitFor(() => logFileSizes(dir).has("access.log.3") || logFileSizes(dir).has("access.log.3.gz"), "the access log to have rotated three times", 60_000);
+  const noiseDone = (name: string) => async () => (await berthOk(["logs", name, "-n", "1"], { home, cwd, env })).stdout.includes(`${name} noise 150000`);
+  await waitFor(noiseDone("left"), "the left service's burst to end", 120_000);
+  await waitFor(noiseDone("right"), "the right service's burst to end", 120_000);
+  clearInterval(sampler);
+  sample();
+  t.diagnostic(`largest total ${largestTotal} B (cap ${maxTotal}), largest access file ${largestAccessFile} B (max_size ${maxSize}), most access files ${mostAccessFiles}`);
+  assert.ok(mostAccessFiles <= 4, `at most the current access log and 3 generations, saw ${mostAccessFiles}`);
+  // Two proxy workers append whole batches: a batch checked against the size just before another worker's lands may pass max_size by one batch.
+  assert.ok(largestAccessFile <= maxSize + 64 * 1024, `access log files within max_size (largest ${largestAccessFile})`);
+  assert.ok(largestTotal <= maxTotal, `the stack's logs within max_total (largest ${largestTotal})`);
+  // Without the cap, 3 generations each of left, right and the access log would be kept (900 KB beside four current files).
+  const rotated = [...logFileSizes(dir).keys()].filter((name) => /\.log\.\d+(\.gz)?$/.test(name));
+  assert.ok(rotated.length < 9, `the cap removed old generations: ${rotated.join(", ")}`);
+  await berthOk(["down"], { home, cwd, env });
 });
