@@ -1,10 +1,10 @@
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { LogPolicy } from "../config/types.js";
 import { holdForFollowers } from "../logs/follow-holds.js";
-import { rotatedLogPath } from "../logs/list.js";
+import { compressNewestGeneration, statIfExists, takeLock } from "../logs/compress-newest.js";
 import { enforceRetention } from "../logs/retention.js";
-import { compressToTemporary, shiftGenerations } from "../logs/rotate.js";
+import { shiftGenerations } from "../logs/rotate.js";
 
 export interface AccessRecord {
   time: string;
@@ -22,8 +22,6 @@ export interface AccessRecord {
 
 /** Lines are gathered for this long, then written in one go: one write per request was a measurable cost. */
 const FLUSH_INTERVAL_MS = 50;
-/** A rotation lock older than this was left by a worker that died holding it. */
-const STALE_LOCK_MS = 10_000;
 /** Until the daemon sends the stack's policy (an older table): the berth.yml defaults. */
 const DEFAULT_POLICY: LogPolicy = { maxSizeBytes: 10 * 1024 * 1024, keep: 5, compress: true };
 
@@ -115,51 +113,8 @@ function rotateUnderLock(path: string, inode: number, incoming: number, policy: 
   } finally {
     rmSync(lock, { force: true });
   }
-  if (policy.compress) void compressNewest(path);
+  if (policy.compress) void compressNewestGeneration(path, lock);
   enforceRetention(dirname(path), policy);
-}
-
-/** Gzips `.1` in the background; gives up (keeping it plain) if another rotation moved it meanwhile. */
-async function compressNewest(path: string): Promise<void> {
-  const source = rotatedLogPath(path, 1);
-  const inode = inodeAt(source);
-  try {
-    const temporary = await compressToTemporary(path, source);
-    if (temporary === null) return;
-    if (inodeAt(source) !== inode || !takeLock(`${path}.rotating`)) {
-      rmSync(temporary, { force: true });
-      return;
-    }
-    try {
-      if (inodeAt(source) === inode) {
-        renameSync(temporary, rotatedLogPath(path, 1, true));
-        rmSync(source, { force: true });
-      } else rmSync(temporary, { force: true });
-    } finally {
-      rmSync(`${path}.rotating`, { force: true });
-    }
-  } catch {
-    // Compression is a saving, not a duty: the plain generation stays, within the same bound.
-  }
-}
-
-function takeLock(lock: string): boolean {
-  try {
-    closeSync(openSync(lock, "wx", 0o600));
-    return true;
-  } catch {
-    const stats = statIfExists(lock);
-    if (stats && Date.now() - stats.mtimeMs > STALE_LOCK_MS) rmSync(lock, { force: true });
-    return false;
-  }
-}
-
-function statIfExists(path: string): { ino: number; size: number; mtimeMs: number } | null {
-  try {
-    return statSync(path);
-  } catch {
-    return null;
-  }
 }
 
 function inodeAt(path: string): number | null {

@@ -7,6 +7,7 @@ import { ensureSecrets } from "../config/secrets.js";
 import { startOrder } from "../config/dependency-order.js";
 import { RotatingLogFile, releaseLogPath, replicaLogPath } from "../logs/index.js";
 import { enforceRetention } from "../logs/retention.js";
+import { AppLogRotator } from "../logs/app-log-files.js";
 import type { Logger } from "../util/logger.js";
 import type { StackPaths } from "../util/paths.js";
 import { UserError } from "../errors.js";
@@ -49,6 +50,12 @@ export class StackSupervisor {
   private backingReplicas: Replica[] = [];
   private backingEnv: BackingEnv = { env: {}, secretValues: [] };
   private current: Stack;
+  /** `logs.files` and `logs.max_age` for files nobody is writing to (src/logs/app-log-files.ts). */
+  private readonly appLogs = new AppLogRotator({
+    policy: () => this.stack.logs,
+    root: () => this.stack.root,
+    signal: (service, signal) => this.signalService(service, signal),
+  });
 
   constructor(
     stack: Stack,
@@ -84,10 +91,12 @@ export class StackSupervisor {
     }
     await this.backing.provision(progress);
     this.backing.startSchedule();
+    this.appLogs.start(paths.logs);
   }
 
   async stop(): Promise<void> {
     this.backing.stopSchedule();
+    this.appLogs.stop();
     // Dependents first, so a web process never outlives the service it needs; then any the definition no longer names.
     for (const name of [...startOrder(this.stack.services).reverse().map((service) => service.name), ...this.replicas.keys()]) {
       await Promise.all((this.replicas.get(name) ?? []).map((replica) => this.retire(replica)));
@@ -102,6 +111,7 @@ export class StackSupervisor {
   /** Lets go of every process without stopping it: the next daemon adopts them. */
   detach(): void {
     this.backing.stopSchedule();
+    this.appLogs.stop();
     for (const replica of this.allReplicas()) replica.detach();
     void this.closeLogs();
   }
@@ -281,6 +291,19 @@ export class StackSupervisor {
       for (const service of services) {
         progress(`starting ${service.name}`);
         this.replicasOf(service.name).forEach((replica) => replica.start());
+      }
+    }
+  }
+
+  /** Tells each replica's main process to reopen its log files (`logs.files` with a signal). */
+  private signalService(serviceName: string, signal: string): void {
+    for (const replica of this.replicasOf(serviceName)) {
+      const { pid } = replica.snapshot();
+      if (!pid) continue;
+      try {
+        process.kill(pid, signal as NodeJS.Signals);
+      } catch (error) {
+        this.options.logger.warn("could not signal a replica to reopen its log file", { service: serviceName, signal, error: (error as Error).message });
       }
     }
   }
