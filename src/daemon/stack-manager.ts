@@ -20,6 +20,9 @@ import { OperationQueue } from "./operation-queue.js";
 import { preflight } from "./preflight.js";
 import { processRows, type ProcessRow } from "./process-rows.js";
 import { adoptionLookup, endRecordedProcesses } from "./leftovers.js";
+import { AlertDispatcher, type AlertDelivery, type AlertTarget } from "../alerts/alert-dispatcher.js";
+import { alertRetryFromEnv, readSecretValues } from "../alerts/alert-sources.js";
+import type { JobOutcome } from "../jobs/run-job.js";
 import { readState, StateStore, type DaemonState, type RecordedReplica, type StackRecord } from "./state-store.js";
 
 export type { ProcessRow } from "./process-rows.js";
@@ -73,6 +76,7 @@ export class StackManager {
   readonly frontDoor: FrontDoor;
   /** What happened to each stack: alerts and the dashboard subscribe to it. */
   readonly events: EventJournal;
+  private readonly alerts: AlertDispatcher;
 
   constructor(
     private readonly home: string,
@@ -81,6 +85,8 @@ export class StackManager {
     readonly settings: HostSettings,
   ) {
     this.events = new EventJournal((stack) => stackPaths(stack, home).events);
+    this.alerts = new AlertDispatcher((stack) => this.alertTarget(stack), logger, alertRetryFromEnv());
+    this.events.subscribe((event) => this.alerts.handle(event));
     this.store = new StateStore(statePath, () => this.collectState(), (error) => logger.error("could not write the state file; retrying at the next change", { error: error.message }));
     this.frontDoor = new FrontDoor(home, logger, () => this.runningStacks(), settings);
     for (const [name, record] of Object.entries(readState(statePath).stacks)) {
@@ -282,6 +288,26 @@ export class StackManager {
       await waitUntilStackReady(targets, supervisor.secretValues(), operation);
       return result;
     });
+  }
+
+  private alertTarget(name: string): AlertTarget {
+    const managed = this.stacks.get(name);
+    const stack = managed?.supervisor?.stack ?? managed?.record.stack;
+    return { policy: stack?.alerts ?? null, secretValues: managed?.supervisor?.secretValues() ?? readSecretValues(stackPaths(name, this.home).secrets) };
+  }
+
+  /** `berth jobs run NAME`: not queued behind deploys, like a scheduled run. */
+  runJob(name: string, job: string): Promise<JobOutcome> {
+    const supervisor = this.stacks.get(name)?.supervisor;
+    if (!supervisor) throw notUp(name);
+    return supervisor.runJob(job);
+  }
+
+  /** `berth alerts test`: one test event to the stack's webhook, answered with the delivery's outcome. */
+  testAlerts(name: string): Promise<AlertDelivery> {
+    const supervisor = this.stacks.get(name)?.supervisor;
+    if (!supervisor) throw notUp(name);
+    return this.alerts.test(supervisor.stack, supervisor.secretValues());
   }
 
   async processes(name: string): Promise<ProcessRow[]> {

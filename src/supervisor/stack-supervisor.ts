@@ -8,6 +8,10 @@ import { startOrder } from "../config/dependency-order.js";
 import { RotatingLogFile, releaseLogPath, replicaLogPath } from "../logs/index.js";
 import { enforceRetention } from "../logs/retention.js";
 import { AppLogRotator } from "../logs/app-log-files.js";
+import { jobLogPath } from "../logs/list.js";
+import { JobScheduler } from "../jobs/job-scheduler.js";
+import { jobStatePath } from "../jobs/job-state.js";
+import type { JobOutcome } from "../jobs/run-job.js";
 import type { Logger } from "../util/logger.js";
 import type { StackPaths } from "../util/paths.js";
 import { UserError } from "../errors.js";
@@ -50,6 +54,8 @@ export class StackSupervisor {
   private backingReplicas: Replica[] = [];
   private backingEnv: BackingEnv = { env: {}, secretValues: [] };
   private current: Stack;
+  /** The stack's scheduled jobs (src/jobs), from the moment its database is up. */
+  private jobs: JobScheduler | null = null;
   /** `logs.files` and `logs.max_age` for files nobody is writing to (src/logs/app-log-files.ts). */
   private readonly appLogs = new AppLogRotator({
     policy: () => this.stack.logs,
@@ -92,11 +98,13 @@ export class StackSupervisor {
     await this.backing.provision(progress);
     this.backing.startSchedule();
     this.appLogs.start(paths.logs);
+    this.startJobs();
   }
 
   async stop(): Promise<void> {
     this.backing.stopSchedule();
     this.appLogs.stop();
+    await this.jobs?.stop();
     // Dependents first, so a web process never outlives the service it needs; then any the definition no longer names.
     for (const name of [...startOrder(this.stack.services).reverse().map((service) => service.name), ...this.replicas.keys()]) {
       await Promise.all((this.replicas.get(name) ?? []).map((replica) => this.retire(replica)));
@@ -112,6 +120,7 @@ export class StackSupervisor {
   detach(): void {
     this.backing.stopSchedule();
     this.appLogs.stop();
+    this.jobs?.detach();
     for (const replica of this.allReplicas()) replica.detach();
     void this.closeLogs();
   }
@@ -202,6 +211,7 @@ export class StackSupervisor {
 
   adoptStack(next: Stack): void {
     this.current = next;
+    this.jobs?.sync();
     this.options.onChange();
   }
 
@@ -293,6 +303,35 @@ export class StackSupervisor {
         this.replicasOf(service.name).forEach((replica) => replica.start());
       }
     }
+  }
+
+  /** `berth jobs run NAME`: runs the job now in the live release and resolves with how it went. */
+  runJob(name: string): Promise<JobOutcome> {
+    if (!this.jobs || !(this.stack.jobs ?? []).some((job) => job.name === name)) {
+      const known = (this.stack.jobs ?? []).map((job) => job.name).join(", ") || "none";
+      throw new UserError(`stack ${this.stack.name} has no job named "${name}"`, { hint: `jobs: ${known}` });
+    }
+    return this.jobs.runNow(name);
+  }
+
+  private startJobs(): void {
+    this.jobs = new JobScheduler({
+      stack: () => this.stack,
+      env: (stack) =>
+        buildTaskEnv({
+          stack,
+          secrets: this.secrets,
+          dataDir: this.options.paths.data,
+          baseEnv: this.options.appEnv,
+          release: stack.releaseId ?? undefined,
+          backingEnv: this.backingEnv.env,
+        }),
+      log: (name) => this.logFile(jobLogPath(this.options.paths.logs, name)),
+      statePath: jobStatePath(this.options.paths.root),
+      report: this.options.report,
+      logger: this.options.logger,
+    });
+    this.jobs.sync();
   }
 
   /** Tells each replica's main process to reopen its log files (`logs.files` with a signal). */
