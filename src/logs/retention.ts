@@ -49,11 +49,13 @@ function listLogDirectory(logDir: string): LogDirectoryFile[] {
   }
   const files: LogDirectoryFile[] = [];
   for (const name of names) {
-    if (name.startsWith(".") || name.includes(".compressing-")) continue;
+    const rotated = GENERATION.test(name);
+    // Lock files and half-written copies are not logs; the follow holds (.follow) are counted apart.
+    if (name.startsWith(".") || (!rotated && !name.endsWith(".log"))) continue;
     try {
       const stats = statSync(join(logDir, name));
       if (!stats.isFile()) continue;
-      files.push({ path: join(logDir, name), size: stats.size, modifiedMs: stats.mtimeMs, rotated: GENERATION.test(name) });
+      files.push({ path: join(logDir, name), size: stats.size, modifiedMs: stats.mtimeMs, rotated });
     } catch {
       // rotated away meanwhile
     }

@@ -10,7 +10,7 @@ import { globalOptions, targetStackName } from "../context.js";
 import { formatTable, printJson, printLine, printProgress } from "../output.js";
 
 export function registerJobs(program: Command): void {
-  const jobs = program.command("jobs").description("the stack's scheduled jobs: schedule, last run, status, duration, next run; `berth jobs run NAME`");
+  const jobs = program.command("jobs").description("the stack's scheduled jobs: last run, status, duration, next run; `berth jobs run NAME` runs one now");
   jobs
     .command("list", { isDefault: true })
     .description("schedule, last run, status, duration and next run of each job (works while the daemon is down)")
