@@ -44,7 +44,8 @@ export function followSources(sources: LogSource[], signal: AbortSignal, json: b
     width = Math.max(width, line.label.length);
     printLogLine(line, width, json);
   };
-  return followLogs(sources, onLine, signal, { discoverSources: discover });
+  const onGap = (label: string) => process.stderr.write(`[berth] ${label}: fell too far behind the writer; lines of a rotated file may be missing\n`);
+  return followLogs(sources, onLine, signal, { discoverSources: discover, onGap });
 }
 
 /** What `berth up` shows while attached: everything logged since it started, then new lines until aborted. */

@@ -37,6 +37,8 @@ export class FileFollower {
     onLine: (line: LabeledLine) => void,
     from: "start" | "end" = "end",
     private readonly hold: FollowHold | null = null,
+    /** Told when a file rotated out without being held: generations between may have been missed. */
+    private readonly onGap: (label: string) => void = () => {},
   ) {
     this.file = openAt(source.path, from);
     // Generations rotated out before we opened are older than where we start.
@@ -105,6 +107,7 @@ export class FileFollower {
       }
       // Rotated out without a hold (no hold directory, or a follower too far behind): the descriptor still reads it.
       await this.finishFile();
+      if (this.hold) this.onGap(this.source.label);
     }
   }
 

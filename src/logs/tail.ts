@@ -26,6 +26,8 @@ export interface FollowOptions {
    * replica added by `berth scale`) is followed from its first line.
    */
   discoverSources?: () => Promise<LogSource[]>;
+  /** Told when a source's follower fell so far behind that the writer stopped holding generations for it. */
+  onGap?: (label: string) => void;
 }
 
 /**
@@ -41,13 +43,13 @@ export function followLogs(
   const followers: FileFollower[] = [];
   const holds = new FollowHolds();
   try {
-    for (const source of sources) followers.push(new FileFollower(source, onLine, "end", holds.for(dirname(source.path))));
+    for (const source of sources) followers.push(new FileFollower(source, onLine, "end", holds.for(dirname(source.path)), options.onGap));
   } catch (error) {
     for (const follower of followers) follower.close();
     holds.close();
     return Promise.reject(error);
   }
-  const session = new FollowSession(followers, new Set(sources.map((source) => source.path)), onLine, options.discoverSources, holds);
+  const session = new FollowSession(followers, new Set(sources.map((source) => source.path)), onLine, options.discoverSources, holds, options.onGap);
   return session.run(signal, sources.map((source) => dirname(source.path)));
 }
 
@@ -111,6 +113,7 @@ class FollowSession {
     private readonly onLine: (line: LabeledLine) => void,
     private readonly discoverSources: (() => Promise<LogSource[]>) | undefined,
     private readonly holds: FollowHolds,
+    private readonly onGap: ((label: string) => void) | undefined,
   ) {}
 
   run(signal: AbortSignal, directories: string[]): Promise<void> {
@@ -178,7 +181,7 @@ class FollowSession {
     for (const source of await this.discoverSources()) {
       if (this.stopped || this.followedPaths.has(source.path)) continue;
       this.followedPaths.add(source.path);
-      this.followers.push(new FileFollower(source, this.onLine, "start", this.holds.for(dirname(source.path))));
+      this.followers.push(new FileFollower(source, this.onLine, "start", this.holds.for(dirname(source.path)), this.onGap));
       this.watchDirectory(dirname(source.path));
     }
   }

@@ -155,7 +155,7 @@ test("20,000 proxied requests and two noisy services: the access log and the sta
     t,
     [
       "name: bounded",
-      "logs: { max_size: 100KB, keep: 3, max_total: 1MB }",
+      "logs: { max_size: 100KB, keep: 3, max_total: 1MB, compress: false }",
       "services:",
       "  web:",
       `    command: ${process.execPath} ${join(FIXTURES, "apps", "stream-app.mjs")}`,
