@@ -1,9 +1,10 @@
-import { closeSync, fstatSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { LogPolicy } from "../config/types.js";
 import { holdForFollowers } from "../logs/follow-holds.js";
 import { compressNewestGeneration, statIfExists, takeLock } from "../logs/compress-newest.js";
 import { enforceRetention } from "../logs/retention.js";
+import { periodIndex } from "../logs/rotation-period.js";
 import { shiftGenerations } from "../logs/rotate.js";
 
 export interface AccessRecord {
@@ -28,6 +29,8 @@ const DEFAULT_POLICY: LogPolicy = { maxSizeBytes: 10 * 1024 * 1024, keep: 5, com
 interface OpenLog {
   fd: number;
   inode: number;
+  /** When the file's first line was written (its `logs.every` period); null while it is empty. */
+  startedAt: number | null;
 }
 
 /**
@@ -74,12 +77,16 @@ export class AccessLogs {
 
   private append(path: string, bytes: Buffer, policy: LogPolicy): void {
     let file = this.current(path);
-    if (fstatSync(file.fd).size > 0 && fstatSync(file.fd).size + bytes.length > policy.maxSizeBytes) {
-      rotateUnderLock(path, file.inode, bytes.length, policy);
+    const now = Date.now();
+    const size = fstatSync(file.fd).size;
+    const newPeriod = policy.every !== undefined && policy.every !== null && file.startedAt !== null && periodIndex(policy.every, file.startedAt) !== periodIndex(policy.every, now);
+    if (size > 0 && (newPeriod || size + bytes.length > policy.maxSizeBytes)) {
+      rotateUnderLock(path, file.inode, (current) => newPeriod || current.size + bytes.length > policy.maxSizeBytes, policy);
       file = this.current(path);
     }
     let written = 0;
     while (written < bytes.length) written += writeSync(file.fd, bytes, written, bytes.length - written);
+    file.startedAt ??= now;
   }
 
   /** The open file at `path`, reopened when another worker rotated it away. */
@@ -88,8 +95,8 @@ export class AccessLogs {
     if (open && inodeAt(path) === open.inode) return open;
     this.forget(path);
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const fd = openSync(path, "a", 0o600);
-    const file = { fd, inode: fstatSync(fd).ino };
+    const fd = openSync(path, "a+", 0o600);
+    const file = { fd, inode: fstatSync(fd).ino, startedAt: firstLineTime(fd) };
     this.files.set(path, file);
     return file;
   }
@@ -101,13 +108,22 @@ export class AccessLogs {
   }
 }
 
-function rotateUnderLock(path: string, inode: number, incoming: number, policy: LogPolicy): void {
+/** The time of the file's first record, read back when a worker (re)opens a file another one started. */
+function firstLineTime(fd: number): number | null {
+  const head = Buffer.alloc(64);
+  const read = readSync(fd, head, 0, head.length, 0);
+  const match = /"time":"([^"]+)"/.exec(head.subarray(0, read).toString("utf8"));
+  const at = match ? Date.parse(match[1]!) : Number.NaN;
+  return Number.isNaN(at) ? (read > 0 ? Date.now() : null) : at;
+}
+
+function rotateUnderLock(path: string, inode: number, stillDue: (current: { size: number }) => boolean, policy: LogPolicy): void {
   const lock = `${path}.rotating`;
   if (!takeLock(lock)) return;
   try {
     // Another worker may have rotated between our look and the lock.
     const stats = statIfExists(path);
-    if (!stats || stats.ino !== inode || stats.size + incoming <= policy.maxSizeBytes) return;
+    if (!stats || stats.ino !== inode || !stillDue(stats)) return;
     holdForFollowers(path, policy.maxSizeBytes);
     shiftGenerations(path, policy.keep);
   } finally {
