@@ -45,12 +45,18 @@ export class JobScheduler {
     const wanted = new Map((this.options.stack().jobs ?? []).map((job) => [job.name, job]));
     for (const [name, scheduled] of this.jobs) {
       const next = wanted.get(name);
-      if (next && sameSchedule(next, scheduled.definition)) {
-        scheduled.definition = next;
+      if (!next) {
+        scheduled.cron.stop();
+        this.jobs.delete(name);
         continue;
       }
-      scheduled.cron.stop();
-      this.jobs.delete(name);
+      if (!sameSchedule(next, scheduled.definition)) {
+        // The same entry, so a run still going under the old schedule still keeps the next from overlapping it.
+        scheduled.cron.stop();
+        scheduled.cron = new Cron(next.schedule, { timezone: next.timezone }, () => this.due(name));
+      }
+      scheduled.definition = next;
+      Object.assign(scheduled.status, { schedule: next.schedule, timezone: next.timezone, command: next.command });
     }
     for (const [name, definition] of wanted) {
       if (this.jobs.has(name)) continue;
