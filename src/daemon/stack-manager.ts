@@ -21,7 +21,7 @@ import { preflight } from "./preflight.js";
 import { processRows, type ProcessRow } from "./process-rows.js";
 import { adoptionLookup, endRecordedProcesses } from "./leftovers.js";
 import { AlertDispatcher, type AlertDelivery, type AlertTarget } from "../alerts/alert-dispatcher.js";
-import { alertRetryFromEnv, readSecretValues } from "../alerts/alert-sources.js";
+import { readSecretValues } from "../alerts/alert-sources.js";
 import type { JobOutcome } from "../jobs/run-job.js";
 import { DiskWatch } from "../events/disk-watch.js";
 import { readState, StateStore, type DaemonState, type RecordedReplica, type StackRecord } from "./state-store.js";
@@ -87,7 +87,7 @@ export class StackManager {
     readonly settings: HostSettings,
   ) {
     this.events = new EventJournal((stack) => stackPaths(stack, home).events);
-    this.alerts = new AlertDispatcher((stack) => this.alertTarget(stack), logger, alertRetryFromEnv());
+    this.alerts = new AlertDispatcher((stack) => this.alertTarget(stack), logger);
     this.events.subscribe((event) => this.alerts.handle(event));
     this.diskWatch = new DiskWatch(home, () => [...this.stacks.values()].filter((managed) => managed.record.up).map((managed) => managed.record.stack.name), (stack, message) => this.events.record({ stack, kind: "disk-low", message }));
     this.diskWatch.start();
