@@ -23,7 +23,6 @@ import { adoptionLookup, endRecordedProcesses } from "./leftovers.js";
 import { AlertDispatcher, type AlertDelivery, type AlertTarget } from "../alerts/alert-dispatcher.js";
 import { readSecretValues } from "../alerts/alert-sources.js";
 import type { JobOutcome } from "../jobs/run-job.js";
-import { DiskWatch } from "../events/disk-watch.js";
 import { readState, StateStore, type DaemonState, type RecordedReplica, type StackRecord } from "./state-store.js";
 
 export type { ProcessRow } from "./process-rows.js";
@@ -78,7 +77,6 @@ export class StackManager {
   /** What happened to each stack: alerts and the dashboard subscribe to it. */
   readonly events: EventJournal;
   private readonly alerts: AlertDispatcher;
-  private readonly diskWatch: DiskWatch;
 
   constructor(
     private readonly home: string,
@@ -89,8 +87,6 @@ export class StackManager {
     this.events = new EventJournal((stack) => stackPaths(stack, home).events);
     this.alerts = new AlertDispatcher((stack) => this.alertTarget(stack), logger);
     this.events.subscribe((event) => this.alerts.handle(event));
-    this.diskWatch = new DiskWatch(home, () => [...this.stacks.values()].filter((managed) => managed.record.up).map((managed) => managed.record.stack.name), (stack, message) => this.events.record({ stack, kind: "disk-low", message }));
-    this.diskWatch.start();
     this.store = new StateStore(statePath, () => this.collectState(), (error) => logger.error("could not write the state file; retrying at the next change", { error: error.message }));
     this.frontDoor = new FrontDoor(home, logger, () => this.runningStacks(), settings);
     this.frontDoor.onCertificateFailed = (stack, message) => this.events.record({ stack, kind: "certificate-failed", message });
