@@ -10,8 +10,8 @@ import { runJobProcess, type JobOutcome } from "./run-job.js";
 export interface JobSchedulerOptions {
   /** The live definition: a deploy or rollback switches it, and the next run uses the new release. */
   stack: () => Stack;
-  /** The environment a job runs with: the stack's, as release tasks get it (DATABASE_URL…). */
-  env: (stack: Stack) => Record<string, string>;
+  /** Who a run runs as and with which environment: the stack's, as release tasks get it (DATABASE_URL…). */
+  launch: (stack: Stack, job: Job) => { user: { uid: number; gid: number } | null; env: Record<string, string> };
   log: (job: string) => RotatingLogFile;
   statePath: string;
   report: (event: Omit<NewStackEvent, "stack">) => void;
@@ -127,10 +127,12 @@ export class JobScheduler {
     scheduled.status.lastRun = { startedAt: startedAt.toISOString(), finishedAt: null, status: "running", exitCode: null, durationMs: null, trigger };
     this.save();
     log.writeLine("err", `[berth] job ${definition.name} started (${trigger}, release ${stack.releaseId ?? "working directory"}): ${definition.command}`);
+    const { user, env } = this.options.launch(stack, definition);
     const running = runJobProcess({
       command: definition.command,
       cwd: stack.root,
-      env: this.options.env(stack),
+      env,
+      user,
       log,
       timeoutMs: definition.timeoutMs,
       signal: this.stopping.signal,

@@ -10,6 +10,8 @@ export interface JobProcessOptions {
   command: string;
   cwd: string;
   env: Record<string, string>;
+  /** The user the run runs as; null: berth's own. */
+  user: { uid: number; gid: number } | null;
   log: RotatingLogFile;
   timeoutMs: number | null;
   /** Ends the run now (the stack stopping): its whole process group. */
@@ -29,7 +31,8 @@ export function runJobProcess(options: JobProcessOptions): Promise<JobOutcome> {
   const started = Date.now();
   return new Promise((resolve) => {
     let timedOut = false;
-    const child = spawn("/bin/sh", ["-c", options.command], { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const identity = options.user ? { uid: options.user.uid, gid: options.user.gid } : {};
+    const child = spawn("/bin/sh", ["-c", options.command], { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"], ...identity });
     options.log.attachStream(child.stdout!, "out");
     options.log.attachStream(child.stderr!, "err");
     const stop = (why: NodeJS.Signals) => {
