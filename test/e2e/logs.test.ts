@@ -1,7 +1,7 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Agent, request as httpRequest } from "node:http";
 import { BERTH_BIN, berth, berthOk, FIXTURES, makeHome, tempDir, waitFor } from "../helpers/berth-cli.js";
@@ -202,4 +202,31 @@ test("20,000 proxied requests and two noisy services: the access log and the sta
   const rotated = [...logFileSizes(dir).keys()].filter((name) => /\.log\.\d+(\.gz)?$/.test(name));
   assert.ok(rotated.length < 9, `the cap removed old generations: ${rotated.join(", ")}`);
   await berthOk(["down"], { home, cwd, env });
+});
+
+test("logs.files: a file the app writes itself is rotated under the stack's policy, by copy-and-truncate or rename-and-signal", async (t) => {
+  const home = makeHome(t);
+  const cwd = writeStack(
+    t,
+    [
+      "name: appfiles",
+      "logs: { max_size: 10KB, keep: 2, compress: false, files: [own.log, { path: reopened.log, service: writer, signal: SIGUSR1 }] }",
+      "services:",
+      "  writer:",
+      // Appends (>>) reopen the file for every line, as a logging library does after SIGUSR1; the trap keeps it alive.
+      `    command: sh -c 'trap "" USR1; i=0; while true; do echo "own line $i" >> own.log; echo "reopened line $i" >> reopened.log; i=$((i+1)); sleep 0.002; done'`,
+      "",
+    ].join("\n"),
+  );
+  await berthOk(["up", "-d"], { home, cwd });
+  await waitFor(() => existsSync(join(cwd, "own.log.2")) && existsSync(join(cwd, "reopened.log.2")), "both files rotated twice", 120_000);
+  await berthOk(["down"], { home, cwd });
+  for (const name of ["own.log", "reopened.log"]) {
+    // The current file may be missing if the writer was stopped between a rename and its next line.
+    const generations = readdirSync(cwd).filter((file) => file.startsWith(`${name}.`) && /\.\d+$/.test(file));
+    assert.deepEqual(generations.sort(), [`${name}.1`, `${name}.2`], `${name} keeps 2 generations`);
+    // Looked at every 5 s: a generation holds at most max_size plus what the app wrote meanwhile.
+    assert.ok(statSync(join(cwd, `${name}.1`)).size > 10 * 1024, `${name}.1 was rotated for its size`);
+  }
+  assert.match(readFileSync(join(cwd, "own.log.1"), "utf8"), /^own line \d+$/m);
 });
