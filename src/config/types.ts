@@ -1,6 +1,8 @@
 // The fully-resolved stack every module reads. Users write `berth.yml` (see schema.ts);
 // resolveStack() fills in every default so nothing downstream needs `??`.
 
+import type { AlertPolicy, Job, LogPolicyExtras } from "./operations-types.js";
+
 export type RestartPolicy = "always" | "on-failure" | "no";
 
 export type HealthCheck =
@@ -61,7 +63,7 @@ export interface BackupPolicy {
   keep: number;
 }
 
-export interface LogPolicy {
+export interface LogPolicy extends LogPolicyExtras {
   maxSizeBytes: number;
   keep: number;
   compress: boolean;
@@ -116,4 +118,8 @@ export interface Stack {
   hooks: { preDeploy: string[]; postDeploy: string[] };
   /** The release this stack definition runs, or null when it runs from its own directory (`berth up`). */
   releaseId: string | null;
+  /** Scheduled commands (src/jobs); absent in state written before jobs existed. */
+  jobs?: Job[];
+  /** Where alerts go (src/alerts); null or absent: nowhere. */
+  alerts?: AlertPolicy | null;
 }

@@ -58,6 +58,9 @@ export class FrontDoor {
     private readonly settings: HostSettings = readHostSettings(home, process.env),
   ) {}
 
+  /** Told when a stack's certificate cannot be obtained or renewed (the daemon records certificate-failed). */
+  onCertificateFailed: (stack: string, message: string) => void = () => {};
+
   get listeners(): ListenerSettings | null {
     return this.proxy?.settings ?? null;
   }
@@ -72,7 +75,10 @@ export class FrontDoor {
     if (!stack.proxy) return;
     await this.ensureProxy();
     if (stack.proxy.tls.mode !== "off") progress(`certificate for ${stack.proxy.hosts.join(", ")} (${stack.proxy.tls.mode})`);
-    const certificate = await (await this.certificateStore()).certificateFor(stack.name, stack.proxy.tls, stack.proxy.hosts, this.challengeResponder);
+    const certificate = await (await this.certificateStore()).certificateFor(stack.name, stack.proxy.tls, stack.proxy.hosts, this.challengeResponder).catch((error: Error) => {
+      this.onCertificateFailed(stack.name, `could not obtain a certificate: ${error.message}`);
+      throw error;
+    });
     this.certificates.set(stack.name, certificate);
     this.scheduleRenewals();
     await this.refreshNow();
@@ -227,6 +233,7 @@ export class FrontDoor {
         this.certificates.set(stack.name, certificate);
       } catch (error) {
         this.logger.error("certificate renewal failed", { stack: stack.name, error: (error as Error).message });
+        this.onCertificateFailed(stack.name, `certificate renewal failed: ${(error as Error).message}`);
       }
     }
     await this.refreshNow();

@@ -21,6 +21,9 @@ import { OperationQueue } from "./operation-queue.js";
 import { preflight } from "./preflight.js";
 import { processRows, type ProcessRow } from "./process-rows.js";
 import { adoptionLookup, endRecordedProcesses } from "./leftovers.js";
+import { AlertDispatcher, type AlertDelivery, type AlertTarget } from "../alerts/alert-dispatcher.js";
+import { readSecretValues } from "../alerts/alert-sources.js";
+import type { JobOutcome } from "../jobs/run-job.js";
 import { readState, StateStore, type DaemonState, type RecordedReplica, type StackRecord } from "./state-store.js";
 
 export type { ProcessRow } from "./process-rows.js";
@@ -100,6 +103,7 @@ export class StackManager {
   readonly frontDoor: FrontDoor;
   /** What happened to each stack: alerts and the dashboard subscribe to it. */
   readonly events: EventJournal;
+  private readonly alerts: AlertDispatcher;
 
   constructor(
     private readonly home: string,
@@ -108,8 +112,11 @@ export class StackManager {
     readonly settings: HostSettings,
   ) {
     this.events = new EventJournal((stack) => stackPaths(stack, home).events);
+    this.alerts = new AlertDispatcher((stack) => this.alertTarget(stack), logger);
+    this.events.subscribe((event) => this.alerts.handle(event));
     this.store = new StateStore(statePath, () => this.collectState(), (error) => logger.error("could not write the state file; retrying at the next change", { error: error.message }));
     this.frontDoor = new FrontDoor(home, logger, () => this.runningStacks(), settings);
+    this.frontDoor.onCertificateFailed = (stack, message) => this.events.record({ stack, kind: "certificate-failed", message });
     for (const [name, record] of Object.entries(readState(statePath).stacks)) {
       this.stacks.set(name, { record, supervisor: null, queue: new OperationQueue(), restoring: null, problem: null });
     }
@@ -319,6 +326,26 @@ export class StackManager {
       await waitUntilStackReady(targets, supervisor.secretValues(), operation);
       return result;
     });
+  }
+
+  private alertTarget(name: string): AlertTarget {
+    const managed = this.stacks.get(name);
+    const stack = managed?.supervisor?.stack ?? managed?.record.stack;
+    return { policy: stack?.alerts ?? null, secretValues: managed?.supervisor?.secretValues() ?? readSecretValues(stackPaths(name, this.home).secrets) };
+  }
+
+  /** `berth jobs run NAME`: not queued behind deploys, like a scheduled run. */
+  runJob(name: string, job: string): Promise<JobOutcome> {
+    const supervisor = this.stacks.get(name)?.supervisor;
+    if (!supervisor) throw notUp(name);
+    return supervisor.runJob(job);
+  }
+
+  /** `berth alerts test`: one test event to the stack's webhook, answered with the delivery's outcome. */
+  testAlerts(name: string): Promise<AlertDelivery> {
+    const supervisor = this.stacks.get(name)?.supervisor;
+    if (!supervisor) throw notUp(name);
+    return this.alerts.test(supervisor.stack, supervisor.secretValues());
   }
 
   async processes(name: string): Promise<ProcessRow[]> {

@@ -188,7 +188,7 @@ export class ProxyRequestHandler {
       durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
       upstream,
       userAgent: request.headers["user-agent"] ?? null,
-    });
+    }, site.accessLogPolicy);
   }
 }
 

@@ -43,6 +43,7 @@ export function buildProxyTable(stacks: RunningStack[], acmeChallenges: Record<s
       trustedProxies: proxy.trustedProxies,
       limits: { maxBodyBytes: proxy.maxBodyBytes, upstreamTimeoutMs: proxy.upstreamTimeoutMs, drainTimeoutMs: proxy.drainTimeoutMs },
       accessLogPath: join(stackPaths(stack.name, home).logs, "access.log"),
+      accessLogPolicy: stack.logs,
       certificate,
     });
   }

@@ -2,6 +2,8 @@
 // and the live upstream pools. Workers hold no other state, so a restarted worker is whole again
 // as soon as it receives the current table.
 
+import type { LogPolicy } from "../config/types.js";
+
 export interface UpstreamTarget {
   host: string;
   port: number;
@@ -50,6 +52,8 @@ export interface SiteEntry {
   trustedProxies: string[];
   limits: ProxyLimits;
   accessLogPath: string;
+  /** The stack's `logs:` policy, which the access log is rotated under; absent in a table from an older daemon. */
+  accessLogPolicy?: LogPolicy;
   certificate: CertificatePair | null;
 }
 
