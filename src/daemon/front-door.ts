@@ -5,6 +5,7 @@ import type { CertificateStore } from "../proxy/certificate-store.js";
 import { PROXY_ENV, sameListenerSettings } from "../proxy/listener-settings.js";
 import { callProxy, ProxyUnreachableError, readProxyRecord, type ProxyStatus } from "../proxy/proxy-control.js";
 import { findRunningProxy, startProxyProcess, stopProxyProcess } from "../proxy/proxy-process.js";
+import { chooseDefaultCertificate } from "../proxy/default-certificate.js";
 import { buildProxyTable, type RunningStack } from "../proxy/table.js";
 import type { CertificatePair, ListenerSettings, ProxyTable } from "../proxy/types.js";
 import type { ReplicaSnapshot } from "../supervisor/replica.js";
@@ -146,6 +147,7 @@ export class FrontDoor {
       certificate: this.certificates.get(stack.name) ?? null,
     }));
     const table = await this.withAdoptingRoutes(buildProxyTable(stacks, { ...this.challenges }, this.home));
+    table.defaultCertificate = await chooseDefaultCertificate(table.sites, () => this.hostCertificate());
     try {
       await callProxy(this.home, { op: "table", table }, TABLE_PUSH_TIMEOUT_MS);
     } catch (error) {
@@ -168,6 +170,16 @@ export class FrontDoor {
     const pools = { ...table.pools };
     for (const site of kept) for (const route of site.routes) pools[route.pool] = previous.pools[route.pool] ?? [];
     return { ...table, sites: [...table.sites.filter((site) => !keptStacks.has(site.stack)), ...kept], pools };
+  }
+
+  /** A damaged local CA must not keep the table from the proxy: SNI-less clients then get no certificate. */
+  private async hostCertificate(): Promise<CertificatePair | null> {
+    try {
+      return await (await this.certificateStore()).hostCertificate();
+    } catch (error) {
+      this.logger.warn("no certificate for clients that send no server name", { error: (error as Error).message });
+      return null;
+    }
   }
 
   /** Loaded on first use: the ACME and X.509 libraries cost the daemon ~25 MB, and stacks without a proxy never need them. */

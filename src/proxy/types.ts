@@ -58,6 +58,11 @@ export interface ProxyTable {
   pools: UpstreamPools;
   /** ACME HTTP-01 tokens → key authorizations, answered on plain HTTP for every host. */
   acmeChallenges: Record<string, string>;
+  /**
+   * Served to TLS clients that name no host, or one no site lists (an IP address in the URL, old
+   * clients): the stack's certificate when one stack has TLS, else the local CA's host certificate.
+   */
+  defaultCertificate?: CertificatePair | null;
 }
 
 /** Listener settings shared by every stack on the host (set per daemon, see docs/proxy.md). */

@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { ProxyRequestHandler } from "./request-handler.js";
 import { findSite } from "./router.js";
-import type { ListenerSettings, ProxyTable, SiteEntry } from "./types.js";
+import type { CertificatePair, ListenerSettings, ProxyTable, SiteEntry } from "./types.js";
 
 export type WorkerMessage = { type: "table"; table: ProxyTable; version: number };
 /**
@@ -28,15 +28,25 @@ const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 export async function runProxyWorker(settings: ListenerSettings, staticCacheDir: string, report: (message: WorkerReport) => void): Promise<void> {
   const handler = new ProxyRequestHandler({ httpsPort: settings.httpsPort, staticCacheDir });
   const contexts = new Map<SiteEntry, SecureContext>();
+  let defaultCertificate: CertificatePair | null = null;
+  let defaultContext: SecureContext | undefined;
   const contextFor = (servername: string): SecureContext | undefined => {
-    const site = findSite(handler.sites, servername) ?? handler.sites.find((candidate) => candidate.certificate);
-    if (!site?.certificate) return undefined;
+    const site = findSite(handler.sites, servername);
+    if (!site?.certificate) return defaultContext;
     let context = contexts.get(site);
     if (!context) {
-      context = createSecureContext({ cert: site.certificate.certPem, key: site.certificate.keyPem, minVersion: "TLSv1.2" });
+      context = createSecureContext(secureContextOptions(site.certificate));
       contexts.set(site, context);
     }
     return context;
+  };
+  // Clients that send no server name never reach the SNI callback: they get the server's own context.
+  let https: ReturnType<typeof createHttpsServer> | undefined;
+  const useDefaultCertificate = (certificate: CertificatePair | null) => {
+    if (certificate?.certPem === defaultCertificate?.certPem && certificate?.keyPem === defaultCertificate?.keyPem) return;
+    defaultCertificate = certificate;
+    defaultContext = certificate ? createSecureContext(secureContextOptions(certificate)) : undefined;
+    if (certificate) https?.setSecureContext(secureContextOptions(certificate));
   };
 
   process.once("SIGTERM", () => void handler.close().finally(() => process.exit(0)));
@@ -45,6 +55,7 @@ export async function runProxyWorker(settings: ListenerSettings, staticCacheDir:
       if (message.type !== "table") return;
       contexts.clear();
       handler.update(message.table);
+      useDefaultCertificate(message.table.defaultCertificate ?? null);
       report({ type: "applied", version: message.version });
       resolve();
     });
@@ -61,9 +72,10 @@ export async function runProxyWorker(settings: ListenerSettings, staticCacheDir:
   };
   const http = createHttpServer(serverOptions, (request, response) => handler.handleRequest("http", request, response));
   http.on("upgrade", (request, socket, head) => handler.handleUpgrade("http", request, socket, head));
-  const https = createHttpsServer(
+  https = createHttpsServer(
     {
       ...serverOptions,
+      ...(defaultCertificate ? secureContextOptions(defaultCertificate) : {}),
       minVersion: "TLSv1.2",
       SNICallback: (servername, callback) => callback(null, contextFor(servername)),
     },
@@ -74,6 +86,10 @@ export async function runProxyWorker(settings: ListenerSettings, staticCacheDir:
 
   await listen(http, settings.httpPort, settings.address);
   await listen(https, settings.httpsPort, settings.address);
+}
+
+function secureContextOptions(certificate: CertificatePair) {
+  return { cert: certificate.certPem, key: certificate.keyPem, minVersion: "TLSv1.2" as const };
 }
 
 /** Malformed requests, oversized headers (431) and clients too slow to send headers (408, slowloris) get a short answer, then the connection closes. */
