@@ -6,7 +6,7 @@ import { PROXY_ENV, sameListenerSettings } from "../proxy/listener-settings.js";
 import { callProxy, ProxyUnreachableError, readProxyRecord, type ProxyStatus } from "../proxy/proxy-control.js";
 import { findRunningProxy, startProxyProcess, stopProxyProcess } from "../proxy/proxy-process.js";
 import { chooseDefaultCertificate } from "../proxy/default-certificate.js";
-import { buildProxyTable, type RunningStack } from "../proxy/table.js";
+import { buildProxyTable, LOOPBACK_UPSTREAM_HOST, type RunningStack } from "../proxy/table.js";
 import type { CertificatePair, ListenerSettings, ProxyTable } from "../proxy/types.js";
 import type { ReplicaSnapshot } from "../supervisor/replica.js";
 import type { Logger } from "../util/logger.js";
@@ -115,6 +115,22 @@ export class FrontDoor {
   /** Pushes the current replicas to the proxy and resolves once every worker routes by them. */
   refresh(): Promise<void> {
     return this.refreshNow();
+  }
+
+  /**
+   * After a switch: resolves once the proxy sends nothing more to these replica ports (their
+   * requests finished, their websockets closed), waiting at most `timeoutMs`, past which the proxy
+   * closes websockets with 1001 and cuts what is left. A proxy that does not answer has nothing to drain.
+   */
+  async drain(ports: number[], timeoutMs: number): Promise<void> {
+    if (!this.proxy || ports.length === 0) return;
+    await this.pushChain;
+    const targets = ports.map((port) => `${LOOPBACK_UPSTREAM_HOST}:${port}`);
+    try {
+      await callProxy(this.home, { op: "drain", targets, timeoutMs }, timeoutMs + TABLE_PUSH_TIMEOUT_MS);
+    } catch (error) {
+      this.logger.warn("could not drain the old replicas; stopping them anyway", { error: (error as Error).message });
+    }
   }
 
   /** These stacks keep the routes the proxy has now until adopted() says each is back. */

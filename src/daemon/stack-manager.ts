@@ -412,7 +412,7 @@ export class StackManager {
       if (plan.updateProxy || !running) await this.frontDoor.prepare(next, progress);
       if (running && !plan.restartBacking) {
         const failure = options.restartAll ? "deploy aborted" : "the change was not applied";
-        await applyPlan(managed.supervisor!, next, plan, { signal, readyTimeoutMs: options.readyTimeoutMs, switchTraffic: () => this.frontDoor.refresh(), onSwitch: commit, failure }, progress);
+        await applyPlan(managed.supervisor!, next, plan, { signal, readyTimeoutMs: options.readyTimeoutMs, switchTraffic: () => this.frontDoor.refresh(), drainTraffic: (ports, timeoutMs) => this.frontDoor.drain(ports, timeoutMs), onSwitch: commit, failure }, progress);
       } else {
         if (running) {
           progress("the database or Redis settings changed: restarting the whole stack");

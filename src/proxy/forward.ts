@@ -60,6 +60,7 @@ function attempt(request: IncomingMessage, response: ServerResponse, forward: Fo
     return;
   }
   const upstreamName = targetKey(target);
+  const release = forward.upstreams.trackRequest(target);
   let answered = false;
   let bodyStarted = false;
   let connected = false;
@@ -134,6 +135,7 @@ function attempt(request: IncomingMessage, response: ServerResponse, forward: Fo
     forward.onFinish(502, upstreamName);
   });
 
+  upstreamRequest.once("close", release);
   response.on("close", () => {
     if (!response.writableFinished) upstreamRequest.destroy();
   });

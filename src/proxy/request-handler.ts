@@ -44,6 +44,11 @@ export class ProxyRequestHandler {
     this.upstreams.switchTo(table.pools, drainMs);
   }
 
+  /** See Upstreams.drainTargets. */
+  drain(targets: string[], timeoutMs: number): Promise<void> {
+    return this.upstreams.drainTargets(targets, timeoutMs);
+  }
+
   handleRequest(protocol: Protocol, request: IncomingMessage, response: ServerResponse): void {
     const startedAt = performance.now();
     const requestId = randomUUID();

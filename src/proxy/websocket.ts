@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { clientResponseHeaders } from "./headers.js";
 import { targetKey, type Upstreams } from "./upstreams.js";
+import { FrameBoundaryRelay } from "./websocket-frames.js";
 
 /** How long a client may keep its side open after our answer and close. */
 const CLOSE_GRACE_MS = 5_000;
@@ -72,9 +73,10 @@ function attemptUpgrade(request: IncomingMessage, client: Duplex, head: Buffer, 
     settle();
     upstream.setNoDelay(true);
     client.write(serializeResponseHead(upstreamResponse));
-    if (upstreamHead.length > 0) client.write(upstreamHead);
+    const relay = new FrameBoundaryRelay();
+    if (upstreamHead.length > 0) relay.write(upstreamHead);
     if (head.length > 0) upstream.write(head);
-    upstream.pipe(client);
+    upstream.pipe(relay).pipe(client);
     client.pipe(upstream);
     const closeBoth = () => {
       upstream.destroy();
@@ -83,7 +85,15 @@ function attemptUpgrade(request: IncomingMessage, client: Duplex, head: Buffer, 
     upstream.once("error", closeBoth);
     upstream.once("close", () => client.destroy());
     client.once("close", () => upstream.destroy());
-    forward.upstreams.trackWebsocket(target, client as Socket);
+    forward.upstreams.trackWebsocket(target, {
+      client: client as Socket,
+      // The client's answer to our close frame still reaches the app, which then sees the connection end.
+      stopRelaying: async () => {
+        await relay.stopAtBoundary();
+        upstream.unpipe(relay);
+        relay.unpipe(client);
+      },
+    });
     forward.onFinish(101, upstreamName);
   });
 

@@ -5,7 +5,10 @@ import { ProxyRequestHandler } from "./request-handler.js";
 import { findSite } from "./router.js";
 import type { CertificatePair, ListenerSettings, ProxyTable, SiteEntry } from "./types.js";
 
-export type WorkerMessage = { type: "table"; table: ProxyTable; version: number };
+export type WorkerMessage =
+  | { type: "table"; table: ProxyTable; version: number }
+  /** Wait until nothing uses these "host:port" targets any more, or close what does after `timeoutMs`; answer `drained`. */
+  | { type: "drain"; id: number; targets: string[]; timeoutMs: number };
 /**
  * `want-table` asks the primary for the current table (a message sent before the worker listens for
  * messages would be lost); `applied` confirms a table version is in use, so a deploy stops old
@@ -15,7 +18,8 @@ export type WorkerReport =
   | { type: "want-table" }
   | { type: "listening" }
   | { type: "failed"; message: string }
-  | { type: "applied"; version: number };
+  | { type: "applied"; version: number }
+  | { type: "drained"; id: number };
 
 /** How often node looks for connections past `headersTimeout`: its default (30 s) would let slowloris clients stay 40 s. */
 const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
@@ -52,6 +56,10 @@ export async function runProxyWorker(settings: ListenerSettings, staticCacheDir:
   process.once("SIGTERM", () => void handler.close().finally(() => process.exit(0)));
   const firstTable = new Promise<void>((resolve) => {
     process.on("message", (message: WorkerMessage) => {
+      if (message.type === "drain") {
+        void handler.drain(message.targets, message.timeoutMs).then(() => report({ type: "drained", id: message.id }));
+        return;
+      }
       if (message.type !== "table") return;
       contexts.clear();
       handler.update(message.table);
