@@ -10,6 +10,8 @@ export const PROXY_DEFAULTS = Object.freeze({
   maxBody: "64MB",
   upstreamTimeout: "60s",
   drainTimeout: "30s",
+  /** Covers a crashed one-replica app's restart (a few hundred ms to a few seconds), not a long outage. */
+  hold: "5s",
   hstsMaxAge: "365d",
   acmeDirectory: "https://acme-v02.api.letsencrypt.org/directory",
 });
@@ -132,6 +134,7 @@ export const proxySchema = field(
     max_body_size: size("Largest request body accepted; larger ones get 413 before they are read.", PROXY_DEFAULTS.maxBody).optional(),
     upstream_timeout: duration("How long to wait for the app's response headers before answering 504.", PROXY_DEFAULTS.upstreamTimeout).optional(),
     drain_timeout: duration("After a switch, how long old replicas keep their in-flight requests and websockets.", PROXY_DEFAULTS.drainTimeout).optional(),
+    hold: duration("When a service has no ready replica (a restart), how long requests wait for one before 503. 0 answers 503 at once.", PROXY_DEFAULTS.hold).optional(),
   }),
   {
     description: "berth's HTTPS front proxy for this stack.",

@@ -22,6 +22,7 @@ export function resolveProxy(entry: ProxyEntry | undefined, services: Service[],
     maxBodyBytes: sizeToBytes(entry.max_body_size ?? PROXY_DEFAULTS.maxBody),
     upstreamTimeoutMs: durationToMs(entry.upstream_timeout ?? PROXY_DEFAULTS.upstreamTimeout),
     drainTimeoutMs: durationToMs(entry.drain_timeout ?? PROXY_DEFAULTS.drainTimeout),
+    holdMs: durationToMs(entry.hold ?? PROXY_DEFAULTS.hold),
   };
 }
 

@@ -83,6 +83,8 @@ export interface ProxyConfig {
   maxBodyBytes: number;
   upstreamTimeoutMs: number;
   drainTimeoutMs: number;
+  /** How long a request waits for a ready replica when its service has none (a restart), before 503. */
+  holdMs: number;
 }
 
 export interface Stack {

@@ -31,6 +31,8 @@ export interface ForwardRequest {
 interface RequestShape {
   hasBody: boolean;
   idempotent: boolean;
+  /** performance.now() past which a request with no replica to go to gets 502/503 instead of waiting. */
+  holdUntil: number;
 }
 
 /** Streams the request to one ready replica and its response back, both ways without buffering whole bodies. */
@@ -42,7 +44,27 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
     return;
   }
   const hasBody = (declaredLength !== undefined && declaredLength !== "0") || request.headers["transfer-encoding"] !== undefined;
-  attempt(request, response, forward, { hasBody, idempotent: IDEMPOTENT_METHODS.has(request.method ?? "GET") }, new Set());
+  const holdUntil = performance.now() + (forward.limits.holdMs ?? 0);
+  attempt(request, response, forward, { hasBody, idempotent: IDEMPOTENT_METHODS.has(request.method ?? "GET"), holdUntil }, new Set());
+}
+
+/**
+ * No replica can take the request (none is ready, or each one tried refused it): it waits, up to
+ * `proxy.hold` after it arrived, for a table with a replica in the pool, then tries again from
+ * scratch: a one-replica app restarting after a crash costs its clients a delay, not an error.
+ */
+function holdThenRetry(request: IncomingMessage, response: ServerResponse, forward: ForwardRequest, shape: RequestShape, failed: Set<string>): void {
+  const abandoned = new AbortController();
+  const onClose = () => abandoned.abort();
+  response.once("close", onClose);
+  void forward.upstreams.waitForTargets(forward.pool, shape.holdUntil, abandoned.signal).then((found) => {
+    response.off("close", onClose);
+    if (response.destroyed) return;
+    if (found) return attempt(request, response, forward, shape, new Set());
+    const status = failed.size > 0 ? 502 : 503;
+    sendErrorPage(response, status, forward.requestId);
+    forward.onFinish(status, null);
+  });
 }
 
 /**
@@ -53,12 +75,7 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
  */
 function attempt(request: IncomingMessage, response: ServerResponse, forward: ForwardRequest, shape: RequestShape, failed: Set<string>): void {
   const target = forward.upstreams.pick(forward.pool, failed);
-  if (!target) {
-    const status = failed.size > 0 ? 502 : 503;
-    sendErrorPage(response, status, forward.requestId);
-    forward.onFinish(status, null);
-    return;
-  }
+  if (!target) return holdThenRetry(request, response, forward, shape, failed);
   const upstreamName = targetKey(target);
   const release = forward.upstreams.trackRequest(target);
   let answered = false;

@@ -21,6 +21,22 @@ export function isServing(replica: ReplicaSnapshot): boolean {
   return replica.status === "running" && replica.port !== null && (replica.health === "healthy" || replica.health === "none");
 }
 
+/**
+ * A replica marked crash-looping (it exited several times in a row) whose process is up again and
+ * passes its health check answers requests: when no replica of its service is simply running, it
+ * takes the traffic rather than every request waiting, then failing with 503.
+ */
+function isAnsweringThoughFlapping(replica: ReplicaSnapshot): boolean {
+  return replica.status === "crash-loop" && replica.pid !== null && replica.port !== null && replica.health === "healthy";
+}
+
+/** The replicas of one service that take its traffic. */
+export function servingReplicas(replicas: ReplicaSnapshot[], service: string): ReplicaSnapshot[] {
+  const own = replicas.filter((replica) => replica.service === service);
+  const serving = own.filter(isServing);
+  return serving.length > 0 ? serving : own.filter(isAnsweringThoughFlapping);
+}
+
 /** The proxy table for every running stack that has a `proxy:` section. */
 export function buildProxyTable(stacks: RunningStack[], acmeChallenges: Record<string, string>, home: string): ProxyTable {
   const sites: SiteEntry[] = [];
@@ -29,8 +45,7 @@ export function buildProxyTable(stacks: RunningStack[], acmeChallenges: Record<s
     const proxy = stack.proxy;
     if (!proxy) continue;
     for (const route of proxy.routes) {
-      pools[poolKey(stack.name, route.service)] = replicas
-        .filter((replica) => replica.service === route.service && isServing(replica))
+      pools[poolKey(stack.name, route.service)] = servingReplicas(replicas, route.service)
         .map((replica) => ({ host: LOOPBACK_UPSTREAM_HOST, port: replica.port! }));
     }
     sites.push({
@@ -41,7 +56,7 @@ export function buildProxyTable(stacks: RunningStack[], acmeChallenges: Record<s
       redirectHttp: proxy.redirectHttp && certificate !== null,
       hstsMaxAgeSeconds: proxy.hstsMaxAgeSeconds,
       trustedProxies: proxy.trustedProxies,
-      limits: { maxBodyBytes: proxy.maxBodyBytes, upstreamTimeoutMs: proxy.upstreamTimeoutMs, drainTimeoutMs: proxy.drainTimeoutMs },
+      limits: { maxBodyBytes: proxy.maxBodyBytes, upstreamTimeoutMs: proxy.upstreamTimeoutMs, drainTimeoutMs: proxy.drainTimeoutMs, holdMs: proxy.holdMs },
       accessLogPath: join(stackPaths(stack.name, home).logs, "access.log"),
       certificate,
     });

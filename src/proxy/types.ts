@@ -29,6 +29,8 @@ export interface ProxyLimits {
   upstreamTimeoutMs: number;
   /** How long an old upstream set keeps its in-flight requests and websockets after a switch. */
   drainTimeoutMs: number;
+  /** How long a request waits for a ready replica when its service has none, before 503; 0 answers at once. */
+  holdMs?: number;
   /** How long a request body may stall between two reads before 408; default BODY_IDLE_TIMEOUT_MS (forward.ts). */
   bodyIdleTimeoutMs?: number;
 }

@@ -53,11 +53,18 @@ export class Upstreams {
   private readonly inFlight = new Map<string, number>();
   /** Checks run whenever a request or websocket on some target ends (drainTargets waits on them). */
   private idleWatchers = new Set<() => void>();
+  /** Requests held until their pool has a target again (waitForTargets). */
+  private readonly targetWaiters = new Map<string, Set<(found: boolean) => void>>();
 
   /** Installs new pools; targets no longer in any pool are drained for `drainTimeoutMs`. */
   switchTo(pools: UpstreamPools, drainTimeoutMs: number): void {
     const live = new Set(Object.values(pools).flat().map(targetKey));
     this.pools = pools;
+    for (const [pool, waiters] of this.targetWaiters) {
+      if ((pools[pool]?.length ?? 0) === 0) continue;
+      this.targetWaiters.delete(pool);
+      for (const wake of waiters) wake(true);
+    }
     for (const key of live) {
       const timer = this.draining.get(key);
       if (timer) clearTimeout(timer);
@@ -93,6 +100,34 @@ export class Upstreams {
       this.agents.set(key, agent);
     }
     return agent;
+  }
+
+  /**
+   * Waits until a new table gives `pool` at least one target (true), or until `deadline`
+   * (performance.now() milliseconds) or `abandoned` fires (false): how requests are held while a
+   * service has no ready replica.
+   */
+  waitForTargets(pool: string, deadline: number, abandoned: AbortSignal): Promise<boolean> {
+    const delay = deadline - performance.now();
+    if (delay <= 0 || abandoned.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let waiters = this.targetWaiters.get(pool);
+      if (!waiters) {
+        waiters = new Set();
+        this.targetWaiters.set(pool, waiters);
+      }
+      const wake = (found: boolean) => {
+        clearTimeout(timer);
+        abandoned.removeEventListener("abort", giveUp);
+        waiters.delete(wake);
+        if (waiters.size === 0 && this.targetWaiters.get(pool) === waiters) this.targetWaiters.delete(pool);
+        resolve(found);
+      };
+      const giveUp = () => wake(false);
+      const timer = setTimeout(giveUp, delay);
+      abandoned.addEventListener("abort", giveUp, { once: true });
+      waiters.add(wake);
+    });
   }
 
   /** Counts a request sent to `target` until the returned function is called (once) when it ends. */
