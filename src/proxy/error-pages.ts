@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { isHttp2Response } from "./http2-listener.js";
 
 const EXPLANATIONS: Record<number, [string, string]> = {
   400: ["Bad Request", "The request could not be understood."],
@@ -30,7 +31,7 @@ export function sendErrorPage(response: ServerResponse, status: number, requestI
     "cache-control": "no-store",
     "x-request-id": requestId,
     ...(status === 503 ? { "retry-after": "2" } : {}),
-    ...(status === 413 || status === 400 || status === 408 ? { connection: "close" } : {}),
+    ...((status === 413 || status === 400 || status === 408) && !isHttp2Response(response) ? { connection: "close" } : {}),
   });
   response.end(body);
 }

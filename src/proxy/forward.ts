@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import { formatBytes } from "../util/format-bytes.js";
 import { sendErrorPage } from "./error-pages.js";
 import { clientResponseHeaders } from "./headers.js";
+import { hasHttp2Body } from "./http2-listener.js";
 import type { ProxyLimits } from "./types.js";
 import { targetKey, type Upstreams } from "./upstreams.js";
 
@@ -43,7 +44,7 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
     refuseTooLarge(response, forward);
     return;
   }
-  const hasBody = (declaredLength !== undefined && declaredLength !== "0") || request.headers["transfer-encoding"] !== undefined;
+  const hasBody = (declaredLength !== undefined && declaredLength !== "0") || request.headers["transfer-encoding"] !== undefined || hasHttp2Body(request);
   const holdUntil = performance.now() + (forward.limits.holdMs ?? 0);
   attempt(request, response, forward, { hasBody, idempotent: IDEMPOTENT_METHODS.has(request.method ?? "GET"), holdUntil }, new Set());
 }

@@ -29,7 +29,8 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, context: F
   const headers: OutgoingHttpHeaders = {};
   const named = connectionTokens(incoming.connection);
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || hasUnderscore(name)) continue;
+    // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) are not headers of the HTTP/1.1 request to the app.
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || hasUnderscore(name) || name.startsWith(":")) continue;
     if (!context.peerTrusted && FORWARDING_HEADERS.includes(name)) continue;
     headers[name] = value;
   }

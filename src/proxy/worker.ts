@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { createSecureContext, type SecureContext } from "node:tls";
+import { ALPN_PROTOCOLS, serveHttp2 } from "./http2-listener.js";
 import { ProxyRequestHandler } from "./request-handler.js";
 import { findSite } from "./router.js";
 import type { CertificatePair, ListenerSettings, ProxyTable, SiteEntry } from "./types.js";
@@ -85,11 +86,13 @@ export async function runProxyWorker(settings: ListenerSettings, staticCacheDir:
       ...serverOptions,
       ...(defaultCertificate ? secureContextOptions(defaultCertificate) : {}),
       minVersion: "TLSv1.2",
+      ALPNProtocols: ALPN_PROTOCOLS,
       SNICallback: (servername, callback) => callback(null, contextFor(servername)),
     },
     (request, response) => handler.handleRequest("https", request, response),
   );
   https.on("upgrade", (request, socket, head) => handler.handleUpgrade("https", request, socket, head));
+  serveHttp2(https, { maxHeaderBytes: settings.maxHeaderBytes, idleTimeoutMs: settings.idleTimeoutMs }, (request, response) => handler.handleRequest("https", request, response));
   for (const server of [http, https] as Server[]) server.on("clientError", answerClientError);
 
   await listen(http, settings.httpPort, settings.address);
