@@ -93,6 +93,13 @@ const staticDirectory = field(
   },
 );
 
+const ports = (description: string, example: string) =>
+  field(z.array(field(z.number().int().min(1).max(65535), { description: "A TCP port.", expected: "a port number from 1 to 65535", hint: `write e.g. \`${example}\`` })), {
+    description,
+    expected: "a list of port numbers",
+    hint: `write e.g. \`${example}\``,
+  });
+
 export const proxySchema = field(
   z.strictObject({
     hosts: field(z.array(field(z.string().regex(HOST_PATTERN), {
@@ -134,6 +141,8 @@ export const proxySchema = field(
     max_body_size: size("Largest request body accepted; larger ones get 413 before they are read.", PROXY_DEFAULTS.maxBody).optional(),
     upstream_timeout: duration("How long to wait for the app's response headers before answering 504.", PROXY_DEFAULTS.upstreamTimeout).optional(),
     drain_timeout: duration("After a switch, how long old replicas keep their in-flight requests and websockets.", PROXY_DEFAULTS.drainTimeout).optional(),
+    listen: ports("Ports of this stack's own, served over plain HTTP besides the shared listeners (never redirected to HTTPS); other stacks' hosts get 421 there.", "listen: [8902]").optional(),
+    listen_tls: ports("Ports of this stack's own, served over HTTPS with the stack's certificate besides the shared listeners; other stacks' hosts get 421 there.", "listen_tls: [8903]").optional(),
     hold: duration("When a service has no ready replica (a restart), how long requests wait for one before 503. 0 answers 503 at once.", PROXY_DEFAULTS.hold).optional(),
   }),
   {

@@ -23,6 +23,10 @@ export function resolveProxy(entry: ProxyEntry | undefined, services: Service[],
     upstreamTimeoutMs: durationToMs(entry.upstream_timeout ?? PROXY_DEFAULTS.upstreamTimeout),
     drainTimeoutMs: durationToMs(entry.drain_timeout ?? PROXY_DEFAULTS.drainTimeout),
     holdMs: durationToMs(entry.hold ?? PROXY_DEFAULTS.hold),
+    listen: [
+      ...[...new Set(entry.listen ?? [])].map((port) => ({ port, tls: false })),
+      ...[...new Set(entry.listen_tls ?? [])].map((port) => ({ port, tls: true })),
+    ],
   };
 }
 

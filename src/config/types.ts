@@ -85,6 +85,8 @@ export interface ProxyConfig {
   drainTimeoutMs: number;
   /** How long a request waits for a ready replica when its service has none (a restart), before 503. */
   holdMs: number;
+  /** The stack's own ports besides the shared listeners: plain HTTP, or HTTPS with its certificate. */
+  listen: { port: number; tls: boolean }[];
 }
 
 export interface Stack {

@@ -6,6 +6,7 @@ import { PROXY_ENV, sameListenerSettings } from "../proxy/listener-settings.js";
 import { callProxy, ProxyUnreachableError, readProxyRecord, type ProxyStatus } from "../proxy/proxy-control.js";
 import { findRunningProxy, startProxyProcess, stopProxyProcess } from "../proxy/proxy-process.js";
 import { chooseDefaultCertificate } from "../proxy/default-certificate.js";
+import { checkStackPorts } from "../proxy/listen-ports.js";
 import { buildProxyTable, LOOPBACK_UPSTREAM_HOST, type RunningStack } from "../proxy/table.js";
 import type { CertificatePair, ListenerSettings, ProxyTable } from "../proxy/types.js";
 import type { ReplicaSnapshot } from "../supervisor/replica.js";
@@ -72,6 +73,7 @@ export class FrontDoor {
   async prepare(stack: Stack, progress: (message: string) => void): Promise<void> {
     if (!stack.proxy) return;
     await this.ensureProxy();
+    await checkStackPorts(stack, this.runningStacks().map((running) => running.stack), this.proxy!.settings);
     if (stack.proxy.tls.mode !== "off") progress(`certificate for ${stack.proxy.hosts.join(", ")} (${stack.proxy.tls.mode})`);
     const certificate = await (await this.certificateStore()).certificateFor(stack.name, stack.proxy.tls, stack.proxy.hosts, this.challengeResponder);
     this.certificates.set(stack.name, certificate);

@@ -153,6 +153,8 @@ export class ProxySupervisor {
         } else if (report.type === "listening") {
           listening = true;
           resolve();
+        } else if (report.type === "listen-failed") {
+          this.logger.error("a stack's own port could not be opened", { stack: report.stack, port: report.port, error: report.message });
         } else if (report.type === "failed") reject(new Error(report.message));
       });
       worker.once("exit", () => reject(new Error("a proxy worker exited while starting")));

@@ -6,7 +6,7 @@ import { sendErrorPage } from "./error-pages.js";
 import { forwardRequest } from "./forward.js";
 import { upstreamRequestHeaders } from "./headers.js";
 import { findHostHeaderProblem } from "./host-header.js";
-import { findSite, hostWithoutPort, matchRoute } from "./router.js";
+import { findOwnSite, findSite, hostWithoutPort, matchRoute } from "./router.js";
 import { StaticFiles } from "./static-files.js";
 import type { ProxyTable, SiteEntry, StaticMount } from "./types.js";
 import { Upstreams } from "./upstreams.js";
@@ -49,7 +49,8 @@ export class ProxyRequestHandler {
     return this.upstreams.drainTargets(targets, timeoutMs);
   }
 
-  handleRequest(protocol: Protocol, request: IncomingMessage, response: ServerResponse): void {
+  /** `owner`: the request came on this stack's own port (`proxy.listen`), where only it is served. */
+  handleRequest(protocol: Protocol, request: IncomingMessage, response: ServerResponse, owner?: string): void {
     const startedAt = performance.now();
     const requestId = randomUUID();
     const hostProblem = findHostHeaderProblem(request.rawHeaders);
@@ -58,7 +59,7 @@ export class ProxyRequestHandler {
       return;
     }
     const path = request.url ?? "/";
-    const site = findSite(this.table.sites, request.headers.host);
+    const site = this.siteFor(request, owner);
     const finish = (status: number, upstream: string | null) => {
       if (site) this.logAccess(site, request, requestId, status, upstream, startedAt, response);
     };
@@ -74,7 +75,7 @@ export class ProxyRequestHandler {
       sendErrorPage(response, 421, requestId);
       return;
     }
-    if (protocol === "http" && site.redirectHttp) {
+    if (protocol === "http" && site.redirectHttp && owner === undefined) {
       this.redirectToHttps(request, response, requestId);
       finish(308, null);
       return;
@@ -108,14 +109,14 @@ export class ProxyRequestHandler {
     });
   }
 
-  handleUpgrade(protocol: Protocol, request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  handleUpgrade(protocol: Protocol, request: IncomingMessage, socket: Duplex, head: Buffer, owner?: string): void {
     const requestId = randomUUID();
     const startedAt = performance.now();
     if (findHostHeaderProblem(request.rawHeaders) !== null) {
       socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
-    const site = findSite(this.table.sites, request.headers.host);
+    const site = this.siteFor(request, owner);
     const match = site ? matchRoute(site, pathOnly(request.url ?? "/")) : undefined;
     if (!site || match?.kind !== "upstream") {
       socket.end(`HTTP/1.1 ${site ? "404 Not Found" : "421 Misdirected Request"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -129,6 +130,10 @@ export class ProxyRequestHandler {
       responseHeaders: this.responseHeaders(site, protocol, requestId),
       onFinish: (status, upstream) => this.logAccess(site, request, requestId, status, upstream, startedAt, null),
     });
+  }
+
+  private siteFor(request: IncomingMessage, owner: string | undefined): SiteEntry | undefined {
+    return owner === undefined ? findSite(this.table.sites, request.headers.host) : findOwnSite(this.table.sites, owner, request.headers.host);
   }
 
   private upstreamHeaders(site: SiteEntry, protocol: Protocol, request: IncomingMessage, requestId: string, upgrade: boolean): OutgoingHttpHeaders {

@@ -59,6 +59,8 @@ export function buildProxyTable(stacks: RunningStack[], acmeChallenges: Record<s
       limits: { maxBodyBytes: proxy.maxBodyBytes, upstreamTimeoutMs: proxy.upstreamTimeoutMs, drainTimeoutMs: proxy.drainTimeoutMs, holdMs: proxy.holdMs },
       accessLogPath: join(stackPaths(stack.name, home).logs, "access.log"),
       certificate,
+      // Without a certificate a TLS port could not be served: it is left closed (front-door.ts refuses it at `up`).
+      listen: proxy.listen.filter((listener) => !listener.tls || certificate !== null),
     });
   }
   return { sites, pools, acmeChallenges };

@@ -53,6 +53,8 @@ export interface SiteEntry {
   limits: ProxyLimits;
   accessLogPath: string;
   certificate: CertificatePair | null;
+  /** The stack's own ports (`proxy.listen`, `proxy.listen_tls`), where only its hosts are served. */
+  listen?: { port: number; tls: boolean }[];
 }
 
 export interface ProxyTable {
