@@ -52,6 +52,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "rollback", usage: "[release]", description: "switch back to a kept release (default: the one before the live one) without rebuilding", load: async () => (await import("./commands/rollback.js")).registerRollback },
   { name: "releases", description: "list the stack's deploys: id, source, when, who, status, duration", load: async () => (await import("./commands/releases.js")).registerReleases },
   { name: "events", description: "what happened to the stack: crashes, crash loops, health restarts, deploys, backups", load: async () => (await import("./commands/events.js")).registerEvents },
+  { name: "maintenance", usage: "<on|off>", description: "put up (on) or take down (off) the proxy's maintenance page: every request gets 503 with Retry-After, the app keeps running", load: async () => (await import("./commands/maintenance.js")).registerMaintenance },
   { name: "ca", description: "show where berth's local CA certificate is and how to trust it (for `tls: self-signed`)", load: async () => (await import("./commands/ca.js")).registerCa },
   { name: "backup", description: "back up the stack's database (and Redis) into its backups directory, while it keeps serving", load: async () => (await import("./commands/backup.js")).registerBackup },
   { name: "backups", description: "list the stack's backups, newest first (works while the stack is down)", load: async () => (await import("./commands/backups.js")).registerBackups },

@@ -56,7 +56,7 @@ export class FrontDoor {
   constructor(
     private readonly home: string,
     private readonly logger: Logger,
-    private readonly runningStacks: () => { stack: Stack; replicas: ReplicaSnapshot[] }[],
+    private readonly runningStacks: () => { stack: Stack; replicas: ReplicaSnapshot[]; maintenance?: boolean }[],
     private readonly settings: HostSettings = readHostSettings(home, process.env),
   ) {}
 
@@ -159,9 +159,10 @@ export class FrontDoor {
   /** A proxy that died (killed, OOM) is found again or restarted, then gets the table. */
   private async pushTable(): Promise<void> {
     if (!this.proxy) return;
-    const stacks: RunningStack[] = this.runningStacks().map(({ stack, replicas }) => ({
+    const stacks: RunningStack[] = this.runningStacks().map(({ stack, replicas, maintenance }) => ({
       stack,
       replicas,
+      maintenance,
       certificate: this.certificates.get(stack.name) ?? null,
     }));
     const table = await this.withAdoptingRoutes(buildProxyTable(stacks, { ...this.challenges }, this.home));

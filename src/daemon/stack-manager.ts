@@ -261,6 +261,17 @@ export class StackManager {
     });
   }
 
+  /** `berth maintenance on|off`: in the stack's queue, so it lands between, never inside, deploys and restarts. */
+  setMaintenance(name: string, on: boolean, signal: AbortSignal): Promise<{ maintenance: boolean }> {
+    return this.queued(name, "maintenance", signal, async (managed) => {
+      if (!managed.record.stack.proxy) throw new UserError(`stack ${name} has no proxy: section, so no page to put up`, { hint: "maintenance mode is served by berth's proxy" });
+      managed.record.maintenance = on;
+      this.store.writeNow();
+      await this.frontDoor.refresh();
+      return { maintenance: on };
+    });
+  }
+
   backup(name: string, progress: ProgressReporter, signal: AbortSignal): Promise<BackupFile[]> {
     return this.queued(name, "backup", signal, async (_managed, supervisor) => {
       try {
@@ -575,7 +586,7 @@ export class StackManager {
   private runningStacks() {
     return [...this.stacks.values()]
       .filter((managed) => managed.supervisor !== null)
-      .map((managed) => ({ stack: managed.supervisor!.stack, replicas: managed.supervisor!.snapshot() }));
+      .map((managed) => ({ stack: managed.supervisor!.stack, replicas: managed.supervisor!.snapshot(), maintenance: managed.record.maintenance === true }));
   }
 
   private async stopSupervisor(managed: ManagedStack): Promise<void> {

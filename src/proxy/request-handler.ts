@@ -2,10 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { AccessLogs } from "./access-log.js";
-import { sendErrorPage } from "./error-pages.js";
+import { basicAuthChallenge, isAuthorized } from "./basic-auth.js";
+import { sendErrorPage, sendMaintenancePage } from "./error-pages.js";
 import { forwardRequest } from "./forward.js";
 import { upstreamRequestHeaders } from "./headers.js";
 import { findHostHeaderProblem } from "./host-header.js";
+import { findRedirect } from "./redirects.js";
 import { findOwnSite, findSite, hostWithoutPort, matchRoute } from "./router.js";
 import { StaticFiles } from "./static-files.js";
 import type { ProxyTable, SiteEntry, StaticMount } from "./types.js";
@@ -75,9 +77,25 @@ export class ProxyRequestHandler {
       sendErrorPage(response, 421, requestId);
       return;
     }
+    if (site.maintenance) {
+      sendMaintenancePage(response, requestId);
+      finish(503, null);
+      return;
+    }
+    if (site.redirects && site.redirects.length > 0 && this.answerRedirect(site, protocol, request, response, requestId, owner)) {
+      finish(response.statusCode, null);
+      return;
+    }
     if (protocol === "http" && site.redirectHttp && owner === undefined) {
       this.redirectToHttps(request, response, requestId);
       finish(308, null);
+      return;
+    }
+    // After the redirect to HTTPS: a password is never asked for over plain HTTP (unless the site has no TLS).
+    if (site.basicAuth && !isAuthorized(site.basicAuth, request.headers.authorization)) {
+      response.setHeader("www-authenticate", basicAuthChallenge(site.basicAuth));
+      sendErrorPage(response, 401, requestId);
+      finish(401, null);
       return;
     }
     const responseHeaders = this.responseHeaders(site, protocol, requestId);
@@ -117,6 +135,10 @@ export class ProxyRequestHandler {
       return;
     }
     const site = this.siteFor(request, owner);
+    if (site && (site.maintenance || (site.basicAuth && !isAuthorized(site.basicAuth, request.headers.authorization)))) {
+      socket.end(`HTTP/1.1 ${site.maintenance ? "503 Service Unavailable" : "401 Unauthorized"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
     const match = site ? matchRoute(site, pathOnly(request.url ?? "/")) : undefined;
     if (!site || match?.kind !== "upstream") {
       socket.end(`HTTP/1.1 ${site ? "404 Not Found" : "421 Misdirected Request"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -138,7 +160,7 @@ export class ProxyRequestHandler {
 
   private upstreamHeaders(site: SiteEntry, protocol: Protocol, request: IncomingMessage, requestId: string, upgrade: boolean): OutgoingHttpHeaders {
     const clientAddress = request.socket.remoteAddress ?? "unknown";
-    return upstreamRequestHeaders(
+    const headers = upstreamRequestHeaders(
       request.headers,
       {
         clientAddress,
@@ -149,6 +171,9 @@ export class ProxyRequestHandler {
       },
       upgrade,
     );
+    // The proxy's own password is not the app's business (nor its logs').
+    if (site.basicAuth) delete headers.authorization;
+    return headers;
   }
 
   private responseHeaders(site: SiteEntry, protocol: Protocol, requestId: string): OutgoingHttpHeaders {
@@ -157,6 +182,20 @@ export class ProxyRequestHandler {
       headers["strict-transport-security"] = `max-age=${site.hstsMaxAgeSeconds}; includeSubDomains`;
     }
     return headers;
+  }
+
+  private answerRedirect(site: SiteEntry, protocol: Protocol, request: IncomingMessage, response: ServerResponse, requestId: string, owner: string | undefined): boolean {
+    const answer = findRedirect(site.redirects!, {
+      protocol,
+      host: request.headers.host ?? "",
+      url: request.url ?? "/",
+      redirectHttp: site.redirectHttp && owner === undefined,
+      httpsPort: this.settings.httpsPort,
+    });
+    if (!answer) return false;
+    response.writeHead(answer.status, { location: answer.location, "content-length": 0, "x-request-id": requestId });
+    response.end();
+    return true;
   }
 
   private redirectToHttps(request: IncomingMessage, response: ServerResponse, requestId: string): void {

@@ -1,13 +1,17 @@
 import { join } from "node:path";
 import type { Stack } from "../config/types.js";
 import type { ReplicaSnapshot } from "../supervisor/replica.js";
+import { ensureSecrets } from "../config/secrets.js";
 import { stackPaths } from "../util/paths.js";
+import { basicAuthEntry } from "./basic-auth.js";
 import type { CertificatePair, ProxyTable, SiteEntry, UpstreamPools } from "./types.js";
 
 export interface RunningStack {
   stack: Stack;
   replicas: ReplicaSnapshot[];
   certificate: CertificatePair | null;
+  /** `berth maintenance on`. */
+  maintenance?: boolean;
 }
 
 export const LOOPBACK_UPSTREAM_HOST = "127.0.0.1";
@@ -41,7 +45,7 @@ export function servingReplicas(replicas: ReplicaSnapshot[], service: string): R
 export function buildProxyTable(stacks: RunningStack[], acmeChallenges: Record<string, string>, home: string): ProxyTable {
   const sites: SiteEntry[] = [];
   const pools: UpstreamPools = {};
-  for (const { stack, replicas, certificate } of [...stacks].sort((a, b) => a.stack.name.localeCompare(b.stack.name))) {
+  for (const { stack, replicas, certificate, maintenance = false } of [...stacks].sort((a, b) => a.stack.name.localeCompare(b.stack.name))) {
     const proxy = stack.proxy;
     if (!proxy) continue;
     for (const route of proxy.routes) {
@@ -60,6 +64,9 @@ export function buildProxyTable(stacks: RunningStack[], acmeChallenges: Record<s
       accessLogPath: join(stackPaths(stack.name, home).logs, "access.log"),
       certificate,
       // Without a certificate a TLS port could not be served: it is left closed (front-door.ts refuses it at `up`).
+      redirects: proxy.redirects,
+      maintenance,
+      basicAuth: proxy.basicAuth ? basicAuthEntry(stack.name, proxy.basicAuth.user, ensureSecrets(stackPaths(stack.name, home).secrets, [proxy.basicAuth.passwordSecret])[proxy.basicAuth.passwordSecret]!) : null,
       listen: proxy.listen.filter((listener) => !listener.tls || certificate !== null),
     });
   }

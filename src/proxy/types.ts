@@ -1,3 +1,5 @@
+import type { BasicAuthEntry } from "./basic-auth.js";
+
 // What the daemon tells the proxy workers: every site (one per stack with a `proxy:` section),
 // and the live upstream pools. Workers hold no other state, so a restarted worker is whole again
 // as soon as it receives the current table.
@@ -40,6 +42,15 @@ export interface CertificatePair {
   keyPem: string;
 }
 
+/** One `proxy.redirects` entry: `fromHost` (lowercase) or `fromPath` (a path prefix). */
+export interface RedirectRule {
+  fromHost?: string;
+  fromPath?: string;
+  /** A host name (host rules), a path prefix (path rules), or an absolute URL. */
+  to: string;
+  status: number;
+}
+
 export interface SiteEntry {
   stack: string;
   /** Lowercase host names; "*.example.org" matches one label. */
@@ -55,6 +66,11 @@ export interface SiteEntry {
   certificate: CertificatePair | null;
   /** The stack's own ports (`proxy.listen`, `proxy.listen_tls`), where only its hosts are served. */
   listen?: { port: number; tls: boolean }[];
+  redirects?: RedirectRule[];
+  /** `berth maintenance on`: every request gets the maintenance page (503, Retry-After). */
+  maintenance?: boolean;
+  /** `proxy.basic_auth`: requests without these credentials get 401. */
+  basicAuth?: BasicAuthEntry | null;
 }
 
 export interface ProxyTable {
