@@ -3,7 +3,8 @@ import type { Socket } from "node:net";
 import { formatBytes } from "../util/format-bytes.js";
 import { sendErrorPage } from "./error-pages.js";
 import { clientResponseHeaders } from "./headers.js";
-import { hasHttp2Body } from "./http2-listener.js";
+import { hasHttp2Body, isHttp2Response } from "./http2-listener.js";
+import { clientResponseRawHeaders } from "./raw-headers.js";
 import type { ProxyLimits } from "./types.js";
 import { targetKey, type Upstreams } from "./upstreams.js";
 
@@ -21,7 +22,8 @@ export const BODY_IDLE_TIMEOUT_MS = 30_000;
 export interface ForwardRequest {
   upstreams: Upstreams;
   pool: string;
-  headers: OutgoingHttpHeaders;
+  /** For the app: an object, or a raw array (raw-headers.ts). */
+  headers: OutgoingHttpHeaders | string[];
   limits: ProxyLimits;
   requestId: string;
   /** Extra headers for the client (HSTS, request id). */
@@ -122,7 +124,9 @@ function attempt(request: IncomingMessage, response: ServerResponse, forward: Fo
     if (answered) return upstreamResponse.resume();
     answered = true;
     const status = upstreamResponse.statusCode ?? 502;
-    response.writeHead(status, { ...clientResponseHeaders(upstreamResponse.headers), ...forward.responseHeaders });
+    // HTTP/2 responses take the object form, which keeps repeated Set-Cookie fields apart.
+    if (isHttp2Response(response)) response.writeHead(status, { ...clientResponseHeaders(upstreamResponse.headers), ...forward.responseHeaders });
+    else response.writeHead(status, clientResponseRawHeaders(upstreamResponse.rawHeaders, forward.responseHeaders));
     // Server-sent events and long polls must not wait for a first body chunk, but flushing headers
     // unconditionally costs a second write (and a second wake-up of the client) per request:
     // flush only if no body arrives within this turn of the event loop.

@@ -7,6 +7,7 @@ import { sendErrorPage, sendMaintenancePage } from "./error-pages.js";
 import { forwardRequest } from "./forward.js";
 import { upstreamRequestHeaders } from "./headers.js";
 import { findHostHeaderProblem } from "./host-header.js";
+import { upstreamRequestRawHeaders } from "./raw-headers.js";
 import { findRedirect } from "./redirects.js";
 import { findOwnSite, findSite, hostWithoutPort, matchRoute } from "./router.js";
 import { StaticFiles } from "./static-files.js";
@@ -119,7 +120,7 @@ export class ProxyRequestHandler {
     forwardRequest(request, response, {
       upstreams: this.upstreams,
       pool: match.route.pool,
-      headers: this.upstreamHeaders(site, protocol, request, requestId, false),
+      headers: this.upstreamRawHeaders(site, protocol, request, requestId),
       limits: site.limits,
       requestId,
       responseHeaders,
@@ -156,6 +157,13 @@ export class ProxyRequestHandler {
 
   private siteFor(request: IncomingMessage, owner: string | undefined): SiteEntry | undefined {
     return owner === undefined ? findSite(this.table.sites, request.headers.host) : findOwnSite(this.table.sites, owner, request.headers.host);
+  }
+
+  private upstreamRawHeaders(site: SiteEntry, protocol: Protocol, request: IncomingMessage, requestId: string): string[] {
+    const clientAddress = request.socket.remoteAddress ?? "unknown";
+    const context = { clientAddress, peerTrusted: site.trustedProxies.includes(normalizeAddress(clientAddress)), protocol, host: request.headers.host ?? "", requestId };
+    // The proxy's own password is not the app's business (nor its logs').
+    return upstreamRequestRawHeaders(request.rawHeaders, context, site.basicAuth !== undefined && site.basicAuth !== null);
   }
 
   private upstreamHeaders(site: SiteEntry, protocol: Protocol, request: IncomingMessage, requestId: string, upgrade: boolean): OutgoingHttpHeaders {
