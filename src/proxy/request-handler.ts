@@ -150,6 +150,7 @@ export class ProxyRequestHandler {
       pool: match.route.pool,
       headers: this.upstreamHeaders(site, protocol, request, requestId, true),
       upstreamTimeoutMs: site.limits.upstreamTimeoutMs,
+      holdMs: site.limits.holdMs ?? 0,
       responseHeaders: this.responseHeaders(site, protocol, requestId),
       onFinish: (status, upstream) => this.logAccess(site, request, requestId, status, upstream, startedAt, null),
     });

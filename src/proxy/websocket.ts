@@ -13,6 +13,8 @@ export interface ForwardUpgrade {
   pool: string;
   headers: OutgoingHttpHeaders;
   upstreamTimeoutMs: number;
+  /** How long to wait for a ready replica when there is none (proxy.hold). */
+  holdMs?: number;
   /** Extra headers for a non-101 answer (HSTS, request id). */
   responseHeaders: OutgoingHttpHeaders;
   onFinish: (status: number, upstream: string | null) => void;
@@ -35,15 +37,24 @@ export function forwardUpgrade(request: IncomingMessage, client: Duplex, head: B
     forward.onFinish(400, null);
     return;
   }
-  attemptUpgrade(request, client, head, forward, new Set());
+  attemptUpgrade(request, client, head, forward, new Set(), performance.now() + (forward.holdMs ?? 0));
 }
 
-function attemptUpgrade(request: IncomingMessage, client: Duplex, head: Buffer, forward: ForwardUpgrade, failed: Set<string>): void {
+function attemptUpgrade(request: IncomingMessage, client: Duplex, head: Buffer, forward: ForwardUpgrade, failed: Set<string>, holdUntil: number): void {
   const target = forward.upstreams.pick(forward.pool, failed);
   if (!target) {
-    const status = failed.size > 0 ? 502 : 503;
-    endWithStatus(client, status, forward);
-    forward.onFinish(status, null);
+    // As for requests (forward.ts): wait up to proxy.hold for a ready replica before refusing.
+    const abandoned = new AbortController();
+    const onClose = () => abandoned.abort();
+    client.once("close", onClose);
+    void forward.upstreams.waitForTargets(forward.pool, holdUntil, abandoned.signal).then((found) => {
+      client.off("close", onClose);
+      if (client.destroyed) return;
+      if (found) return attemptUpgrade(request, client, head, forward, new Set(), holdUntil);
+      const status = failed.size > 0 ? 502 : 503;
+      endWithStatus(client, status, forward);
+      forward.onFinish(status, null);
+    });
     return;
   }
   const upstreamName = targetKey(target);
@@ -110,7 +121,7 @@ function attemptUpgrade(request: IncomingMessage, client: Duplex, head: Buffer, 
       // Refused or never opened: nothing reached the app, so another replica may take it.
       clearTimeout(timer);
       failed.add(upstreamName);
-      attemptUpgrade(request, client, head, forward, failed);
+      attemptUpgrade(request, client, head, forward, failed, holdUntil);
       return;
     }
     settle();

@@ -2,13 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import WebSocket from "ws";
 import { berthJson, berthOk, FIXTURES, makeHome, tempDir, waitFor, type PsRow } from "../helpers/berth-cli.js";
 import { startLoad } from "../helpers/load.js";
 import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
 
-const HTTP_APP = join(FIXTURES, "apps", "http-app.mjs");
+const STREAM_APP = join(FIXTURES, "apps", "stream-app.mjs");
 
-test("a one-replica app killed with -9 three times under load: requests are held until it is back, none fails", async (t) => {
+test("a one-replica app killed with -9 three times under load: requests are held until it is back, none fails; so is a websocket opened while it is down", async (t) => {
   const home = makeHome(t);
   const cwd = tempDir(t, "berth-hold-");
   writeFileSync(
@@ -16,8 +17,7 @@ test("a one-replica app killed with -9 three times under load: requests are held
     `name: held
 services:
   web:
-    command: ${process.execPath} ${HTTP_APP}
-    port: auto
+    command: ${process.execPath} ${STREAM_APP}
     health: { http: /health, interval: 200ms }
 proxy:
   hosts: [hold.test]
@@ -52,4 +52,15 @@ proxy:
   const report = await load.stop();
   assert.equal(report.failures, 0, `failed requests: ${report.failureSamples.join(" | ")}`);
   assert.ok(report.requests > 100, `enough load was applied (${report.requests})`);
+
+  process.kill(pid!, "SIGKILL");
+  // servername (SNI) is passed through to tls.connect by ws, though its option type does not list it.
+  const socket = new WebSocket(`wss://127.0.0.1:${httpsPort}/socket`, { headers: { host: "hold.test" }, servername: "hold.test", ca } as WebSocket.ClientOptions);
+  const reply = await new Promise<string>((resolve, reject) => {
+    socket.once("open", () => socket.send("after the crash"));
+    socket.once("message", (data) => resolve(String(data)));
+    socket.once("error", reject);
+  });
+  assert.equal(reply, "echo: after the crash", "the websocket handshake waited for the restarted replica");
+  socket.close();
 });
