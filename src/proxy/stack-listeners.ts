@@ -47,8 +47,9 @@ export class StackListeners {
     );
   }
 
-  async closeAll(): Promise<void> {
-    await Promise.all([...this.servers.values()].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  /** A stopping worker stops accepting on them; its exit then ends their connections, as on the shared listeners. */
+  closeAll(): void {
+    for (const server of this.servers.values()) server.close();
     this.servers.clear();
   }
 }

@@ -82,7 +82,10 @@ export async function runProxyWorker(settings: ListenerSettings, staticCacheDir:
     await stackListeners.apply(table.sites);
   };
 
-  process.once("SIGTERM", () => void Promise.all([handler.close(), stackListeners.closeAll()]).finally(() => process.exit(0)));
+  process.once("SIGTERM", () => {
+    stackListeners.closeAll();
+    void handler.close().finally(() => process.exit(0));
+  });
   // Tables are applied one after the other: opening a stack's port must not race the next table.
   let applying = Promise.resolve();
   const firstTable = new Promise<void>((resolve) => {
