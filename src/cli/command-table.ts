@@ -54,6 +54,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "events", description: "what happened to the stack: crashes, crash loops, health restarts, deploys, backups", load: async () => (await import("./commands/events.js")).registerEvents },
   { name: "jobs", usage: "[run <name>]", description: "the stack's scheduled jobs: last run, status, duration, next run; `berth jobs run NAME` runs one now", load: async () => (await import("./commands/jobs.js")).registerJobs },
   { name: "alerts", usage: "test", description: "send a test alert to the stack's webhook (alerts: in berth.yml)", load: async () => (await import("./commands/alerts.js")).registerAlerts },
+  { name: "maintenance", usage: "<on|off>", description: "put up (on) or take down (off) the proxy's maintenance page: every request gets 503 with Retry-After, the app keeps running", load: async () => (await import("./commands/maintenance.js")).registerMaintenance },
   { name: "ca", description: "show where berth's local CA certificate is and how to trust it (for `tls: self-signed`)", load: async () => (await import("./commands/ca.js")).registerCa },
   { name: "backup", description: "back up the stack's database (and Redis) into its backups directory, while it keeps serving", load: async () => (await import("./commands/backup.js")).registerBackup },
   { name: "backups", description: "list the stack's backups, newest first (works while the stack is down)", load: async () => (await import("./commands/backups.js")).registerBackups },

@@ -89,6 +89,14 @@ export interface ProxyConfig {
   maxBodyBytes: number;
   upstreamTimeoutMs: number;
   drainTimeoutMs: number;
+  /** How long a request waits for a ready replica when its service has none (a restart), before 503. */
+  holdMs: number;
+  /** `proxy.redirects`, in order: a host rule's host is also in `hosts`. */
+  redirects: { fromHost?: string; fromPath?: string; to: string; status: number }[];
+  /** `proxy.basic_auth`: the password is the named secret of the stack's store. */
+  basicAuth: { user: string; passwordSecret: string } | null;
+  /** The stack's own ports besides the shared listeners: plain HTTP, or HTTPS with its certificate. */
+  listen: { port: number; tls: boolean }[];
 }
 
 export interface Stack {

@@ -37,6 +37,8 @@ export function createRequestHandler(manager: StackManager, shutdown: (mode: Shu
         return manager.stopServices(stringArgument(request, "name"), stringList(request, "services"), progress, signal);
       case "start-service":
         return manager.startServices(stringArgument(request, "name"), stringList(request, "services"), progress, signal);
+      case "maintenance":
+        return manager.setMaintenance(stringArgument(request, "name"), request.on === true, signal);
       case "backup":
         return manager.backup(stringArgument(request, "name"), progress, signal);
       case "restore":

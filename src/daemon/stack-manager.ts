@@ -305,6 +305,17 @@ export class StackManager {
     });
   }
 
+  /** `berth maintenance on|off`: in the stack's queue, so it lands between, never inside, deploys and restarts. */
+  setMaintenance(name: string, on: boolean, signal: AbortSignal): Promise<{ maintenance: boolean }> {
+    return this.queued(name, "maintenance", signal, async (managed) => {
+      if (!managed.record.stack.proxy) throw new UserError(`stack ${name} has no proxy: section, so no page to put up`, { hint: "maintenance mode is served by berth's proxy" });
+      managed.record.maintenance = on;
+      this.store.writeNow();
+      await this.frontDoor.refresh();
+      return { maintenance: on };
+    });
+  }
+
   backup(name: string, progress: ProgressReporter, signal: AbortSignal): Promise<BackupFile[]> {
     return this.queued(name, "backup", signal, async (_managed, supervisor) => {
       try {
@@ -478,7 +489,7 @@ export class StackManager {
       if (plan.updateProxy || !running) await this.frontDoor.prepare(next, progress);
       if (running && !plan.restartBacking) {
         const failure = options.restartAll ? "deploy aborted" : "the change was not applied";
-        await applyPlan(managed.supervisor!, next, plan, { signal, readyTimeoutMs: options.readyTimeoutMs, switchTraffic: () => this.frontDoor.refresh(), onSwitch: commit, failure }, progress);
+        await applyPlan(managed.supervisor!, next, plan, { signal, readyTimeoutMs: options.readyTimeoutMs, switchTraffic: () => this.frontDoor.refresh(), drainTraffic: (ports, timeoutMs) => this.frontDoor.drain(ports, timeoutMs), onSwitch: commit, failure }, progress);
       } else {
         if (running) {
           progress("the database or Redis settings changed: restarting the whole stack");
@@ -645,7 +656,7 @@ export class StackManager {
   private runningStacks() {
     return [...this.stacks.values()]
       .filter((managed) => managed.supervisor !== null)
-      .map((managed) => ({ stack: managed.supervisor!.stack, replicas: managed.supervisor!.snapshot() }));
+      .map((managed) => ({ stack: managed.supervisor!.stack, replicas: managed.supervisor!.snapshot(), maintenance: managed.record.maintenance === true }));
   }
 
   private async stopSupervisor(managed: ManagedStack): Promise<void> {
