@@ -1,10 +1,11 @@
 import { basename, dirname, resolve } from "node:path";
 import { DEFAULTS } from "./defaults.js";
 import type { BerthFile, HealthEntry, ServiceEntry } from "./schema.js";
-import type { HealthCheck, LogPolicy, PortPolicy, Service, Stack } from "./types.js";
+import type { HealthCheck, PortPolicy, Service, Stack } from "./types.js";
 import { resolveBackup, resolveDatabase } from "./resolve-backing.js";
 import { durationToMs, sizeToBytes } from "./units.js";
 import { resolveProxy } from "./resolve-proxy.js";
+import { resolveAlerts, resolveJobs, resolveLogs } from "./resolve-operations.js";
 import { commandListOf, RELEASE_DEFAULTS } from "./release-schema.js";
 
 export interface ResolveContext {
@@ -18,13 +19,14 @@ export interface ResolveContext {
 export function resolveStack(config: BerthFile, context: ResolveContext): Stack {
   const file = resolve(context.file);
   const root = dirname(file);
-  const services = Object.entries(config.services).map(([name, entry]) => resolveService(name, entry, root));
+  const services = Object.entries(config.services).map(([name, entry]) => resolveService(name, entry, root, config.user));
   return {
     name: config.name ?? stackNameFromDirectory(root),
     file,
     root,
     env: { ...context.envFileValues, ...stringifyValues(config.env) },
     secrets: unique(config.secrets ?? []),
+    user: config.user ?? null,
     database: resolveDatabase(config.database, root),
     redis: config.redis ?? DEFAULTS.redis,
     backup: resolveBackup(config.backup),
@@ -37,6 +39,8 @@ export function resolveStack(config: BerthFile, context: ResolveContext): Stack 
     keepReleases: config.keep_releases ?? RELEASE_DEFAULTS.keepReleases,
     hooks: { preDeploy: commandListOf(config.hooks?.pre_deploy), postDeploy: commandListOf(config.hooks?.post_deploy) },
     releaseId: null,
+    jobs: resolveJobs(config.jobs),
+    alerts: resolveAlerts(config.alerts),
   };
 }
 
@@ -57,7 +61,7 @@ export function toStackName(text: string): string {
   return name || DEFAULTS.stackName;
 }
 
-function resolveService(name: string, entry: ServiceEntry, root: string): Service {
+function resolveService(name: string, entry: ServiceEntry, root: string, stackUser: string | undefined): Service {
   const health = resolveHealth(entry.health);
   return {
     name,
@@ -70,6 +74,7 @@ function resolveService(name: string, entry: ServiceEntry, root: string): Servic
     restart: entry.restart === false ? "no" : (entry.restart ?? DEFAULTS.service.restart),
     stopGraceMs: durationToMs(entry.stop_grace ?? DEFAULTS.service.stopGrace),
     dependsOn: unique(entry.depends_on ?? []),
+    runAs: entry.user ?? stackUser ?? null,
   };
 }
 
@@ -98,14 +103,6 @@ function resolveHealth(entry: HealthEntry | undefined): HealthCheck | null {
   }
   if (entry.command !== undefined) return { kind: "command", command: entry.command, probe };
   return { kind: "tcp", probe };
-}
-
-function resolveLogs(entry: BerthFile["logs"]): LogPolicy {
-  return {
-    maxSizeBytes: sizeToBytes(entry?.max_size ?? DEFAULTS.logs.maxSize),
-    keep: entry?.keep ?? DEFAULTS.logs.keep,
-    compress: entry?.compress ?? DEFAULTS.logs.compress,
-  };
 }
 
 function stringifyValues(values: Record<string, string | number | boolean> | undefined): Record<string, string> {

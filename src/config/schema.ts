@@ -5,6 +5,7 @@ import { field } from "./field-info.js";
 import { DURATION_PATTERN, SIZE_PATTERN, durationToMs } from "./units.js";
 import { proxySchema } from "./proxy-schema.js";
 import { releaseKeys } from "./release-schema.js";
+import { alertsSchema, jobsSchema, logsSchema } from "./operations-schema.js";
 
 // What users write in berth.yml. Defaults and conversions (durations to ms, sizes to bytes,
 // relative paths) happen in resolve.ts; this schema only says what is allowed, so it also exports
@@ -111,6 +112,13 @@ const health = field(
   },
 );
 
+const runAsUser = (description: string) =>
+  field(z.string().regex(/^[a-z_][a-z0-9_-]{0,31}\$?$/), {
+    description,
+    expected: "a Unix user name, e.g. www-data, or root",
+    hint: "write e.g. `user: www-data` (the user must exist), or leave it out to let berth choose",
+  });
+
 const service = field(
   z.strictObject({
     command: field(z.string().min(1), {
@@ -153,36 +161,13 @@ const service = field(
       expected: "a list of service names",
       hint: "write e.g. `depends_on: [web]`",
     }).optional(),
+    user: runAsUser("The Unix user this service runs as when berth runs as root (default: the stack's `user`).").optional(),
   }),
   {
     description: "One kind of long-running process.",
     expected: "a map with at least `command`",
     hint: "write e.g. `web: { command: npm start }`",
   },
-);
-
-const logs = field(
-  z.strictObject({
-    max_size: field(z.union([z.string().regex(SIZE_PATTERN), z.number().int().min(1)]), {
-      description: "Rotate a process's log file when it reaches this size: \"10MB\", \"512KB\" or a number of bytes.",
-      default: DEFAULTS.logs.maxSize,
-      expected: "a size such as 10MB or 512KB, or a number of bytes",
-      hint: "write e.g. `max_size: 10MB`",
-    }).optional(),
-    keep: field(z.number().int().min(1), {
-      description: "How many rotated files to keep per process.",
-      default: DEFAULTS.logs.keep,
-      expected: "a whole number (1 or more)",
-      hint: "write e.g. `keep: 5`",
-    }).optional(),
-    compress: field(z.boolean(), {
-      description: "Gzip rotated files.",
-      default: DEFAULTS.logs.compress,
-      expected: "true or false",
-      hint: "write `compress: true` or `compress: false`",
-    }).optional(),
-  }),
-  { description: "Log rotation for every process.", expected: "a map", hint: "write e.g. `logs: { max_size: 10MB, keep: 5 }`" },
 );
 
 const commandList = (description: string) =>
@@ -214,6 +199,9 @@ export const berthFileSchema = field(
       expected: "a list of variable names",
       hint: "write e.g. `secrets: [SECRET_KEY]`",
     }).optional(),
+    user: runAsUser(
+      "The Unix user the stack's processes run as when berth runs as root. Default: the stack's own system user (berth-<name>), when it can run them (see docs/security.md).",
+    ).optional(),
     database: databaseSchema.optional(),
     redis: redisSchema.optional(),
     backup: backupSchema.optional(),
@@ -223,7 +211,9 @@ export const berthFileSchema = field(
       expected: "a map of services",
       hint: "write e.g. `services: { web: { command: npm start } }`",
     }),
-    logs: logs.optional(),
+    logs: logsSchema.optional(),
+    jobs: jobsSchema.optional(),
+    alerts: alertsSchema.optional(),
     proxy: proxySchema.optional(),
     ...releaseKeys,
   }),

@@ -1,6 +1,8 @@
 // The fully-resolved stack every module reads. Users write `berth.yml` (see schema.ts);
 // resolveStack() fills in every default so nothing downstream needs `??`.
 
+import type { AlertPolicy, Job, LogPolicyExtras } from "./operations-types.js";
+
 export type RestartPolicy = "always" | "on-failure" | "no";
 
 export type HealthCheck =
@@ -38,7 +40,11 @@ export interface Service {
   dependsOn: string[];
   /** The signal that asks the process to stop (default SIGTERM); PostgreSQL's fast shutdown is SIGINT. */
   stopSignal?: "SIGTERM" | "SIGINT" | "SIGQUIT";
-  /** Run as this system user instead of berth's own: database servers refuse to run as root. */
+  /** `user:` from berth.yml (the service's, else the stack's); null: berth chooses (src/supervisor/run-as-user.ts). */
+  runAs: string | null;
+  /** Variables only its health probe gets (a server's admin password), never the process itself. */
+  probeEnv?: Record<string, string>;
+  /** The system user it runs as, once the daemon resolved it; absent: berth's own user. */
   user?: { name: string; uid: number; gid: number };
 }
 
@@ -57,7 +63,7 @@ export interface BackupPolicy {
   keep: number;
 }
 
-export interface LogPolicy {
+export interface LogPolicy extends LogPolicyExtras {
   maxSizeBytes: number;
   keep: number;
   compress: boolean;
@@ -83,6 +89,14 @@ export interface ProxyConfig {
   maxBodyBytes: number;
   upstreamTimeoutMs: number;
   drainTimeoutMs: number;
+  /** How long a request waits for a ready replica when its service has none (a restart), before 503. */
+  holdMs: number;
+  /** `proxy.redirects`, in order: a host rule's host is also in `hosts`. */
+  redirects: { fromHost?: string; fromPath?: string; to: string; status: number }[];
+  /** `proxy.basic_auth`: the password is the named secret of the stack's store. */
+  basicAuth: { user: string; passwordSecret: string } | null;
+  /** The stack's own ports besides the shared listeners: plain HTTP, or HTTPS with its certificate. */
+  listen: { port: number; tls: boolean }[];
 }
 
 export interface Stack {
@@ -94,6 +108,8 @@ export interface Stack {
   /** Variables from env_file and env:, already interpolated. Shared by every service. */
   env: Record<string, string>;
   secrets: string[];
+  /** `user:` from berth.yml: who the stack's processes run as when berth is root; null: berth chooses. */
+  user: string | null;
   database: Database;
   /** Whether berth runs a Redis server for the stack (REDIS_URL). */
   redis: boolean;
@@ -110,4 +126,8 @@ export interface Stack {
   hooks: { preDeploy: string[]; postDeploy: string[] };
   /** The release this stack definition runs, or null when it runs from its own directory (`berth up`). */
   releaseId: string | null;
+  /** Scheduled commands (src/jobs); absent in state written before jobs existed. */
+  jobs?: Job[];
+  /** Where alerts go (src/alerts); null or absent: nowhere. */
+  alerts?: AlertPolicy | null;
 }

@@ -14,15 +14,43 @@ import { StackSupervisor, type ProgressReporter } from "../supervisor/stack-supe
 import type { Logger } from "../util/logger.js";
 import { stackPaths } from "../util/paths.js";
 import { EventJournal } from "../events/event-journal.js";
+import { DiskWatch } from "./disk-watch.js";
 import { FrontDoor } from "./front-door.js";
 import type { HostSettings } from "./host-settings.js";
 import { OperationQueue } from "./operation-queue.js";
 import { preflight } from "./preflight.js";
 import { processRows, type ProcessRow } from "./process-rows.js";
 import { adoptionLookup, endRecordedProcesses } from "./leftovers.js";
+import { AlertDispatcher, type AlertDelivery, type AlertTarget } from "../alerts/alert-dispatcher.js";
+import { readSecretValues } from "../alerts/alert-sources.js";
+import type { JobOutcome } from "../jobs/run-job.js";
 import { readState, StateStore, type DaemonState, type RecordedReplica, type StackRecord } from "./state-store.js";
 
 export type { ProcessRow } from "./process-rows.js";
+
+function formatMiB(bytes: number): string {
+  return (bytes / 1024 ** 2).toFixed(0);
+}
+
+/** Services stopped with `berth stop` have no process, but `ps` still lists them (as Compose does), one row each. */
+function stoppedRows(stopped: string[], stack: Stack): ProcessRow[] {
+  return stack.services
+    .filter((service) => stopped.includes(service.name))
+    .map((service) => ({
+      service: service.name,
+      replica: 0,
+      pid: null,
+      status: "stopped",
+      health: "none",
+      restarts: 0,
+      uptimeSeconds: null,
+      port: null,
+      cpuPercent: null,
+      memoryBytes: null,
+      lastExit: "stopped by `berth stop`",
+      user: null,
+    }));
+}
 
 export interface ApplyOptions {
   /** PATH, locale… for the apps, from the CLI call. */
@@ -69,10 +97,13 @@ const ADOPTED_READY_TIMEOUT_MS = 10_000;
 export class StackManager {
   private readonly stacks = new Map<string, ManagedStack>();
   private readonly ports = new PortAllocator();
+  /** Hosts of the stacks whose up or deploy is under way, before they are recorded as served. */
+  private readonly hostClaims = new Map<string, string[]>();
   private readonly store: StateStore;
   readonly frontDoor: FrontDoor;
   /** What happened to each stack: alerts and the dashboard subscribe to it. */
   readonly events: EventJournal;
+  private readonly alerts: AlertDispatcher;
 
   constructor(
     private readonly home: string,
@@ -81,8 +112,11 @@ export class StackManager {
     readonly settings: HostSettings,
   ) {
     this.events = new EventJournal((stack) => stackPaths(stack, home).events);
+    this.alerts = new AlertDispatcher((stack) => this.alertTarget(stack), logger);
+    this.events.subscribe((event) => this.alerts.handle(event));
     this.store = new StateStore(statePath, () => this.collectState(), (error) => logger.error("could not write the state file; retrying at the next change", { error: error.message }));
     this.frontDoor = new FrontDoor(home, logger, () => this.runningStacks(), settings);
+    this.frontDoor.onCertificateFailed = (stack, message) => this.events.record({ stack, kind: "certificate-failed", message });
     for (const [name, record] of Object.entries(readState(statePath).stacks)) {
       this.stacks.set(name, { record, supervisor: null, queue: new OperationQueue(), restoring: null, problem: null });
     }
@@ -163,6 +197,16 @@ export class StackManager {
       },
       signal,
     );
+  }
+
+  /** Records a disk-low event for every stack that is up when BERTH_HOME's filesystem runs low. */
+  watchDisk(): DiskWatch {
+    const upStacks = () => [...this.stacks.values()].filter((managed) => managed.record.up).map((managed) => managed.record.stack.name);
+    return new DiskWatch(this.home, upStacks, (stack, space) => {
+      const message = `the disk holding ${this.home} is low: ${formatMiB(space.freeBytes)} MiB free of ${formatMiB(space.totalBytes)} MiB; logs are dropped when it is full`;
+      this.logger.warn("low disk space", { stack, path: this.home, freeBytes: space.freeBytes });
+      this.events.record({ stack, kind: "disk-low", message });
+    }).start();
   }
 
   /** Cancels whatever runs for the stack (a deploy unwinds: no orphan), then stops every process. */
@@ -261,6 +305,17 @@ export class StackManager {
     });
   }
 
+  /** `berth maintenance on|off`: in the stack's queue, so it lands between, never inside, deploys and restarts. */
+  setMaintenance(name: string, on: boolean, signal: AbortSignal): Promise<{ maintenance: boolean }> {
+    return this.queued(name, "maintenance", signal, async (managed) => {
+      if (!managed.record.stack.proxy) throw new UserError(`stack ${name} has no proxy: section, so no page to put up`, { hint: "maintenance mode is served by berth's proxy" });
+      managed.record.maintenance = on;
+      this.store.writeNow();
+      await this.frontDoor.refresh();
+      return { maintenance: on };
+    });
+  }
+
   backup(name: string, progress: ProgressReporter, signal: AbortSignal): Promise<BackupFile[]> {
     return this.queued(name, "backup", signal, async (_managed, supervisor) => {
       try {
@@ -284,10 +339,30 @@ export class StackManager {
     });
   }
 
+  private alertTarget(name: string): AlertTarget {
+    const managed = this.stacks.get(name);
+    const stack = managed?.supervisor?.stack ?? managed?.record.stack;
+    return { policy: stack?.alerts ?? null, secretValues: managed?.supervisor?.secretValues() ?? readSecretValues(stackPaths(name, this.home).secrets) };
+  }
+
+  /** `berth jobs run NAME`: not queued behind deploys, like a scheduled run. */
+  runJob(name: string, job: string): Promise<JobOutcome> {
+    const supervisor = this.stacks.get(name)?.supervisor;
+    if (!supervisor) throw notUp(name);
+    return supervisor.runJob(job);
+  }
+
+  /** `berth alerts test`: one test event to the stack's webhook, answered with the delivery's outcome. */
+  testAlerts(name: string): Promise<AlertDelivery> {
+    const supervisor = this.stacks.get(name)?.supervisor;
+    if (!supervisor) throw notUp(name);
+    return this.alerts.test(supervisor.stack, supervisor.secretValues());
+  }
+
   async processes(name: string): Promise<ProcessRow[]> {
     const managed = this.stacks.get(name);
     await managed?.restoring;
-    if (managed?.supervisor) return processRows(managed.supervisor.snapshot());
+    if (managed?.supervisor) return [...processRows(managed.supervisor.snapshot()), ...stoppedRows(managed.record.stopped, managed.supervisor.stack)];
     if (managed?.record.up && managed.problem) {
       throw new UserError(`${name} could not be brought back after the daemon restarted: ${managed.problem}`, { exitCode: 3, hint: "berth retries with backoff; fix the cause, or `berth up -d` to retry now" });
     }
@@ -404,6 +479,8 @@ export class StackManager {
     const paths = stackPaths(stack.name, this.home);
     const appEnv = Object.keys(options.appEnv).length > 0 ? options.appEnv : record.appEnv;
     preflight(next, { paths, appEnv, otherStacksHosts: this.hostsOfOtherStacks(stack.name) });
+    // Checked and claimed in one turn of the event loop: two stacks' ups at once cannot both take a host.
+    this.hostClaims.set(stack.name, next.proxy?.hosts ?? []);
     if (running) for (const line of describePlan(plan)) progress(line);
     let committed = false;
     const commit = () => {
@@ -417,7 +494,7 @@ export class StackManager {
       if (plan.updateProxy || !running) await this.frontDoor.prepare(next, progress);
       if (running && !plan.restartBacking) {
         const failure = options.restartAll ? "deploy aborted" : "the change was not applied";
-        await applyPlan(managed.supervisor!, next, plan, { signal, readyTimeoutMs: options.readyTimeoutMs, switchTraffic: () => this.frontDoor.refresh(), onSwitch: commit, failure }, progress);
+        await applyPlan(managed.supervisor!, next, plan, { signal, readyTimeoutMs: options.readyTimeoutMs, switchTraffic: () => this.frontDoor.refresh(), drainTraffic: (ports, timeoutMs) => this.frontDoor.drain(ports, timeoutMs), onSwitch: commit, failure }, progress);
       } else {
         if (running) {
           progress("the database or Redis settings changed: restarting the whole stack");
@@ -428,6 +505,9 @@ export class StackManager {
     } catch (error) {
       if (!committed && running) await this.recoverFromFailedChange(managed, running, plan, error as Error);
       throw error;
+    } finally {
+      this.hostClaims.delete(stack.name);
+      for (const warning of managed.supervisor?.takeRunAsWarnings() ?? []) progress(`warning: ${warning}`);
     }
     if (options.wait) await waitUntilStackReady(targetsOf(managed.supervisor!), managed.supervisor!.secretValues(), signal);
     return { changed: true, plan: describePlan(plan) };
@@ -510,7 +590,7 @@ export class StackManager {
       this.store.writeNow();
       const message = (error as Error).message;
       managed.problem = `${message} (retrying in ${Math.round(retryDelayMs / 1000)} s)`;
-      this.logger.error("could not restore stack; retrying", { stack: stack.name, error: message, retryInMs: retryDelayMs });
+      this.logger.error("could not restore stack; retrying", { stack: stack.name, error: message, retryInMs: retryDelayMs, trace: (error as Error).stack });
       this.scheduleRestore(managed, retryDelayMs);
     }
   }
@@ -572,15 +652,16 @@ export class StackManager {
   private hostsOfOtherStacks(name: string): Map<string, string[]> {
     const hosts = new Map<string, string[]>();
     for (const [other, managed] of this.stacks) {
-      if (other !== name && managed.record.up && managed.supervisor?.stack.proxy) hosts.set(other, managed.supervisor.stack.proxy.hosts);
+      if (other !== name && managed.record.up && managed.supervisor?.stack.proxy) hosts.set(other, [...managed.supervisor.stack.proxy.hosts]);
     }
+    for (const [other, claimed] of this.hostClaims) if (other !== name) hosts.set(other, [...(hosts.get(other) ?? []), ...claimed]);
     return hosts;
   }
 
   private runningStacks() {
     return [...this.stacks.values()]
       .filter((managed) => managed.supervisor !== null)
-      .map((managed) => ({ stack: managed.supervisor!.stack, replicas: managed.supervisor!.snapshot() }));
+      .map((managed) => ({ stack: managed.supervisor!.stack, replicas: managed.supervisor!.snapshot(), maintenance: managed.record.maintenance === true }));
   }
 
   private async stopSupervisor(managed: ManagedStack): Promise<void> {
