@@ -47,6 +47,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "start", usage: "<service...>", description: "start services stopped with `berth stop`", load: async () => (await import("./commands/start.js")).registerStart },
   { name: "run", usage: "<command...>", description: "run a one-off command with the stack's environment, e.g. berth run python3 manage.py createsuperuser", load: async () => (await import("./commands/run.js")).registerRun },
   { name: "env", usage: "[service]", description: "show the variables berth gives a service (or one-off commands); secrets are redacted", load: async () => (await import("./commands/env.js")).registerEnv },
+  { name: "secret", usage: "<set|ls|rm|rotate>", description: "manage the stack's secrets: set (from stdin), ls, rm, rotate; values are never printed", load: async () => (await import("./commands/secret.js")).registerSecret },
   { name: "ls", description: "list the stacks this host's daemon runs", load: async () => (await import("./commands/ls.js")).registerLs },
   { name: "deploy", description: "build a new release and switch to it with zero downtime; the old release keeps serving if anything fails", load: async () => (await import("./commands/deploy.js")).registerDeploy },
   { name: "rollback", usage: "[release]", description: "switch back to a kept release (default: the one before the live one) without rebuilding", load: async () => (await import("./commands/rollback.js")).registerRollback },

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import type { GivenSecret } from "../config/secret-store.js";
 import type { Stack } from "../config/types.js";
 import { UserError } from "../errors.js";
 import { cachedStackName, readIfExists, rememberStackName } from "./stack-name-cache.js";
@@ -28,9 +29,10 @@ export function globalOptions(command: Command): GlobalOptions {
 
 export async function loadStackFromOptions(options: GlobalOptions): Promise<Stack> {
   const file = resolve(options.file);
-  const { loadStack } = await import("../config/load.js");
+  const { loadStackWithSecrets } = await import("../config/load.js");
   const content = readIfExists(file);
-  const stack = loadStack(file, { env: process.env });
+  const { stack, givenSecrets } = loadStackWithSecrets(file, { env: process.env });
+  await keepGivenSecrets(stack.name, givenSecrets);
   // Remember the name only for the content that was loaded, not for an edit made meanwhile.
   if (content !== null && readIfExists(file) === content) rememberStackName(file, content, stack.name);
   return stack;
@@ -46,4 +48,12 @@ export async function targetStackName(options: GlobalOptions): Promise<string> {
     });
   }
   return cachedStackName(file) ?? (await loadStackFromOptions(options)).name;
+}
+
+/** Secrets the user brought (environment, env_file) go into the stack's store the first time they are seen; a stored value is kept. */
+export async function keepGivenSecrets(stackName: string, given: Record<string, GivenSecret>): Promise<void> {
+  if (Object.keys(given).length === 0) return;
+  const { storeGivenSecrets } = await import("../config/secret-store.js");
+  const { stackPaths } = await import("../util/paths.js");
+  storeGivenSecrets(stackPaths(stackName).secrets, given);
 }

@@ -11,6 +11,12 @@ export function oneOffEnv(stack: Stack): Record<string, string> {
   return buildTaskEnv({ stack, secrets, dataDir: paths.data, baseEnv: definedEnv(), backingEnv: backingEnv(stack, paths).env });
 }
 
+/** Every value berth must never print for this stack: its secrets and the backing servers' passwords. */
+export function secretValuesOf(stack: Stack): string[] {
+  const paths = stackPaths(stack.name);
+  return [...Object.values(ensureSecrets(paths.secrets, stack.secrets)), ...backingEnv(stack, paths).secretValues];
+}
+
 /** What one service's replica 0 sees, without the process environment berth itself inherited. */
 export function serviceEnvForDisplay(stack: Stack, serviceName: string | undefined): { env: Record<string, string>; secrets: string[] } {
   const paths = stackPaths(stack.name);

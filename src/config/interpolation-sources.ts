@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type Document, type Node } from "yaml";
-import { isRuntimeVariable } from "./defaults.js";
+import { isRuntimeVariable, RUNTIME_VARIABLES } from "./defaults.js";
 import type { Problem } from "./diagnostics.js";
 import { readEnvFiles, type EnvFileReference } from "./env-file.js";
 import { interpolate, type InterpolationSources } from "./interpolate.js";
@@ -20,7 +20,9 @@ export interface PreparedInterpolation {
 export function prepareInterpolation(document: Document, root: string, processEnv: NodeJS.ProcessEnv): PreparedInterpolation {
   const literalEnv = readLiteralEnv(document);
   const secretNames = new Set(readStrings(document.get("secrets", true)).map(({ value }) => value));
-  const isLeftForShell = (name: string) => isRuntimeVariable(name) || secretNames.has(name);
+  const backingNames = backingVariableNames(document);
+  const isLeftForShell = (name: string) => isRuntimeVariable(name) || secretNames.has(name) || backingNames.includes(name);
+  const provided = [...RUNTIME_VARIABLES, ...backingNames, "BERTH_*", ...secretNames];
 
   // env_file paths may use the process environment or env: themselves; their problems are
   // reported when the whole document is interpolated, so they are ignored here.
@@ -37,6 +39,7 @@ export function prepareInterpolation(document: Document, root: string, processEn
     sources: {
       lookup: (name) => processEnv[name] ?? envFiles.values[name] ?? literalEnv[name],
       isLeftForShell,
+      provided,
     },
     envFileValues: envFiles.values,
     problems: envFiles.problems,
@@ -62,4 +65,14 @@ function readLiteralEnv(document: Document): Record<string, string> {
     }
   }
   return values;
+}
+
+/** libpq's variables, which every process of a stack with `database: postgres` gets. */
+export const POSTGRES_VARIABLES = ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"];
+
+/** The variables of the database berth runs, as the document asks for it (a name or `{ engine }`). */
+function backingVariableNames(document: Document): string[] {
+  const database = document.get("database", true) as Node | undefined;
+  const engine = isScalar(database) ? database.value : isMap(database) ? (database.get("engine") as unknown) : undefined;
+  return engine === "postgres" ? POSTGRES_VARIABLES : [];
 }

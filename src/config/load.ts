@@ -8,6 +8,8 @@ import { DEFAULTS } from "./defaults.js";
 import { sortDiagnostics, toDiagnostic, type Problem } from "./diagnostics.js";
 import { interpolateDocument } from "./interpolate-document.js";
 import { prepareInterpolation } from "./interpolation-sources.js";
+import { separateGivenSecrets } from "./given-secrets.js";
+import type { GivenSecret } from "./secret-store.js";
 import { findExcessiveNesting, locateOffset } from "./nesting-precheck.js";
 import { checkPaths } from "./path-checks.js";
 import { describeUnreadable, readRegularFile, UnreadableFileError } from "./read-regular-file.js";
@@ -34,6 +36,18 @@ const MAX_DIAGNOSTICS = 100;
  * returns a Stack or throws a UserError, in time and memory bounded by the file's size (≤ 1 MiB).
  */
 export function loadStack(file: string, options: LoadOptions = {}): Stack {
+  return loadStackWithSecrets(file, options).stack;
+}
+
+export interface LoadedStack {
+  /** The stack, its env without the values of `secrets:` names. */
+  stack: Stack;
+  /** Values the user brought for `secrets:` names (environment, env_file, env:), for the secret store. */
+  givenSecrets: Record<string, GivenSecret>;
+}
+
+/** loadStack(), also returning the secret values the user gave, which the Stack itself never holds. */
+export function loadStackWithSecrets(file: string, options: LoadOptions = {}): LoadedStack {
   const absolute = stackFilePath(file);
   const shown = displayPath(absolute);
   const text = readStackFile(absolute, shown);
@@ -75,7 +89,9 @@ export function loadStack(file: string, options: LoadOptions = {}): Stack {
   problems.push(...checkSemantics(raw), ...checkPaths(raw, root), ...checkBackupInterval(raw, minimumBackupIntervalMs(env)));
 
   if (problems.length > 0 || !parsed.success) throw problemsFound(shown, toDiagnostics(problems, locator));
-  return resolveStack(parsed.data, { file: absolute, envFileValues: prepared.envFileValues });
+  const resolved = resolveStack(parsed.data, { file: absolute, envFileValues: prepared.envFileValues });
+  const separated = separateGivenSecrets(resolved, env, prepared.envFileValues);
+  return { stack: separated.stack, givenSecrets: separated.given };
 }
 
 function stackFilePath(file: string): string {

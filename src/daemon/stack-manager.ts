@@ -210,6 +210,18 @@ export class StackManager {
     });
   }
 
+  /**
+   * `berth secret set` / `rotate`: every service starts again with the store's values, routed ones
+   * side by side (traffic switches once the new replicas are ready, so no request is lost).
+   */
+  reloadSecrets(name: string, progress: ProgressReporter, signal: AbortSignal): Promise<{ plan: string[] }> {
+    return this.queued(name, "secrets", signal, async (managed, supervisor, operation) => {
+      supervisor.reloadSecrets();
+      const options = { appEnv: {}, wait: true, restartAll: true, noRestart: [], runReleaseTasks: false };
+      return { plan: (await this.apply(managed, managed.record.stack, options, progress, operation)).plan };
+    });
+  }
+
   /** Changes the running count (an override kept across `up` and deploys until berth.yml's own count changes). */
   scale(name: string, counts: Record<string, number>, progress: ProgressReporter, signal: AbortSignal): Promise<void> {
     return this.queued(name, "scale", signal, async (managed, supervisor, operation) => {

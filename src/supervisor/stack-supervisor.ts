@@ -5,7 +5,8 @@ import type { Service, Stack } from "../config/types.js";
 import { buildServiceEnv, buildTaskEnv } from "../config/service-env.js";
 import { ensureSecrets } from "../config/secrets.js";
 import { startOrder } from "../config/dependency-order.js";
-import { RotatingLogFile, releaseLogPath, replicaLogPath } from "../logs/index.js";
+import { releaseLogPath, replicaLogPath, type RotatingLogFile } from "../logs/index.js";
+import { RedactingLogFile } from "./redacting-log-file.js";
 import type { Logger } from "../util/logger.js";
 import type { StackPaths } from "../util/paths.js";
 import { UserError } from "../errors.js";
@@ -43,6 +44,7 @@ export class StackSupervisor {
   private readonly pending = new Set<Replica>();
   private readonly logFiles = new Map<string, RotatingLogFile>();
   private secrets: Record<string, string> = {};
+  private readonly formerSecretValues: string[] = [];
   /** The database and Redis servers berth runs for the stack (src/backing): started first, stopped last. */
   private readonly backing: BackingServices;
   private backingReplicas: Replica[] = [];
@@ -214,9 +216,16 @@ export class StackSupervisor {
     });
   }
 
+  /** Reads the secrets again (`berth secret set` / `rotate`): replicas started from now on get the new values. */
+  reloadSecrets(): void {
+    // The replicas being replaced still hold the former values: those stay hidden too.
+    this.formerSecretValues.push(...Object.values(this.secrets));
+    this.secrets = ensureSecrets(this.options.paths.secrets, this.stack.secrets);
+  }
+
   /** Values that must never appear in what berth prints. */
   secretValues(): string[] {
-    return [...Object.values(this.secrets), ...this.backingEnv.secretValues];
+    return [...Object.values(this.secrets), ...this.formerSecretValues, ...this.backingEnv.secretValues];
   }
 
   async retire(replica: Replica): Promise<void> {
@@ -287,7 +296,7 @@ export class StackSupervisor {
   private logFile(path: string): RotatingLogFile {
     let log = this.logFiles.get(path);
     if (!log) {
-      log = new RotatingLogFile(path, this.stack.logs);
+      log = new RedactingLogFile(path, this.stack.logs, () => this.secretValues());
       this.logFiles.set(path, log);
     }
     return log;

@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { existsSync, rmSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join, relative } from "node:path";
-import { durationToMs, loadStack } from "../../config/index.js";
+import { durationToMs } from "../../config/index.js";
+import { loadStackWithSecrets } from "../../config/load.js";
 import { callDaemon } from "../../daemon/client.js";
 import { UserError } from "../../errors.js";
 import { acquireDeployLock } from "../../release/deploy-lock.js";
@@ -11,9 +12,9 @@ import { runStep } from "../../release/run-step.js";
 import { linkSharedPaths, populateRelease, type ReleaseSource } from "../../release/workspace.js";
 import { stackPaths } from "../../util/paths.js";
 import { appEnvironment } from "../app-env.js";
-import { globalOptions, loadStackFromOptions } from "../context.js";
+import { globalOptions, keepGivenSecrets, loadStackFromOptions } from "../context.js";
 import { printJson, printLine, printProgress } from "../output.js";
-import { oneOffEnv } from "../task-env.js";
+import { oneOffEnv, secretValuesOf } from "../task-env.js";
 
 interface DeployFlags {
   ref?: string;
@@ -54,14 +55,17 @@ export function registerDeploy(program: Command): void {
         linkSharedPaths(current.shared, releaseDir, join(paths.root, "shared"));
         const releaseConfig = join(releaseDir, configPath);
         if (!existsSync(releaseConfig)) throw new UserError(`the release has no ${configPath}`, { hint: "commit berth.yml to the deployed ref or directory" });
-        const next = { ...loadStack(releaseConfig, { env: process.env }), releaseId: id };
+        const loaded = loadStackWithSecrets(releaseConfig, { env: process.env });
+        const next = { ...loaded.stack, releaseId: id };
         if (next.name !== current.name) throw new UserError(`the release's berth.yml names stack "${next.name}", not "${current.name}"`);
+        await keepGivenSecrets(next.name, loaded.givenSecrets);
         const env = oneOffEnv(next);
-        for (const hook of next.hooks.preDeploy) await runStep("pre_deploy hook", hook, releaseDir, env);
+        const secretValues = secretValuesOf(next);
+        for (const hook of next.hooks.preDeploy) await runStep("pre_deploy hook", hook, releaseDir, env, secretValues);
         if (!flags.skipBuild) {
           for (const step of next.build) {
             printProgress(`build: ${step}`);
-            await runStep("build step", step, releaseDir, env);
+            await runStep("build step", step, releaseDir, env, secretValues);
           }
         }
         handedToDaemon = true;
@@ -82,7 +86,7 @@ export function registerDeploy(program: Command): void {
           },
           { onProgress: global.json ? undefined : printProgress },
         );
-        for (const hook of next.hooks.postDeploy) await runStep("post_deploy hook", hook, releaseDir, env);
+        for (const hook of next.hooks.postDeploy) await runStep("post_deploy hook", hook, releaseDir, env, secretValues);
         if (global.json) printJson({ stack: next.name, release: id, switched: result.switched, durationMs: Date.now() - startedAt, pruned: result.pruned });
         else printLine(`${next.name}: release ${id} is live (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
       } catch (error) {
