@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { isMap, isScalar, isSeq, type Document, type Node } from "yaml";
 import { isRuntimeVariable, RUNTIME_VARIABLES } from "./defaults.js";
 import type { Problem } from "./diagnostics.js";
@@ -8,6 +9,8 @@ import { keyText } from "./yaml-locator.js";
 export interface PreparedInterpolation {
   sources: InterpolationSources;
   envFileValues: Record<string, string>;
+  /** Absolute paths of the env files. */
+  envFiles: string[];
   /** Problems with env files (missing, unreadable). */
   problems: Problem[];
 }
@@ -42,6 +45,7 @@ export function prepareInterpolation(document: Document, root: string, processEn
       provided,
     },
     envFileValues: envFiles.values,
+    envFiles: references.map((reference) => resolve(root, reference.file)),
     problems: envFiles.problems,
   };
 }

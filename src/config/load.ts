@@ -44,6 +44,8 @@ export interface LoadedStack {
   stack: Stack;
   /** Values the user brought for `secrets:` names (environment, env_file, env:), for the secret store. */
   givenSecrets: Record<string, GivenSecret>;
+  /** Absolute paths of the env files read. */
+  envFiles: string[];
 }
 
 /** loadStack(), also returning the secret values the user gave, which the Stack itself never holds. */
@@ -91,7 +93,7 @@ export function loadStackWithSecrets(file: string, options: LoadOptions = {}): L
   if (problems.length > 0 || !parsed.success) throw problemsFound(shown, toDiagnostics(problems, locator));
   const resolved = resolveStack(parsed.data, { file: absolute, envFileValues: prepared.envFileValues });
   const separated = separateGivenSecrets(resolved, env, prepared.envFileValues);
-  return { stack: separated.stack, givenSecrets: separated.given };
+  return { stack: separated.stack, givenSecrets: separated.given, envFiles: prepared.envFiles };
 }
 
 function stackFilePath(file: string): string {

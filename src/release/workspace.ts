@@ -13,6 +13,8 @@ export function populateRelease(source: ReleaseSource, releaseDir: string): stri
     cpSync(source.directory, releaseDir, {
       recursive: true,
       verbatimSymlinks: true,
+      // collectstatic and other mtime-based tools compare times: a copy stamped "now" hides what changed.
+      preserveTimestamps: true,
       filter: (path) => !isInside(path, join(source.directory, ".git")) && !isInside(path, releaseDir),
     });
     return `path ${source.directory}`;

@@ -9,6 +9,7 @@ import { UserError } from "../../errors.js";
 import { acquireDeployLock } from "../../release/deploy-lock.js";
 import { newReleaseId, releaseDirectory, type ReleaseRecord } from "../../release/history.js";
 import { runStep } from "../../release/run-step.js";
+import { scrubSecretsFromEnvFiles } from "../../release/scrub-env-files.js";
 import { linkSharedPaths, populateRelease, type ReleaseSource } from "../../release/workspace.js";
 import { stackPaths } from "../../util/paths.js";
 import { appEnvironment } from "../app-env.js";
@@ -59,6 +60,7 @@ export function registerDeploy(program: Command): void {
         const next = { ...loaded.stack, releaseId: id };
         if (next.name !== current.name) throw new UserError(`the release's berth.yml names stack "${next.name}", not "${current.name}"`);
         await keepGivenSecrets(next.name, loaded.givenSecrets);
+        scrubSecretsFromEnvFiles(loaded.envFiles, releaseDir, next.secrets);
         const env = oneOffEnv(next);
         const secretValues = secretValuesOf(next);
         for (const hook of next.hooks.preDeploy) await runStep("pre_deploy hook", hook, releaseDir, env, secretValues);
