@@ -4,6 +4,7 @@ import type { BerthFile, HealthEntry, ServiceEntry } from "./schema.js";
 import type { HealthCheck, LogPolicy, PortPolicy, Service, Stack } from "./types.js";
 import { resolveBackup, resolveDatabase } from "./resolve-backing.js";
 import { durationToMs, sizeToBytes } from "./units.js";
+import type { WatchEntry } from "./watch-schema.js";
 import { resolveProxy } from "./resolve-proxy.js";
 import { commandListOf, RELEASE_DEFAULTS } from "./release-schema.js";
 
@@ -70,7 +71,13 @@ function resolveService(name: string, entry: ServiceEntry, root: string): Servic
     restart: entry.restart === false ? "no" : (entry.restart ?? DEFAULTS.service.restart),
     stopGraceMs: durationToMs(entry.stop_grace ?? DEFAULTS.service.stopGrace),
     dependsOn: unique(entry.depends_on ?? []),
+    ...(entry.watch ? { watch: resolveWatch(entry.watch, root) } : {}),
   };
+}
+
+function resolveWatch(entry: WatchEntry, root: string): { paths: string[]; ignore: string[] } {
+  const paths = Array.isArray(entry) ? entry : entry.paths;
+  return { paths: paths.map((path) => resolve(root, path)), ignore: Array.isArray(entry) ? [] : [...(entry.ignore ?? [])] };
 }
 
 // Without an explicit `port`, a service gets one exactly when something will use it: the command

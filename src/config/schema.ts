@@ -5,6 +5,7 @@ import { field } from "./field-info.js";
 import { DURATION_PATTERN, SIZE_PATTERN, durationToMs } from "./units.js";
 import { proxySchema } from "./proxy-schema.js";
 import { releaseKeys } from "./release-schema.js";
+import { watchSchema } from "./watch-schema.js";
 
 // What users write in berth.yml. Defaults and conversions (durations to ms, sizes to bytes,
 // relative paths) happen in resolve.ts; this schema only says what is allowed, so it also exports
@@ -124,6 +125,7 @@ const service = field(
       hint: "write e.g. `cwd: backend`",
     }).optional(),
     env: envMap("Variables for this service only; they override the stack's `env`.").optional(),
+    watch: watchSchema.optional(),
     replicas: field(z.number().int().min(0).max(MAX_REPLICAS), {
       description: `How many copies of the process to run, at most ${MAX_REPLICAS}: each is a process on this one server.`,
       default: DEFAULTS.service.replicas,

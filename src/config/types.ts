@@ -38,6 +38,8 @@ export interface Service {
   dependsOn: string[];
   /** The signal that asks the process to stop (default SIGTERM); PostgreSQL's fast shutdown is SIGINT. */
   stopSignal?: "SIGTERM" | "SIGINT" | "SIGQUIT";
+  /** Restart the service when these files change (dev mode). */
+  watch?: { paths: string[]; ignore: string[] };
   /** Run as this system user instead of berth's own: database servers refuse to run as root. */
   user?: { name: string; uid: number; gid: number };
 }

@@ -18,6 +18,7 @@ import { FrontDoor } from "./front-door.js";
 import type { HostSettings } from "./host-settings.js";
 import { OperationQueue } from "./operation-queue.js";
 import { preflight } from "./preflight.js";
+import { ServiceWatchers } from "./service-watchers.js";
 import { processRows, type ProcessRow } from "./process-rows.js";
 import { adoptionLookup, endRecordedProcesses } from "./leftovers.js";
 import { readState, StateStore, type DaemonState, type RecordedReplica, type StackRecord } from "./state-store.js";
@@ -68,6 +69,7 @@ const ADOPTED_READY_TIMEOUT_MS = 10_000;
 /** Owns every stack this daemon runs and their state; each verb is an operation on the stack's queue. */
 export class StackManager {
   private readonly stacks = new Map<string, ManagedStack>();
+  private readonly serviceWatchers = new Map<string, ServiceWatchers>();
   private readonly ports = new PortAllocator();
   private readonly store: StateStore;
   readonly frontDoor: FrontDoor;
@@ -222,6 +224,22 @@ export class StackManager {
     });
   }
 
+  /** The file watchers of a stack's `watch:` services (dev mode): a change restarts the service through the queue. */
+  private watchersOf(name: string): ServiceWatchers {
+    let watchers = this.serviceWatchers.get(name);
+    if (!watchers) {
+      watchers = new ServiceWatchers((service, file) => {
+        this.logger.info("watched file changed; restarting the service", { stack: name, service, file });
+        this.stacks.get(name)?.supervisor?.note(service, `${file} changed: restarting ${service}`);
+        this.restart(name, service, () => {}, new AbortController().signal).catch((error: Error) =>
+          this.logger.warn("restart after a file change failed", { stack: name, service, error: error.message }),
+        );
+      }, this.logger);
+      this.serviceWatchers.set(name, watchers);
+    }
+    return watchers;
+  }
+
   /** Changes the running count (an override kept across `up` and deploys until berth.yml's own count changes). */
   scale(name: string, counts: Record<string, number>, progress: ProgressReporter, signal: AbortSignal): Promise<void> {
     return this.queued(name, "scale", signal, async (managed, supervisor, operation) => {
@@ -335,6 +353,7 @@ export class StackManager {
    */
   async shutdown(stopApps: boolean): Promise<void> {
     for (const managed of this.stacks.values()) managed.queue.cancelAll("the daemon is stopping");
+    for (const watchers of this.serviceWatchers.values()) watchers.close();
     await Promise.all([...this.stacks.values()].map((managed) => managed.queue.idle()));
     if (stopApps) {
       await Promise.all([...this.stacks.values()].map((managed) => this.stopSupervisor(managed)));
@@ -436,6 +455,7 @@ export class StackManager {
       if (!committed && running) await this.recoverFromFailedChange(managed, running, plan, error as Error);
       throw error;
     }
+    this.watchersOf(stack.name).update(managed.supervisor!.stack);
     if (options.wait) await waitUntilStackReady(targetsOf(managed.supervisor!), managed.supervisor!.secretValues(), signal);
     return { changed: true, plan: describePlan(plan) };
   }
@@ -506,6 +526,7 @@ export class StackManager {
       // Adopted replicas are probed again before the proxy routes by this daemon's table; one that died meanwhile is just not routed to.
       await waitUntilStackReady(targets.map((target) => ({ ...target, timeoutMs: Math.min(target.timeoutMs, ADOPTED_READY_TIMEOUT_MS) })), [], signal).catch(() => {});
       managed.problem = null;
+      this.watchersOf(stack.name).update(stack);
       this.store.writeNow();
     } catch (error) {
       const partial = managed.supervisor as StackSupervisor | null;
@@ -593,6 +614,7 @@ export class StackManager {
   private async stopSupervisor(managed: ManagedStack): Promise<void> {
     const supervisor = managed.supervisor;
     if (!supervisor) return;
+    this.watchersOf(supervisor.stack.name).close();
     managed.supervisor = null;
     await supervisor.stop();
     managed.record.replicas = [];

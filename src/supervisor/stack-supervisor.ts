@@ -223,6 +223,11 @@ export class StackSupervisor {
     this.secrets = ensureSecrets(this.options.paths.secrets, this.stack.secrets);
   }
 
+  /** A line of berth's own in the logs of every replica of the service (`berth logs web` shows it). */
+  note(serviceName: string, message: string): void {
+    this.replicasOf(serviceName).forEach((_replica, index) => this.logFile(replicaLogPath(this.options.paths.logs, serviceName, index)).writeLine("err", `[berth] ${message}`));
+  }
+
   /** Values that must never appear in what berth prints. */
   secretValues(): string[] {
     return [...Object.values(this.secrets), ...this.formerSecretValues, ...this.backingEnv.secretValues];

@@ -13,7 +13,7 @@ import { scrubSecretsFromEnvFiles } from "../../release/scrub-env-files.js";
 import { linkSharedPaths, populateRelease, type ReleaseSource } from "../../release/workspace.js";
 import { stackPaths } from "../../util/paths.js";
 import { appEnvironment } from "../app-env.js";
-import { globalOptions, keepGivenSecrets, loadStackFromOptions } from "../context.js";
+import { globalOptions, keepGivenSecrets, loadStackAndFiles } from "../context.js";
 import { printJson, printLine, printProgress } from "../output.js";
 import { oneOffEnv, secretValuesOf } from "../task-env.js";
 
@@ -39,7 +39,8 @@ export function registerDeploy(program: Command): void {
     .option("--no-wait", "do not wait for the services restarted after the switch to be ready")
     .action(async (flags: DeployFlags, command: Command) => {
       const global = globalOptions(command);
-      const current = await loadStackFromOptions(global);
+      const currentLoad = await loadStackAndFiles(global);
+      const current = currentLoad.stack;
       if (flags.ref && flags.path) throw new UserError("give --ref or --path, not both");
       const paths = stackPaths(current.name);
       const user = userInfo().username;
@@ -56,7 +57,9 @@ export function registerDeploy(program: Command): void {
         linkSharedPaths(current.shared, releaseDir, join(paths.root, "shared"));
         const releaseConfig = join(releaseDir, configPath);
         if (!existsSync(releaseConfig)) throw new UserError(`the release has no ${configPath}`, { hint: "commit berth.yml to the deployed ref or directory" });
-        const loaded = loadStackWithSecrets(releaseConfig, { env: process.env });
+        // The overlays (-f, -d) as the release has them, so a destination deploys its own files too.
+        const overlays = currentLoad.files.slice(1).map((file) => join(releaseDir, relative(current.root, file)));
+        const loaded = loadStackWithSecrets(releaseConfig, { env: process.env, overlays, destination: global.destination });
         const next = { ...loaded.stack, releaseId: id };
         if (next.name !== current.name) throw new UserError(`the release's berth.yml names stack "${next.name}", not "${current.name}"`);
         await keepGivenSecrets(next.name, loaded.givenSecrets);

@@ -5,7 +5,8 @@ import { constants } from "node:os";
 import { UserError } from "../../errors.js";
 import { stackPaths } from "../../util/paths.js";
 import { globalOptions, loadStackFromOptions } from "../context.js";
-import { oneOffEnv } from "../task-env.js";
+import type { Service, Stack } from "../../config/types.js";
+import { oneOffEnv, oneOffServiceEnv } from "../task-env.js";
 
 // Exit codes as a shell gives them, so scripts can tell berth's failures from the command's.
 export const EXIT_NOT_EXECUTABLE = 126;
@@ -17,16 +18,32 @@ export function registerRun(program: Command): void {
     .command("run")
     .description("run a one-off command with the stack's environment, e.g. berth run python3 manage.py createsuperuser")
     .argument("<command...>")
+    .option("--service <name>", "run in this service's cwd with its env (default: the stack's environment, in the web service's cwd)")
     .passThroughOptions()
-    .action(async (argv: string[], _options: unknown, command: Command) => {
+    .action(async (argv: string[], options: { service?: string }, command: Command) => {
       const stack = await loadStackFromOptions(globalOptions(command));
       mkdirSync(stackPaths(stack.name).data, { recursive: true, mode: 0o700 });
-      const child = spawn(argv[0]!, argv.slice(1), { cwd: stack.root, env: oneOffEnv(stack), stdio: "inherit" });
+      const service = options.service === undefined ? undefined : serviceNamed(stack, options.service);
+      const cwd = (service ?? webService(stack))?.cwd ?? stack.root;
+      const env = service ? oneOffServiceEnv(stack, service) : oneOffEnv(stack);
+      const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: "inherit" });
       process.exitCode = await new Promise<number>((resolve, reject) => {
         child.once("error", (error: NodeJS.ErrnoException) => reject(describeSpawnError(error, argv[0]!)));
         child.once("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? signalExitCode(signal) : 1)));
       });
     });
+}
+
+function serviceNamed(stack: Stack, name: string): Service {
+  const service = stack.services.find((candidate) => candidate.name === name);
+  if (!service) throw new UserError(`${stack.name} has no service "${name}"`, { hint: `services: ${stack.services.map((candidate) => candidate.name).join(", ")}` });
+  return service;
+}
+
+/** The service the proxy routes to first, else the first with a port: where manage.py usually is. */
+function webService(stack: Stack): Service | undefined {
+  const routed = stack.proxy?.routes[0]?.service;
+  return stack.services.find((service) => service.name === routed) ?? stack.services.find((service) => service.port.kind !== "none");
 }
 
 /** 128 + the signal's number, as shells report a command killed by a signal. */
