@@ -14,7 +14,9 @@ export function registerConfig(program: Command): void {
       const global = globalOptions(command);
       const loaded = await loadStackAndFiles(global);
       const { stack } = loaded;
-      const shown = maskSecretEntries({ name: stack.name, ...(loaded.merged as Record<string, unknown>) }, new Set(stack.secrets));
+      // The name the stack runs as (a destination's), first as in the file.
+      const { name: _written, ...rest } = loaded.merged as Record<string, unknown>;
+      const shown = maskSecretEntries({ name: stack.name, ...rest }, new Set(stack.secrets));
       const values = [...Object.values(readSecretStore(stackPaths(stack.name).secrets)), ...Object.values(loaded.givenSecrets).map((secret) => secret.value), ...urlPasswords(stack)];
       const text = global.json ? JSON.stringify(shown, null, 2) : stringify(shown, { lineWidth: 0 });
       const header = loaded.files.length > 1 ? `# ${loaded.files.join(" + ")}\n` : "";
