@@ -6,7 +6,7 @@ import { resolveBackup, resolveDatabase } from "./resolve-backing.js";
 import { durationToMs, sizeToBytes } from "./units.js";
 import type { WatchEntry } from "./watch-schema.js";
 import { resolveProxy } from "./resolve-proxy.js";
-import { commandListOf, RELEASE_DEFAULTS } from "./release-schema.js";
+import { buildCommandsOf, buildOutputsOf, commandListOf, RELEASE_DEFAULTS } from "./release-schema.js";
 
 export interface ResolveContext {
   /** Absolute path of berth.yml. */
@@ -33,7 +33,8 @@ export function resolveStack(config: BerthFile, context: ResolveContext): Stack 
     services,
     logs: resolveLogs(config.logs),
     proxy: resolveProxy(config.proxy, services, root),
-    build: commandListOf(config.build),
+    build: buildCommandsOf(config.build),
+    buildOutputs: buildOutputsOf(config.build),
     shared: unique(config.shared ?? []),
     keepReleases: config.keep_releases ?? RELEASE_DEFAULTS.keepReleases,
     hooks: { preDeploy: commandListOf(config.hooks?.pre_deploy), postDeploy: commandListOf(config.hooks?.post_deploy) },

@@ -106,6 +106,8 @@ export interface Stack {
   /** null when the stack has no `proxy:` section. */
   proxy: ProxyConfig | null;
   build: string[];
+  /** `build.outputs`: what `deploy --skip-build` copies from the live release. */
+  buildOutputs?: string[];
   /** Relative paths kept across releases (media, .env), linked into each release directory. */
   shared: string[];
   keepReleases: number;

@@ -10,7 +10,7 @@ import { acquireDeployLock } from "../../release/deploy-lock.js";
 import { newReleaseId, releaseDirectory, type ReleaseRecord } from "../../release/history.js";
 import { runStep } from "../../release/run-step.js";
 import { scrubSecretsFromEnvFiles } from "../../release/scrub-env-files.js";
-import { linkSharedPaths, populateRelease, type ReleaseSource } from "../../release/workspace.js";
+import { copyBuildOutputs, linkSharedPaths, populateRelease, type ReleaseSource } from "../../release/workspace.js";
 import { stackPaths } from "../../util/paths.js";
 import { appEnvironment } from "../app-env.js";
 import { globalOptions, keepGivenSecrets, loadStackAndFiles } from "../context.js";
@@ -54,7 +54,9 @@ export function registerDeploy(program: Command): void {
         const source: ReleaseSource = flags.ref ? { kind: "ref", repository: current.root, ref: flags.ref } : { kind: "path", directory: flags.path ?? current.root };
         printProgress(`release ${id}: preparing ${flags.ref ?? flags.path ?? current.root}`);
         const described = populateRelease(source, releaseDir);
-        linkSharedPaths(current.shared, releaseDir, join(paths.root, "shared"));
+        const live = await liveReleaseDirectory(current.name, paths.root);
+        // Shared paths not kept yet come from where the stack ran: the working directory, then the live release.
+        linkSharedPaths(current.shared, releaseDir, join(paths.root, "shared"), [current.root, ...(live ? [live] : [])]);
         const releaseConfig = join(releaseDir, configPath);
         if (!existsSync(releaseConfig)) throw new UserError(`the release has no ${configPath}`, { hint: "commit berth.yml to the deployed ref or directory" });
         // The overlays (-f, -d) as the release has them, so a destination deploys its own files too.
@@ -64,6 +66,10 @@ export function registerDeploy(program: Command): void {
         if (next.name !== current.name) throw new UserError(`the release's berth.yml names stack "${next.name}", not "${current.name}"`);
         await keepGivenSecrets(next.name, loaded.givenSecrets);
         scrubSecretsFromEnvFiles(loaded.envFiles, releaseDir, next.secrets);
+        if (flags.skipBuild && next.buildOutputs?.length) {
+          printProgress(`build skipped: copying ${next.buildOutputs.join(", ")} from ${live ? "the live release" : current.root}`);
+          copyBuildOutputs(next.buildOutputs, live ?? current.root, releaseDir);
+        }
         const env = oneOffEnv(next);
         const secretValues = secretValuesOf(next);
         for (const hook of next.hooks.preDeploy) await runStep("pre_deploy hook", hook, releaseDir, env, secretValues);
@@ -104,4 +110,12 @@ export function registerDeploy(program: Command): void {
         unlock();
       }
     });
+}
+
+/** The directory of the release that serves now, if the stack was deployed and the directory is there. */
+async function liveReleaseDirectory(stackName: string, stackRoot: string): Promise<string | null> {
+  const releases = await callDaemon<ReleaseRecord[]>({ op: "releases", name: stackName }).catch(() => []);
+  const live = releases.find((release) => release.status === "live");
+  const directory = live ? releaseDirectory(stackRoot, live.id) : null;
+  return directory && existsSync(directory) ? directory : null;
 }
