@@ -104,8 +104,8 @@ describe("detectProject + renderBerthYml", () => {
     );
     assert.deepEqual(stack.services.map((service) => [service.name, service.command]), [
       ["web", "gunicorn pixel.wsgi --bind 127.0.0.1:$PORT --workers 2"],
-      ["worker", "celery -A pixel worker --loglevel info"],
-      ["beat", "celery -A pixel beat --loglevel info"],
+      ["worker", "python3 -m celery -A pixel worker --loglevel info"],
+      ["beat", "python3 -m celery -A pixel beat --loglevel info"],
     ]);
     assert.equal(stack.services[0]?.health?.kind === "http" && stack.services[0].health.host, "pixel.example.org");
     assert.equal(stack.redis, true);

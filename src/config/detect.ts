@@ -173,8 +173,8 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
   ];
   if (facts.celery) {
     services.push(
-      { name: "worker", command: `celery -A ${projectPackage} worker --loglevel info`, notes: [`Celery found: a worker and (one) beat, with berth's Redis as the broker.`] },
-      { name: "beat", command: `celery -A ${projectPackage} beat --loglevel info`, replicas: 1, notes: ["A scheduler must run exactly once: keep replicas at 1."] },
+      { name: "worker", command: `python3 -m celery -A ${projectPackage} worker --loglevel info`, notes: [`Celery found: a worker and (one) beat, with berth's Redis as the broker.`] },
+      { name: "beat", command: `python3 -m celery -A ${projectPackage} beat --loglevel info`, replicas: 1, notes: ["A scheduler must run exactly once: keep replicas at 1."] },
     );
   }
   return {
