@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { berth, berthJson, berthOk, makeHome, waitFor, type PsRow } from "../helpers/berth-cli.js";
+import { berth, berthJson, berthOk, FIXTURES, makeHome, tempDir, waitFor, type PsRow } from "../helpers/berth-cli.js";
 import { createDjangoProject, DEBIAN_GUNICORN, DEBIAN_PYTHON } from "../helpers/django-project.js";
 import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
 
@@ -103,4 +103,41 @@ test("a dev destination runs beside production from one berth.yml plus berth.dev
   assert.equal(broken.code, 1);
   assert.match(broken.stderr, /berth\.dev\.yml:8:15/);
   assert.match(broken.stderr, /services\.web\.replicas/);
+});
+
+test("a destination deploys and rolls back from its release's own files; several -f files merge in order", async (t) => {
+  const home = makeHome(t);
+  const cwd = tempDir(t, "berth-destination-");
+  writeFileSync(
+    join(cwd, "berth.yml"),
+    `name: shop
+env: { APP_VERSION: base }
+services:
+  web:
+    command: ${process.execPath} ${join(FIXTURES, "apps", "stream-app.mjs")}
+    health: { http: /health, interval: 500ms }
+proxy:
+  hosts: [shop.test]
+`,
+  );
+  const staging = (version: string) => `env: { APP_VERSION: ${version} }\nproxy: { hosts: [staging.shop.test] }\n`;
+  writeFileSync(join(cwd, "berth.staging.yml"), staging("staging-1"));
+  const [httpPort, httpsPort] = await freePorts(2);
+  const options = { home, cwd, env: proxyEnv(httpPort!, httpsPort!), timeoutMs: 180_000 };
+  await berthOk(["-d", "staging", "deploy"], options);
+  writeFileSync(join(cwd, "berth.staging.yml"), staging("staging-2"));
+  await berthOk(["-d", "staging", "deploy"], options);
+  const ca = readFileSync(join(home, "ca", "ca.crt"));
+  const get = async () => (await proxyRequest({ port: httpsPort!, host: "staging.shop.test", path: "/", tls: { ca } })).text;
+  assert.match(await get(), /^hello from staging-2/);
+  assert.deepEqual((await berthJson<{ name: string }[]>(["ls"], options)).map((stack) => stack.name), ["shop-staging"]);
+
+  await berthOk(["-d", "staging", "rollback"], options);
+  await waitFor(async () => /^hello from staging-1/.test(await get()), "the staging stack rolled back to its first release");
+
+  writeFileSync(join(cwd, "a.yml"), "env: { A: from-a, B: from-a }\n");
+  writeFileSync(join(cwd, "b.yml"), "env: { B: from-b }\n");
+  const merged = await berthJson<{ name: string; env: Record<string, string> }>(["-f", "berth.yml", "-f", "a.yml", "-f", "b.yml", "config"], options);
+  assert.equal(merged.name, "shop");
+  assert.deepEqual(merged.env, { APP_VERSION: "base", A: "from-a", B: "from-b" });
 });

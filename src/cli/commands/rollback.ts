@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { loadStack } from "../../config/index.js";
 import { callDaemon } from "../../daemon/client.js";
 import { UserError } from "../../errors.js";
@@ -9,7 +9,7 @@ import { acquireDeployLock } from "../../release/deploy-lock.js";
 import { liveRelease, releaseDirectory, type ReleaseRecord } from "../../release/history.js";
 import { stackPaths } from "../../util/paths.js";
 import { appEnvironment } from "../app-env.js";
-import { globalOptions, targetStackName } from "../context.js";
+import { destinationFile, globalOptions, targetStackName } from "../context.js";
 import { printJson, printLine, printProgress } from "../output.js";
 
 export function registerRollback(program: Command): void {
@@ -27,7 +27,14 @@ export function registerRollback(program: Command): void {
         const target = chooseTarget(releases, requested);
         const config = join(releaseDirectory(paths.root, target.id), target.configPath);
         if (!existsSync(config)) throw new UserError(`release ${target.id} is no longer on disk`, { hint: "`berth releases` lists the kept ones" });
-        const stack = { ...loadStack(config, { env: process.env }), releaseId: target.id };
+        // The same overlays (-f, -d) as the release was deployed with, as that release has them.
+        const releaseDir = releaseDirectory(paths.root, target.id);
+        const stackRoot = dirname(resolve(global.file));
+        const overlays = [
+          ...global.overlays.map((file) => join(releaseDir, relative(stackRoot, resolve(file)))),
+          ...(global.destination ? [destinationFile(config, global.destination)] : []),
+        ];
+        const stack = { ...loadStack(config, { env: process.env, overlays, destination: global.destination }), releaseId: target.id };
         const startedAt = Date.now();
         // Release tasks are not run again: a rollback must not re-apply (or undo) migrations.
         await callDaemon(
