@@ -21,3 +21,24 @@ describe("secrets the user brings", () => {
     assert.ok(!JSON.stringify(stack).includes("from-file"));
   });
 });
+
+describe("an env_file marked secret", () => {
+  it("makes each of its variables a secret, given from the file, and leaves its ${NAME} for start time", () => {
+    const root = fixtureDir({
+      "berth.yml": [
+        "name: pixel",
+        "env_file: [.env, { path: .env.secrets, secret: true }]",
+        'env: { EMAIL_URL: "smtp://mailer:${SMTP_PASSWORD}@mail.example.org" }',
+        "services:",
+        "  web: { command: x }",
+      ].join("\n"),
+      ".env": "DEBUG=0\n",
+      ".env.secrets": "SMTP_PASSWORD=from-secret-file\nAPI_TOKEN=token-123\n",
+    });
+    const { stack, givenSecrets } = loadStackWithSecrets(join(root, "berth.yml"), { env: {} });
+    assert.deepEqual(stack.secrets, ["SMTP_PASSWORD", "API_TOKEN"]);
+    assert.deepEqual(stack.env, { DEBUG: "0", EMAIL_URL: "smtp://mailer:${SMTP_PASSWORD}@mail.example.org" });
+    assert.deepEqual(givenSecrets.API_TOKEN, { value: "token-123", source: "env_file" });
+    assert.ok(!JSON.stringify(stack).includes("from-secret-file"));
+  });
+});

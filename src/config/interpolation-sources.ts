@@ -4,13 +4,15 @@ import { isRuntimeVariable, RUNTIME_VARIABLES } from "./defaults.js";
 import type { Problem } from "./diagnostics.js";
 import { readEnvFiles, type EnvFileReference } from "./env-file.js";
 import { interpolate, type InterpolationSources } from "./interpolate.js";
-import { keyText } from "./yaml-locator.js";
+import { keyText, type KeyPath } from "./yaml-locator.js";
 
 export interface PreparedInterpolation {
   sources: InterpolationSources;
   envFileValues: Record<string, string>;
   /** Absolute paths of the env files. */
   envFiles: string[];
+  /** Variables of env files marked `secret: true`. */
+  secretEnvFileNames: string[];
   /** Problems with env files (missing, unreadable). */
   problems: Problem[];
 }
@@ -30,13 +32,12 @@ export function prepareInterpolation(document: Document, root: string, processEn
   // env_file paths may use the process environment or env: themselves; their problems are
   // reported when the whole document is interpolated, so they are ignored here.
   const early: InterpolationSources = { lookup: (name) => processEnv[name] ?? literalEnv[name], isLeftForShell };
-  const references: EnvFileReference[] = readStrings(document.get("env_file", true))
-    .map(({ value, index }) => ({
-      file: interpolate(value, early).value,
-      path: index === undefined ? ["env_file"] : ["env_file", index],
-    }))
+  const references: EnvFileReference[] = readEnvFileEntries(document.get("env_file", true))
+    .map(({ value, path, secret }) => ({ file: interpolate(value, early).value, path, secret }))
     .filter((reference) => reference.file !== "");
   const envFiles = readEnvFiles(references, root);
+  // A secret file's variables are secrets: `${NAME}` of one is left for start time like any secret.
+  for (const name of envFiles.secretNames) secretNames.add(name);
 
   return {
     sources: {
@@ -45,9 +46,22 @@ export function prepareInterpolation(document: Document, root: string, processEn
       provided,
     },
     envFileValues: envFiles.values,
+    secretEnvFileNames: envFiles.secretNames,
     envFiles: references.map((reference) => resolve(root, reference.file)),
     problems: envFiles.problems,
   };
+}
+
+/** env_file as written: a path, or a list of paths and `{ path, secret }` maps. */
+function readEnvFileEntries(node: unknown): { value: string; path: KeyPath; secret: boolean }[] {
+  if (isScalar(node) && typeof node.value === "string") return [{ value: node.value, path: ["env_file"], secret: false }];
+  if (!isSeq(node)) return [];
+  return node.items.flatMap((item, index) => {
+    if (isScalar(item) && typeof item.value === "string") return [{ value: item.value, path: ["env_file", index], secret: false }];
+    if (!isMap(item)) return [];
+    const path = item.get("path");
+    return typeof path === "string" ? [{ value: path, path: ["env_file", index, "path"], secret: item.get("secret") === true }] : [];
+  });
 }
 
 /** A string scalar, or a list's string items with their indexes. */

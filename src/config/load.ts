@@ -86,7 +86,8 @@ export function loadStackWithSecrets(file: string, options: LoadOptions = {}): L
   if (problems.length > 0 || structureDiagnostics.length > 0 || !parsed.success) {
     throw problemsFound(allShown, [...structureDiagnostics, ...toDiagnostics(problems, locator)]);
   }
-  const resolved = resolveStack(parsed.data, { file: absolute, envFileValues: prepared.envFileValues });
+  const written = resolveStack(parsed.data, { file: absolute, envFileValues: prepared.envFileValues });
+  const resolved = { ...written, secrets: [...new Set([...written.secrets, ...prepared.secretEnvFileNames])] };
   const named = options.destination && !overlays.some((overlay) => overlay.document.has("name")) ? { ...resolved, name: destinationStackName(resolved.name, options.destination) } : resolved;
   const separated = separateGivenSecrets(named, env, prepared.envFileValues);
   return {
