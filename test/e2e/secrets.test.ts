@@ -118,6 +118,14 @@ test("secrets from a .env keep their values, never show in any output, file or l
     for (const value of values) assert.ok(!(output.stdout + output.stderr).includes(value), `a berth command printed a secret value:\n${output.stdout}\n${output.stderr}`);
   }
   assert.deepEqual(filesHolding(home, values), [], "files of BERTH_HOME (but the 0600 store) holding a secret value");
+
+  // Only names listed under secrets: can be set; rm forgets a stored value.
+  const unknown = await berth(["secret", "rotate", "API_TOKEN"], options);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /API_TOKEN is not listed under `secrets:`/);
+  await berthOk(["secret", "rm", "SMTP_PASSWORD"], options);
+  const afterRm = await berthJson<{ name: string; source: string | null }[]>(["secret", "ls"], options);
+  assert.deepEqual(afterRm.map((row) => row.source), ["rotated", "env_file"], "the .env value is taken again at the next read");
 });
 
 test("env: { DATABASE_PASSWORD: \"${PGPASSWORD}\" } reaches the app with the database's password", async (t) => {
