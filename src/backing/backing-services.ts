@@ -23,7 +23,7 @@ import { backingLayout } from "./layout.js";
 import { dumpMariadb, prepareMariadb, provisionMariadb, restoreMariadb } from "./mariadb.js";
 import { dumpPostgres, preparePostgres, provisionPostgres, restorePostgres } from "./postgres.js";
 import { dumpRedis, prepareRedis, restoreRedis } from "./redis.js";
-import { allowTraversal } from "./run-as.js";
+import { allowTraversal, type SystemUser } from "./run-as.js";
 import { explainFailure } from "./run-program.js";
 import { dumpSqlite, restoreSqlite } from "./sqlite.js";
 
@@ -32,6 +32,8 @@ export interface BackingServicesOptions {
   /** berth's own environment: PATH and the BERTH_*_BIN_DIR overrides decide which programs run. */
   baseEnv: Record<string, string>;
   logger: Logger;
+  /** The stack's own user (created on first use): its servers run as it when berth is root. */
+  stackUser?: () => SystemUser;
   /** Records the outcome of each scheduled backup as a stack event (a failure is never reported as a success). */
   report?: (event: { kind: "backup-succeeded" | "backup-failed"; message: string }) => void;
 }
@@ -173,13 +175,13 @@ export class BackingServices {
 
   private createContext(): EngineContext {
     const { paths, baseEnv } = this.options;
-    const { checks, tools } = inspectHost(this.stack, paths, baseEnv);
+    const { checks, tools } = inspectHost(this.stack, paths, baseEnv, this.options.stackUser);
     this.checks = checks;
     const failed = checks.filter((check) => !check.ok && check.neededToStart);
     if (failed.length > 0) throw hostNotReady(failed);
     const layout = backingLayout(paths);
     mkdirSync(paths.data, { recursive: true, mode: 0o700 });
-    if (tools.postgresUser || tools.mariadbUser) allowTraversal([layout.home, join(layout.home, "stacks"), paths.root, paths.data]);
+    if (tools.serverUser) allowTraversal([layout.home, join(layout.home, "stacks"), paths.root, paths.data]);
     const credentials = backingCredentials(this.stack, paths);
     const { secretValues } = backingEnvFrom(this.stack, credentials);
     this.context = { stack: this.stack, paths, layout, tools, credentials, baseEnv, secretValues };

@@ -32,6 +32,7 @@ export function backingService(options: {
   port: number;
   healthCommand: string;
   env?: Record<string, string>;
+  probeEnv?: Record<string, string>;
   stopSignal?: Service["stopSignal"];
   user?: SystemUser | null;
 }): Service {
@@ -46,7 +47,9 @@ export function backingService(options: {
     restart: "always",
     stopGraceMs: STOP_GRACE_MS,
     dependsOn: [],
+    runAs: null,
     ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
+    ...(options.probeEnv ? { probeEnv: options.probeEnv } : {}),
     ...(options.user ? { user: { ...options.user } } : {}),
   };
 }

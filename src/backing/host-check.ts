@@ -15,6 +15,8 @@ import {
 } from "./binaries.js";
 import { backingLayout, MAX_UNIX_SOCKET_PATH } from "./layout.js";
 import { firstUnreachableDirectory, isRoot, lookupSystemUser, type SystemUser } from "./run-as.js";
+import type { UserError } from "../errors.js";
+import { stackUserName } from "../supervisor/stack-user.js";
 
 // What `berth doctor` reports and `berth up` requires: the programs the stack's servers need, and
 // when berth is root, the unprivileged user PostgreSQL and MariaDB run as.
@@ -34,16 +36,23 @@ export interface BackingTools {
   mariadb?: MariadbPrograms;
   redis?: RedisPrograms;
   sqlite?: SqlitePrograms;
-  /** The user each server that refuses root runs as; absent when berth is not root. */
-  postgresUser?: SystemUser;
-  mariadbUser?: SystemUser;
+  /** The user the stack's servers run as (the stack's own user, src/supervisor/stack-user.ts); absent when berth is not root. */
+  serverUser?: SystemUser;
 }
 
 const POSTGRES_SHARE_ROOT = "/usr/share/postgresql";
-const SERVER_USERS = { postgres: "postgres", mariadb: "mysql" } as const;
 
-/** Runs every check the stack needs; `tools` holds what was found. */
-export function inspectHost(stack: Stack, paths: StackPaths, env: Record<string, string | undefined>): { checks: HostCheck[]; tools: BackingTools } {
+/**
+ * Runs every check the stack needs; `tools` holds what was found. `stackUser` gives (creating it if
+ * need be) the user the servers run as when berth is root; without it (`berth doctor`), the check
+ * only looks the user up and says it will be created.
+ */
+export function inspectHost(
+  stack: Stack,
+  paths: StackPaths,
+  env: Record<string, string | undefined>,
+  stackUser?: () => SystemUser,
+): { checks: HostCheck[]; tools: BackingTools } {
   const checks: HostCheck[] = [];
   const tools: BackingTools = {};
   const layout = backingLayout(paths);
@@ -66,11 +75,9 @@ export function inspectHost(stack: Stack, paths: StackPaths, env: Record<string,
       });
     }
     if (tools.postgres) checkExtensions(checks, tools.postgres.major, database.extensions);
-    tools.postgresUser = checkServerUser(checks, "postgres", layout.home);
   }
   if (database.engine === "mariadb") {
     tools.mariadb = record("mariadb", findMariadb(env, database.version), (programs) => `MariaDB ${programs.version} (${programs.server})`);
-    tools.mariadbUser = checkServerUser(checks, "mariadb", layout.home);
     if (Buffer.byteLength(layout.mariadb.socket) > MAX_UNIX_SOCKET_PATH) {
       checks.push({
         name: "mariadb socket",
@@ -82,6 +89,7 @@ export function inspectHost(stack: Stack, paths: StackPaths, env: Record<string,
     }
   }
   if (stack.redis) tools.redis = record("redis", findRedis(env), (programs) => `${programs.server}`);
+  if (database.engine === "postgres" || database.engine === "mariadb" || stack.redis) tools.serverUser = checkServerUser(checks, stack, layout.home, stackUser);
   if (database.engine === "sqlite") {
     const scheduled = stack.backup.schedule !== null;
     tools.sqlite = record("sqlite3 (backups)", findSqlite(env), (programs) => programs.sqlite3, scheduled);
@@ -112,33 +120,30 @@ function clusterMajor(cluster: string): number | null {
   return Number.isInteger(major) && major > 0 ? major : null;
 }
 
-function checkServerUser(checks: HostCheck[], server: keyof typeof SERVER_USERS, home: string): SystemUser | undefined {
+function checkServerUser(checks: HostCheck[], stack: Stack, home: string, stackUser: (() => SystemUser) | undefined): SystemUser | undefined {
   if (!isRoot()) return undefined;
-  const name = SERVER_USERS[server];
-  const label = `${server} runs as ${name}`;
-  const user = lookupSystemUser(name);
-  if (!user) {
-    checks.push({
-      name: label,
-      ok: false,
-      detail: `${server} refuses to run as root, and there is no \`${name}\` user to run it as`,
-      hint: `install Debian's ${server === "postgres" ? "postgresql" : "mariadb-server"} package (it creates the user), or: adduser --system --group ${name}`,
-      neededToStart: true,
-    });
+  const name = stackUserName(stack.name);
+  const label = `servers run as ${name}`;
+  let user: SystemUser | null;
+  try {
+    user = stackUser ? stackUser() : lookupSystemUser(name);
+  } catch (error) {
+    checks.push({ name: label, ok: false, detail: (error as Error).message, hint: (error as UserError).options?.hint, neededToStart: true });
     return undefined;
   }
   // berth opens the directories it creates under BERTH_HOME itself; the ones above are the user's.
-  const blocked = firstUnreachableDirectory(home, user);
+  // A user not created yet is checked as "others", which is what it will be.
+  const blocked = firstUnreachableDirectory(home, user ?? { name, uid: -1, gid: -1 });
   if (blocked !== null && blocked !== home) {
     checks.push({
       name: label,
       ok: false,
       detail: `${name} cannot enter ${blocked}, above BERTH_HOME (${home}), so it cannot reach the stack's data`,
-      hint: "set BERTH_HOME to a directory others may traverse, e.g. BERTH_HOME=/var/lib/berth",
+      hint: "set BERTH_HOME to a directory others may traverse, e.g. BERTH_HOME=/var/lib/berth (root's default)",
       neededToStart: true,
     });
     return undefined;
   }
-  checks.push({ name: label, ok: true, detail: `uid ${user.uid}`, neededToStart: true });
-  return user;
+  checks.push({ name: label, ok: true, detail: user ? `uid ${user.uid}` : "created at the first `berth up`", neededToStart: true });
+  return user ?? undefined;
 }

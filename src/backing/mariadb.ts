@@ -18,9 +18,8 @@ import { explainFailure, runProgram, toolEnv } from "./run-program.js";
 export async function prepareMariadb(context: EngineContext): Promise<Service> {
   const { layout } = context;
   const programs = context.tools.mariadb!;
-  const user = context.tools.mariadbUser ?? null;
   const { port } = context.credentials.mariadb!;
-  createOwnedDirectory(layout.mariadb.dir, user);
+  const user = createOwnedDirectory(layout.mariadb.dir, context.tools.serverUser ?? null);
   // Its own temporary directory: two servers bootstrapping at once in the shared /tmp collide on temporary table names.
   createOwnedDirectory(layout.mariadb.tmp, user);
   if (!existsSync(join(layout.mariadb.cluster, "mysql"))) {

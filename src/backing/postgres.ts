@@ -16,9 +16,8 @@ import { explainFailure, runProgram, toolEnv } from "./run-program.js";
 export async function preparePostgres(context: EngineContext): Promise<Service> {
   const { layout, credentials } = context;
   const programs = context.tools.postgres!;
-  const user = context.tools.postgresUser ?? null;
   const { port } = credentials.postgres!;
-  createOwnedDirectory(layout.postgres.dir, user);
+  const user = createOwnedDirectory(layout.postgres.dir, context.tools.serverUser ?? null);
   createOwnedDirectory(layout.postgres.socketDir, user);
   if (!existsSync(join(layout.postgres.cluster, "PG_VERSION"))) await createCluster(context, user);
   // A socket path over the kernel's limit would stop the server from starting: TCP only, then.
@@ -32,7 +31,7 @@ export async function preparePostgres(context: EngineContext): Promise<Service> 
     // With the password, the probe logs in and PostgreSQL logs nothing; without, every probe would
     // log a failed login. It comes from the environment, so no command line shows it.
     healthCommand: `PGPASSWORD="$${BACKING_SECRETS.postgresAdmin}" ${shellQuote(programs.pg_isready)} -q -t 3 -h ${LOOPBACK} -p ${port} -U ${POSTGRES_ADMIN} -d postgres`,
-    env: { [BACKING_SECRETS.postgresAdmin]: credentials.postgres!.adminPassword },
+    probeEnv: { [BACKING_SECRETS.postgresAdmin]: credentials.postgres!.adminPassword },
     // SIGTERM is "smart" shutdown, which waits for every client to disconnect; SIGINT is "fast".
     stopSignal: "SIGINT",
     user,

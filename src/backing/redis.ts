@@ -6,7 +6,7 @@ import { EXIT_STACK_FAILED, UserError } from "../errors.js";
 import { LOOPBACK } from "./credentials.js";
 import { backingService, type EngineContext } from "./engine-context.js";
 import { shellQuote } from "./identifiers.js";
-import { createOwnedDirectory } from "./run-as.js";
+import { chownTree, createOwnedDirectory } from "./run-as.js";
 import { runProgram, toolEnv } from "./run-program.js";
 
 // Redis: one password-protected server per stack on 127.0.0.1, persisting with an append-only file
@@ -24,7 +24,7 @@ export function prepareRedis(context: EngineContext): Service {
   const { layout } = context;
   const programs = context.tools.redis!;
   const { port, password } = context.credentials.redis!;
-  createOwnedDirectory(layout.redis.dir, null);
+  const user = createOwnedDirectory(layout.redis.dir, context.tools.serverUser ?? null);
   const config = [
     `port ${port}`,
     `bind ${LOOPBACK}`,
@@ -41,6 +41,8 @@ export function prepareRedis(context: EngineContext): Service {
   ];
   seedAppendOnlyFromSnapshot(layout.redis);
   writeFileAtomic(layout.redis.config, config.join("\n") + "\n", 0o600);
+  // berth wrote the config and may have seeded the append-only file: Redis must own them.
+  if (user) chownTree(layout.redis.dir, user, true);
   return backingService({
     name: "redis",
     argv: [programs.server, layout.redis.config],
@@ -48,7 +50,8 @@ export function prepareRedis(context: EngineContext): Service {
     port,
     // redis-cli exits 0 even when the server refuses it (NOAUTH), so the answer itself is checked.
     healthCommand: `test "$(${shellQuote(programs.cli)} --no-auth-warning -h ${LOOPBACK} -p ${port} ping)" = PONG`,
-    env: { REDISCLI_AUTH: password },
+    probeEnv: { REDISCLI_AUTH: password },
+    user,
   });
 }
 
@@ -80,6 +83,7 @@ export function restoreRedis(context: EngineContext, file: string): void {
   renameSync(staged, dump);
   rmSync(appendOnlyDir, { recursive: true, force: true });
   seedAppendOnlyFromSnapshot(context.layout.redis);
+  if (context.tools.serverUser) chownTree(context.layout.redis.dir, context.tools.serverUser, true);
 }
 
 /**

@@ -1,9 +1,10 @@
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 
-// PostgreSQL and MariaDB refuse to run as root. When berth runs as root it starts them as the
-// unprivileged system user Debian's packages create (`postgres`, `mysql`), owning their data
-// directory. That user must be able to reach the directory, so every directory on the way to it
+// PostgreSQL and MariaDB refuse to run as root, and no stack should read another's data. When berth
+// runs as root it starts a stack's servers as the stack's own system user (src/supervisor/stack-user.ts),
+// owning their data directory. That user must be able to reach the directory, so every directory on the way to it
 // needs search (x) permission for others; berth adds it to the directories it owns under
 // $BERTH_HOME (listing stays forbidden) and reports the ones above that it may not change.
 
@@ -32,11 +33,50 @@ export function lookupSystemUser(name: string, passwdFile = "/etc/passwd"): Syst
   return null;
 }
 
-/** Creates `dir` (0700); when a user is given, it owns the directory. */
-export function createOwnedDirectory(dir: string, user: SystemUser | null): void {
+/**
+ * Creates `dir` (0700); when a user is given, it owns the directory and, when it was someone
+ * else's (a cluster made by an earlier berth as Debian's shared `postgres` user), all it holds.
+ */
+export function createOwnedDirectory(dir: string, user: SystemUser | null): SystemUser | null {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-  if (user) chownSync(dir, user.uid, user.gid);
+  if (!user) return null;
+  const owner = statSync(dir).uid;
+  // A server still running from it (adopted from an earlier berth) keeps its files until it stops.
+  if (owner !== user.uid && owner !== 0 && processMentions(dir)) return lookupUserById(owner) ?? user;
+  chownTree(dir, user);
+  return user;
+}
+
+/** Whether a running process names `path` on its command line (a server's data directory or config). */
+function processMentions(path: string): boolean {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(path)) return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
+
+function lookupUserById(uid: number, passwdFile = "/etc/passwd"): SystemUser | null {
+  try {
+    for (const line of readFileSync(passwdFile, "utf8").split("\n")) {
+      const [name, , id, gid] = line.split(":");
+      if (name && Number(id) === uid && gid !== undefined) return { name, uid, gid: Number(gid) };
+    }
+  } catch {
+    // no passwd file
+  }
+  return null;
+}
+
+/** Gives `dir` and everything in it to `user`; unless `always`, only when the top is not theirs yet. */
+export function chownTree(dir: string, user: SystemUser, always = false): void {
+  if (!always && statSync(dir).uid === user.uid) return;
+  execFileSync("chown", ["-R", "--no-dereference", `${user.uid}:${user.gid}`, dir], { stdio: "ignore" });
 }
 
 /** Adds search permission for others to each directory that berth's user owns. */

@@ -32,7 +32,15 @@ describe("resolveStack", () => {
       restart: "always",
       stopGraceMs: 10_000,
       dependsOn: [],
+      runAs: null,
     });
+    assert.equal(stack.user, null);
+  });
+
+  it("a service's user: overrides the stack's", () => {
+    const stack = load("user: www-data\nservices:\n  web: { command: npm start }\n  worker: { command: celery -A app worker, user: root }\n");
+    assert.equal(stack.user, "www-data");
+    assert.deepEqual(stack.services.map((service) => service.runAs), ["www-data", "root"]);
   });
 
   it("fills health defaults and converts units", () => {

@@ -19,13 +19,14 @@ export interface ResolveContext {
 export function resolveStack(config: BerthFile, context: ResolveContext): Stack {
   const file = resolve(context.file);
   const root = dirname(file);
-  const services = Object.entries(config.services).map(([name, entry]) => resolveService(name, entry, root));
+  const services = Object.entries(config.services).map(([name, entry]) => resolveService(name, entry, root, config.user));
   return {
     name: config.name ?? stackNameFromDirectory(root),
     file,
     root,
     env: { ...context.envFileValues, ...stringifyValues(config.env) },
     secrets: unique(config.secrets ?? []),
+    user: config.user ?? null,
     database: resolveDatabase(config.database, root),
     redis: config.redis ?? DEFAULTS.redis,
     backup: resolveBackup(config.backup),
@@ -59,7 +60,7 @@ export function toStackName(text: string): string {
   return name || DEFAULTS.stackName;
 }
 
-function resolveService(name: string, entry: ServiceEntry, root: string): Service {
+function resolveService(name: string, entry: ServiceEntry, root: string, stackUser: string | undefined): Service {
   const health = resolveHealth(entry.health);
   return {
     name,
@@ -72,6 +73,7 @@ function resolveService(name: string, entry: ServiceEntry, root: string): Servic
     restart: entry.restart === false ? "no" : (entry.restart ?? DEFAULTS.service.restart),
     stopGraceMs: durationToMs(entry.stop_grace ?? DEFAULTS.service.stopGrace),
     dependsOn: unique(entry.depends_on ?? []),
+    runAs: entry.user ?? stackUser ?? null,
     ...(entry.watch ? { watch: resolveWatch(entry.watch, root) } : {}),
   };
 }

@@ -113,6 +113,13 @@ const health = field(
   },
 );
 
+const runAsUser = (description: string) =>
+  field(z.string().regex(/^[a-z_][a-z0-9_-]{0,31}\$?$/), {
+    description,
+    expected: "a Unix user name, e.g. www-data, or root",
+    hint: "write e.g. `user: www-data` (the user must exist), or leave it out to let berth choose",
+  });
+
 const service = field(
   z.strictObject({
     command: field(z.string().min(1), {
@@ -156,6 +163,7 @@ const service = field(
       expected: "a list of service names",
       hint: "write e.g. `depends_on: [web]`",
     }).optional(),
+    user: runAsUser("The Unix user this service runs as when berth runs as root (default: the stack's `user`).").optional(),
   }),
   {
     description: "One kind of long-running process.",
@@ -217,6 +225,9 @@ export const berthFileSchema = field(
       expected: "a list of variable names",
       hint: "write e.g. `secrets: [SECRET_KEY]`",
     }).optional(),
+    user: runAsUser(
+      "The Unix user the stack's processes run as when berth runs as root. Default: the stack's own system user (berth-<name>), when it can run them (see docs/security.md).",
+    ).optional(),
     database: databaseSchema.optional(),
     redis: redisSchema.optional(),
     backup: backupSchema.optional(),

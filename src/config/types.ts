@@ -40,7 +40,11 @@ export interface Service {
   stopSignal?: "SIGTERM" | "SIGINT" | "SIGQUIT";
   /** Restart the service when these files change (dev mode). */
   watch?: { paths: string[]; ignore: string[] };
-  /** Run as this system user instead of berth's own: database servers refuse to run as root. */
+  /** `user:` from berth.yml (the service's, else the stack's); null: berth chooses (src/supervisor/run-as-user.ts). */
+  runAs: string | null;
+  /** Variables only its health probe gets (a server's admin password), never the process itself. */
+  probeEnv?: Record<string, string>;
+  /** The system user it runs as, once the daemon resolved it; absent: berth's own user. */
   user?: { name: string; uid: number; gid: number };
 }
 
@@ -96,6 +100,8 @@ export interface Stack {
   /** Variables from env_file and env:, already interpolated. Shared by every service. */
   env: Record<string, string>;
   secrets: string[];
+  /** `user:` from berth.yml: who the stack's processes run as when berth is root; null: berth chooses. */
+  user: string | null;
   database: Database;
   /** Whether berth runs a Redis server for the stack (REDIS_URL). */
   redis: boolean;

@@ -40,4 +40,5 @@ export async function runDaemon(home: string = berthHome()): Promise<void> {
   process.on("SIGINT", () => void shutdown("handover"));
   logger.info("daemon listening", { socket: paths.socket, pid: process.pid, settings: settings.source });
   await manager.restore();
+  manager.watchDisk();
 }

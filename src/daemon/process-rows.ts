@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from "node:fs";
 import { CLOCK_TICKS_PER_SECOND, listProcesses } from "../supervisor/procfs.js";
 import type { ReplicaSnapshot } from "../supervisor/replica.js";
 
@@ -14,10 +15,13 @@ export interface ProcessRow {
   cpuPercent: number | null;
   memoryBytes: number | null;
   lastExit: string | null;
+  /** The Unix user the process runs as (the stack's own user when berth is root), or null when not running. */
+  user: string | null;
 }
 
 export function processRows(snapshots: ReplicaSnapshot[], now = Date.now()): ProcessRow[] {
   const usage = groupUsage();
+  const names = userNames();
   return snapshots.map((snapshot) => {
     const group = snapshot.pid !== null ? usage.get(snapshot.pid) : undefined;
     const alive = snapshot.status === "running" || snapshot.status === "starting" || (snapshot.status === "crash-loop" && snapshot.pid !== null);
@@ -35,6 +39,7 @@ export function processRows(snapshots: ReplicaSnapshot[], now = Date.now()): Pro
       cpuPercent: group && uptimeSeconds ? (group.cpuTicks / CLOCK_TICKS_PER_SECOND / uptimeSeconds) * 100 : null,
       memoryBytes: group ? group.residentBytes : null,
       lastExit: snapshot.lastExit,
+      user: alive && snapshot.pid !== null ? processUser(snapshot.pid, names) : null,
     };
   });
 }
@@ -53,4 +58,27 @@ function groupUsage(): Map<number, GroupUsage> {
     usage.set(stat.processGroup, entry);
   }
   return usage;
+}
+
+/** /proc/<pid> belongs to the process's effective user. */
+function processUser(pid: number, names: Map<number, string>): string | null {
+  try {
+    const uid = statSync(`/proc/${pid}`).uid;
+    return names.get(uid) ?? String(uid);
+  } catch {
+    return null;
+  }
+}
+
+function userNames(passwdFile = "/etc/passwd"): Map<number, string> {
+  const names = new Map<number, string>();
+  try {
+    for (const line of readFileSync(passwdFile, "utf8").split("\n")) {
+      const [name, , uid] = line.split(":");
+      if (name && uid !== undefined) names.set(Number(uid), name);
+    }
+  } catch {
+    // no passwd file: numeric ids
+  }
+  return names;
 }

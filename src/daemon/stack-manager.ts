@@ -14,6 +14,7 @@ import { StackSupervisor, type ProgressReporter } from "../supervisor/stack-supe
 import type { Logger } from "../util/logger.js";
 import { stackPaths } from "../util/paths.js";
 import { EventJournal } from "../events/event-journal.js";
+import { DiskWatch } from "./disk-watch.js";
 import { FrontDoor } from "./front-door.js";
 import type { HostSettings } from "./host-settings.js";
 import { OperationQueue } from "./operation-queue.js";
@@ -24,6 +25,30 @@ import { adoptionLookup, endRecordedProcesses } from "./leftovers.js";
 import { readState, StateStore, type DaemonState, type RecordedReplica, type StackRecord } from "./state-store.js";
 
 export type { ProcessRow } from "./process-rows.js";
+
+function formatMiB(bytes: number): string {
+  return (bytes / 1024 ** 2).toFixed(0);
+}
+
+/** Services stopped with `berth stop` have no process, but `ps` still lists them (as Compose does), one row each. */
+function stoppedRows(stopped: string[], stack: Stack): ProcessRow[] {
+  return stack.services
+    .filter((service) => stopped.includes(service.name))
+    .map((service) => ({
+      service: service.name,
+      replica: 0,
+      pid: null,
+      status: "stopped",
+      health: "none",
+      restarts: 0,
+      uptimeSeconds: null,
+      port: null,
+      cpuPercent: null,
+      memoryBytes: null,
+      lastExit: "stopped by `berth stop`",
+      user: null,
+    }));
+}
 
 export interface ApplyOptions {
   /** PATH, locale… for the apps, from the CLI call. */
@@ -71,6 +96,8 @@ export class StackManager {
   private readonly stacks = new Map<string, ManagedStack>();
   private readonly serviceWatchers = new Map<string, ServiceWatchers>();
   private readonly ports = new PortAllocator();
+  /** Hosts of the stacks whose up or deploy is under way, before they are recorded as served. */
+  private readonly hostClaims = new Map<string, string[]>();
   private readonly store: StateStore;
   readonly frontDoor: FrontDoor;
   /** What happened to each stack: alerts and the dashboard subscribe to it. */
@@ -165,6 +192,16 @@ export class StackManager {
       },
       signal,
     );
+  }
+
+  /** Records a disk-low event for every stack that is up when BERTH_HOME's filesystem runs low. */
+  watchDisk(): DiskWatch {
+    const upStacks = () => [...this.stacks.values()].filter((managed) => managed.record.up).map((managed) => managed.record.stack.name);
+    return new DiskWatch(this.home, upStacks, (stack, space) => {
+      const message = `the disk holding ${this.home} is low: ${formatMiB(space.freeBytes)} MiB free of ${formatMiB(space.totalBytes)} MiB; logs are dropped when it is full`;
+      this.logger.warn("low disk space", { stack, path: this.home, freeBytes: space.freeBytes });
+      this.events.record({ stack, kind: "disk-low", message });
+    }).start();
   }
 
   /** Cancels whatever runs for the stack (a deploy unwinds: no orphan), then stops every process. */
@@ -317,7 +354,7 @@ export class StackManager {
   async processes(name: string): Promise<ProcessRow[]> {
     const managed = this.stacks.get(name);
     await managed?.restoring;
-    if (managed?.supervisor) return processRows(managed.supervisor.snapshot());
+    if (managed?.supervisor) return [...processRows(managed.supervisor.snapshot()), ...stoppedRows(managed.record.stopped, managed.supervisor.stack)];
     if (managed?.record.up && managed.problem) {
       throw new UserError(`${name} could not be brought back after the daemon restarted: ${managed.problem}`, { exitCode: 3, hint: "berth retries with backoff; fix the cause, or `berth up -d` to retry now" });
     }
@@ -430,6 +467,8 @@ export class StackManager {
     const paths = stackPaths(stack.name, this.home);
     const appEnv = Object.keys(options.appEnv).length > 0 ? options.appEnv : record.appEnv;
     preflight(next, { paths, appEnv, otherStacksHosts: this.hostsOfOtherStacks(stack.name) });
+    // Checked and claimed in one turn of the event loop: two stacks' ups at once cannot both take a host.
+    this.hostClaims.set(stack.name, next.proxy?.hosts ?? []);
     if (running) for (const line of describePlan(plan)) progress(line);
     let committed = false;
     const commit = () => {
@@ -454,6 +493,9 @@ export class StackManager {
     } catch (error) {
       if (!committed && running) await this.recoverFromFailedChange(managed, running, plan, error as Error);
       throw error;
+    } finally {
+      this.hostClaims.delete(stack.name);
+      for (const warning of managed.supervisor?.takeRunAsWarnings() ?? []) progress(`warning: ${warning}`);
     }
     this.watchersOf(stack.name).update(managed.supervisor!.stack);
     if (options.wait) await waitUntilStackReady(targetsOf(managed.supervisor!), managed.supervisor!.secretValues(), signal);
@@ -538,7 +580,7 @@ export class StackManager {
       this.store.writeNow();
       const message = (error as Error).message;
       managed.problem = `${message} (retrying in ${Math.round(retryDelayMs / 1000)} s)`;
-      this.logger.error("could not restore stack; retrying", { stack: stack.name, error: message, retryInMs: retryDelayMs });
+      this.logger.error("could not restore stack; retrying", { stack: stack.name, error: message, retryInMs: retryDelayMs, trace: (error as Error).stack });
       this.scheduleRestore(managed, retryDelayMs);
     }
   }
@@ -600,8 +642,9 @@ export class StackManager {
   private hostsOfOtherStacks(name: string): Map<string, string[]> {
     const hosts = new Map<string, string[]>();
     for (const [other, managed] of this.stacks) {
-      if (other !== name && managed.record.up && managed.supervisor?.stack.proxy) hosts.set(other, managed.supervisor.stack.proxy.hosts);
+      if (other !== name && managed.record.up && managed.supervisor?.stack.proxy) hosts.set(other, [...managed.supervisor.stack.proxy.hosts]);
     }
+    for (const [other, claimed] of this.hostClaims) if (other !== name) hosts.set(other, [...(hosts.get(other) ?? []), ...claimed]);
     return hosts;
   }
 

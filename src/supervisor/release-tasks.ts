@@ -18,6 +18,8 @@ export interface ReleaseTaskOptions {
   onProgress: (message: string) => void;
   /** Cancels the running task (its whole process group) and the ones after it. */
   signal?: AbortSignal;
+  /** The user the tasks run as (src/supervisor/run-as-user.ts); null: berth's own. */
+  user?: { uid: number; gid: number } | null;
 }
 
 /** Runs release tasks (migrate, collectstatic) one after another; the first failure stops the rest. */
@@ -42,7 +44,8 @@ export async function runReleaseTasks(options: ReleaseTaskOptions): Promise<void
 function runTask(command: string, options: ReleaseTaskOptions): Promise<{ code: number | null; tail: string[] }> {
   return new Promise((resolve) => {
     const tail: string[] = [];
-    const child = spawn("/bin/sh", ["-c", command], { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const identity = options.user ? { uid: options.user.uid, gid: options.user.gid } : {};
+    const child = spawn("/bin/sh", ["-c", command], { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"], ...identity });
     const remember = (chunk: Buffer) => {
       for (const line of chunk.toString("utf8").split("\n")) {
         if (!line) continue;

@@ -50,6 +50,7 @@ function makeFixture(t: TestContext): Fixture {
         restart: "always",
         stopGraceMs: 2_000,
         dependsOn: [],
+        runAs: null,
         ...overrides,
       },
       index: 0,

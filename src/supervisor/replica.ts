@@ -268,7 +268,7 @@ export class Replica {
     }
     this.monitor = new HealthMonitor(
       service.health,
-      { port, cwd: service.cwd, env },
+      { port, cwd: service.cwd, env: service.probeEnv ? { ...env, ...service.probeEnv } : env },
       {
         onChange: (state, result) => {
           this.health = state;

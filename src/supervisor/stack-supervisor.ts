@@ -1,5 +1,5 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Service, Stack } from "../config/types.js";
 // Direct imports, not the config barrel: the daemon need not load the YAML parser and zod.
 import { buildServiceEnv, buildTaskEnv } from "../config/service-env.js";
@@ -18,6 +18,9 @@ import { BackingServices, waitForServer, type BackingEnv, type BackupFile } from
 import { throwIfCancelled } from "../daemon/operation-queue.js";
 import { endRecordedProcesses } from "../daemon/leftovers.js";
 import type { NewStackEvent } from "../events/stack-event.js";
+import { allowTraversal, chownTree, isRoot, type SystemUser } from "../backing/run-as.js";
+import { ensureStackUser, stackUserName } from "./stack-user.js";
+import { chooseRunAs, describeRunningAsRoot, type RunAsChoice } from "./run-as-user.js";
 
 export interface StackSupervisorOptions {
   paths: StackPaths;
@@ -32,6 +35,15 @@ export interface StackSupervisorOptions {
 }
 
 export type ProgressReporter = (message: string) => void;
+
+const SERVER_ENV_KEYS = ["PATH", "LANG", "LC_ALL", "TZ"];
+
+/** A database or Redis server's environment: locale and PATH from berth's, HOME in its own directory, its own variables. */
+function serverEnv(appEnv: Record<string, string>, service: Service): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of SERVER_ENV_KEYS) if (appEnv[key] !== undefined) env[key] = appEnv[key]!;
+  return { ...env, HOME: service.cwd, ...service.env };
+}
 
 
 /**
@@ -50,13 +62,26 @@ export class StackSupervisor {
   private backingReplicas: Replica[] = [];
   private backingEnv: BackingEnv = { env: {}, secretValues: [] };
   private current: Stack;
+  private ownUser: SystemUser | null = null;
+  /** The stack's own system user, created the first time it is needed (berth as root only). */
+  private readonly stackUser = (): SystemUser => (this.ownUser ??= ensureStackUser(this.current.name));
+  private readonly runAsChoices = new Map<string, RunAsChoice>();
+  /** Services running as root although berth would rather not, by reason, until the next takeRunAsWarnings(). */
+  private readonly runningAsRoot = new Map<string, string[]>();
+  private readonly rootsGiven = new Set<string>();
 
   constructor(
     stack: Stack,
     private readonly options: StackSupervisorOptions,
   ) {
     this.current = stack;
-    this.backing = new BackingServices(stack, { paths: options.paths, baseEnv: options.appEnv, logger: options.logger, report: options.report });
+    this.backing = new BackingServices(stack, {
+      paths: options.paths,
+      baseEnv: options.appEnv,
+      logger: options.logger,
+      report: options.report,
+      ...(isRoot() ? { stackUser: this.stackUser } : {}),
+    });
   }
 
   /** The definition running now (with scale overrides); a deploy replaces it at the switch. */
@@ -69,12 +94,14 @@ export class StackSupervisor {
     const { paths } = this.options;
     mkdirSync(paths.data, { recursive: true, mode: 0o700 });
     mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
+    const { database } = this.stack;
+    if (database.engine === "postgres" || database.engine === "mariadb" || this.stack.redis || this.stack.releaseId !== null) this.giveStackItsFiles(this.stack);
     this.secrets = ensureSecrets(paths.secrets, this.stack.secrets);
     const servers = await this.backing.prepare(progress);
     this.backingEnv = this.backing.env();
     for (const server of servers) {
       progress(`starting ${server.name}`);
-      const replica = await this.adoptOrCreate(this.stack, server, 0, adopt);
+      const replica = await this.adoptOrCreate(this.stack, server, 0, adopt, true);
       this.pending.delete(replica);
       this.backingReplicas.push(replica);
     }
@@ -198,10 +225,13 @@ export class StackSupervisor {
 
   async runReleaseTasksFor(stack: Stack, progress: ProgressReporter, signal?: AbortSignal): Promise<void> {
     if (stack.release.length === 0) return;
+    const runAs = this.runAs(stack, { name: "release", command: stack.release[0]!, cwd: stack.root, runAs: stack.user });
     await runReleaseTasks({
+      user: runAs.user,
       commands: stack.release,
       cwd: stack.root,
-      env: buildTaskEnv({
+      env: {
+        ...buildTaskEnv({
         stack,
         secrets: this.secrets,
         dataDir: this.options.paths.data,
@@ -209,6 +239,8 @@ export class StackSupervisor {
         release: stack.releaseId ?? undefined,
         backingEnv: this.backingEnv.env,
       }),
+        ...this.identityEnv(runAs.user),
+      },
       log: this.logFile(releaseLogPath(this.options.paths.logs)),
       secretValues: this.secretValues(),
       onProgress: progress,
@@ -239,29 +271,103 @@ export class StackSupervisor {
     this.options.ports.release(replica.port);
   }
 
+  /** Warnings about processes that run as root although berth would rather not, each said once. */
+  takeRunAsWarnings(): string[] {
+    const warnings = describeRunningAsRoot(this.runningAsRoot);
+    this.runningAsRoot.clear();
+    return warnings;
+  }
+
+  /** Who runs `service` of `stack` (src/supervisor/run-as-user.ts), decided once per release and command. */
+  private runAs(stack: Stack, service: Pick<Service, "name" | "command" | "cwd" | "runAs">): RunAsChoice {
+    const key = [stack.root, service.name, service.command, service.cwd, service.runAs].join("\0");
+    let choice = this.runAsChoices.get(key);
+    if (!choice) {
+      // A release is berth's directory: the stack's user gets it before the check.
+      if (isRoot() && stack.releaseId !== null) this.giveStackItsFiles(stack);
+      choice = chooseRunAs(service, this.stackUser, this.options.appEnv.PATH ?? "/usr/local/bin:/usr/bin:/bin", stackUserName(stack.name), stack.releaseId !== null);
+      this.runAsChoices.set(key, choice);
+      if (choice.user && choice.user.uid === this.ownUser?.uid) this.giveStackItsFiles(stack);
+      if (choice.rootBecause) {
+        const names = this.runningAsRoot.get(choice.rootBecause) ?? [];
+        if (!names.includes(service.name)) names.push(service.name);
+        this.runningAsRoot.set(choice.rootBecause, names);
+        this.options.logger.warn("a service runs as root", { stack: stack.name, service: service.name, reason: choice.rootBecause });
+      }
+    }
+    return choice;
+  }
+
+  /** HOME, USER and LOGNAME of the user a process runs as, when berth switches to it. */
+  private identityEnv(user: SystemUser | null): Record<string, string> {
+    if (!user) return {};
+    return { HOME: this.userHome(user), USER: user.name, LOGNAME: user.name };
+  }
+
+  private userHome(user: SystemUser): string {
+    const home = join(this.options.paths.root, "home");
+    if (!existsSync(home)) {
+      mkdirSync(home, { mode: 0o700 });
+      chownSync(home, user.uid, user.gid);
+    }
+    return home;
+  }
+
+  /**
+   * When berth is root, the stack's user owns what the stack writes: its data directory, and a
+   * release directory with its shared files (deploys). berth's own directories above stay root's,
+   * enterable but not listable; the secrets file and logs stay root's alone.
+   */
+  private giveStackItsFiles(stack: Stack): void {
+    if (!isRoot() || this.rootsGiven.has(stack.root)) return;
+    this.rootsGiven.add(stack.root);
+    const user = this.stackUser();
+    const { root, data } = this.options.paths;
+    const home = dirname(dirname(root));
+    allowTraversal([home, dirname(root), root]);
+    chownSync(data, user.uid, user.gid);
+    chmodSync(data, 0o700);
+    if (stack.releaseId === null) return;
+    const releases = dirname(stack.root);
+    if (existsSync(releases)) allowTraversal([releases]);
+    chownTree(stack.root, user);
+    chmodSync(stack.root, 0o700);
+    const shared = join(root, "shared");
+    if (existsSync(shared)) chownTree(shared, user);
+  }
+
   private allReplicas(): Replica[] {
     return [...this.backingReplicas, ...[...this.replicas.values()].flat(), ...this.pending];
   }
 
-  private async adoptOrCreate(stack: Stack, service: Service, index: number, adopt: AdoptionRecordFor): Promise<Replica> {
+  private async adoptOrCreate(stack: Stack, service: Service, index: number, adopt: AdoptionRecordFor, server = false): Promise<Replica> {
     const record = adopt(service.name, index);
     const port = record ? this.options.ports.hold(record.port) : await this.options.ports.allocate(service.port, index);
+    // The database and Redis servers come with their user (src/backing); apps get one chosen here.
+    const user = service.user ?? this.runAs(stack, service).user;
+    if (user && !service.user) service = { ...service, user };
     const options = {
       service,
       index,
       port,
       runDir: join(this.options.paths.root, "run"),
-      env: buildServiceEnv({
-        stack,
-        service,
-        replica: index,
-        port,
-        secrets: this.secrets,
-        dataDir: this.options.paths.data,
-        baseEnv: this.options.appEnv,
-        release: stack.releaseId ?? undefined,
-        backingEnv: this.backingEnv.env,
-      }),
+      // A server gets only what it needs: never the app's secrets or the stack's env.
+      env: server
+        ? serverEnv(this.options.appEnv, service)
+        : {
+            ...buildServiceEnv({
+              stack,
+              service,
+              replica: index,
+              port,
+              secrets: this.secrets,
+              dataDir: this.options.paths.data,
+              baseEnv: this.options.appEnv,
+              release: stack.releaseId ?? undefined,
+              backingEnv: this.backingEnv.env,
+            }),
+            ...this.identityEnv(user ?? null),
+          },
       log: this.logFile(replicaLogPath(this.options.paths.logs, service.name, index)),
       logger: this.options.logger.child({ stack: stack.name }),
       onChange: this.options.onChange,

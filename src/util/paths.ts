@@ -1,11 +1,19 @@
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
-// Everything berth keeps on disk lives under $BERTH_HOME (default ~/.berth), so tests and users can
+// Everything berth keeps on disk lives under $BERTH_HOME (default ~/.berth; /var/lib/berth for root), so tests and users can
 // run several isolated daemons side by side by pointing BERTH_HOME elsewhere.
 
+/** Where root's daemon keeps everything (like /var/lib/docker): stacks' own users can reach it, unlike /root. */
+export const ROOT_BERTH_HOME = "/var/lib/berth";
+
 export function berthHome(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.BERTH_HOME || join(homedir(), ".berth"));
+  if (env.BERTH_HOME) return resolve(env.BERTH_HOME);
+  const personal = join(homedir(), ".berth");
+  // An existing ~/.berth (made before root's default moved) keeps being used.
+  if (process.getuid?.() === 0 && !existsSync(personal)) return ROOT_BERTH_HOME;
+  return personal;
 }
 
 export interface HomePaths {

@@ -8,7 +8,7 @@ import { berth, makeHome, REPO_ROOT, tempDir } from "../helpers/berth-cli.js";
 // The CLI's own surface: version, help, mistyped commands, `run`'s exit codes and completion.
 // None of these needs the daemon; `run` needs only a berth.yml.
 
-const COMMANDS = ["init", "up", "down", "ps", "logs", "restart", "scale", "stop", "start", "run", "env", "ls", "deploy", "rollback", "releases", "ca", "backup", "backups", "restore", "doctor", "daemon", "completion"];
+const COMMANDS = ["init", "up", "down", "ps", "logs", "restart", "scale", "stop", "start", "run", "env", "ls", "deploy", "rollback", "releases", "events", "ca", "backup", "backups", "restore", "doctor", "daemon", "completion"];
 
 function stackDir(t: TestContext): string {
   const dir = tempDir(t, "berth-cli-startup-");

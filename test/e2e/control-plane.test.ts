@@ -189,7 +189,8 @@ test("berth daemon restart hands the stack over without a failed request; scale 
   assert.notEqual((await berthJson<{ pid: number }>(["daemon", "status"], stack.run)).pid, pid);
 
   await berthOk(["stop", "worker"], stack.run);
-  assert.deepEqual(await stack.pidsOf("worker"), []);
+  const stopped = (await stack.ps()).filter((row) => row.service === "worker");
+  assert.deepEqual(stopped.map((row) => [row.status, row.pid]), [["stopped", null]], "ps still lists a stopped service, with no process");
   await berthOk(["start", "worker"], stack.run);
   assert.equal((await stack.pidsOf("worker")).length, 1);
 });
@@ -203,4 +204,15 @@ test("a host has one owner: a second stack claiming it is refused, naming the fi
   assert.match(claim.stderr, /the host owner\.test is already served by the stack "owner"/);
   assert.equal((await first.get("/")).status, 200);
   assert.deepEqual(processGroupsOfStack("claimer").size, 0, "nothing of the refused stack was started");
+
+  // Two new stacks claiming one host at the same moment: exactly one gets it. A slow release task
+  // keeps each start from being recorded for a while, which is when the other must already see the claim.
+  const racers = ["racer-a", "racer-b"].map((name) => {
+    const dir = tempDir(t, "berth-racer-");
+    writeFileSync(join(dir, "berth.yml"), `${stackFile({ name }).replace(`hosts: [${name}.test]`, "hosts: [race.test]")}release: sleep 3\n`);
+    return dir;
+  });
+  const results = await Promise.all(racers.map((dir) => berth(["up", "-d"], { ...first.run, cwd: dir })));
+  assert.deepEqual(results.map((result) => result.code).sort(), [0, 1], results.map((result) => result.stderr).join("\n"));
+  assert.match(results.find((result) => result.code === 1)!.stderr, /the host race\.test is already served by the stack "racer-[ab]"/);
 });

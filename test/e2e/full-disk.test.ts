@@ -69,6 +69,8 @@ proxy:
   const run = { home, cwd, env: proxyEnv(httpPort!, httpsPort!), timeoutMs: 120_000 };
   await berthOk(["up", "-d"], run);
   const ca = readFileSync(join(home, "ca", "ca.crt"));
+  // A 32 MB filesystem is low on space from the start: the stack is told (for alerts) before it fills.
+  await waitFor(async () => (await berthJson<{ kind: string }[]>(["events"], run)).some((event) => event.kind === "disk-low"), "a disk-low event", 60_000);
 
   const filler = fill(home);
   const load = startLoad({ port: httpsPort!, host: "full.test", ca, concurrency: 4 });

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
 
@@ -74,9 +74,21 @@ export function makeHome(t: TestContext, prefix = "berth-test-"): string {
   homesOfThisRun.add(home);
   t.after(async () => {
     await berth(["daemon", "stop", "--all"], { home, timeoutMs: 60_000 }).catch(() => {});
+    keepDaemonLog(home);
     rmSync(home, { recursive: true, force: true });
   });
   return home;
+}
+
+/** The daemon's log outlives the home, in $TMPDIR/berth-test-daemon-logs/, to read after a failure. */
+function keepDaemonLog(home: string): void {
+  const kept = join(tmpdir(), "berth-test-daemon-logs");
+  try {
+    mkdirSync(kept, { recursive: true });
+    copyFileSync(join(home, "daemon.log"), join(kept, `${basename(home)}.log`));
+  } catch {
+    // no daemon ran
+  }
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails with `what` at the deadline. */

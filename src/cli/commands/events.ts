@@ -9,7 +9,7 @@ import { formatTable, printJson, printLine } from "../output.js";
 export function registerEvents(program: Command): void {
   program
     .command("events")
-    .description("what happened to the stack: crashes, crash loops, health restarts, deploys, backups (works while the daemon is down)")
+    .description("what happened to the stack: crashes, crash loops, health restarts, deploys, backups")
     .option("-n, --tail <count>", "show only the last <count> events", "50")
     .action(async (options: { tail: string }, command: Command) => {
       const global = globalOptions(command);

@@ -19,7 +19,7 @@ export function registerPs(program: Command): void {
 }
 
 export function printProcessTable(rows: ProcessRow[]): void {
-  const header = ["SERVICE", "REPLICA", "PID", "STATE", "HEALTH", "RESTARTS", "UPTIME", "PORT", "CPU", "MEM"];
+  const header = ["SERVICE", "REPLICA", "PID", "STATE", "HEALTH", "RESTARTS", "UPTIME", "PORT", "CPU", "MEM", "USER"];
   const body = rows.map((row) => [
     row.service,
     String(row.replica),
@@ -31,6 +31,7 @@ export function printProcessTable(rows: ProcessRow[]): void {
     row.port === null ? "-" : String(row.port),
     row.cpuPercent === null ? "-" : `${row.cpuPercent.toFixed(1)}%`,
     formatBytes(row.memoryBytes),
+    row.user ?? "-",
   ]);
   printLine(formatTable(header, body));
 }

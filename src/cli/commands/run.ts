@@ -1,11 +1,16 @@
 import type { Command } from "commander";
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { chownSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { constants } from "node:os";
 import { UserError } from "../../errors.js";
+import type { Stack } from "../../config/types.js";
+import { isRoot } from "../../backing/run-as.js";
+import { chooseRunAs } from "../../supervisor/run-as-user.js";
+import { ensureStackUser, stackUserName } from "../../supervisor/stack-user.js";
 import { stackPaths } from "../../util/paths.js";
 import { globalOptions, loadStackFromOptions } from "../context.js";
-import type { Service, Stack } from "../../config/types.js";
+import type { Service } from "../../config/types.js";
 import { oneOffEnv, oneOffServiceEnv } from "../task-env.js";
 
 // Exit codes as a shell gives them, so scripts can tell berth's failures from the command's.
@@ -22,11 +27,13 @@ export function registerRun(program: Command): void {
     .passThroughOptions()
     .action(async (argv: string[], options: { service?: string }, command: Command) => {
       const stack = await loadStackFromOptions(globalOptions(command));
-      mkdirSync(stackPaths(stack.name).data, { recursive: true, mode: 0o700 });
+      const paths = stackPaths(stack.name);
+      mkdirSync(paths.data, { recursive: true, mode: 0o700 });
       const service = options.service === undefined ? undefined : serviceNamed(stack, options.service);
       const cwd = (service ?? webService(stack))?.cwd ?? stack.root;
       const env = service ? oneOffServiceEnv(stack, service) : oneOffEnv(stack);
-      const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: "inherit" });
+      const identity = oneOffIdentity(stack, argv, env.PATH ?? "/usr/bin:/bin", paths.root, cwd, service?.runAs ?? stack.user);
+      const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...env, ...identity.env }, stdio: "inherit", ...identity.ids });
       process.exitCode = await new Promise<number>((resolve, reject) => {
         child.once("error", (error: NodeJS.ErrnoException) => reject(describeSpawnError(error, argv[0]!)));
         child.once("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? signalExitCode(signal) : 1)));
@@ -44,6 +51,21 @@ function serviceNamed(stack: Stack, name: string): Service {
 function webService(stack: Stack): Service | undefined {
   const routed = stack.proxy?.routes[0]?.service;
   return stack.services.find((service) => service.name === routed) ?? stack.services.find((service) => service.port.kind !== "none");
+}
+
+/**
+ * As root, a one-off command runs as the user the stack's processes would (src/supervisor/run-as-user.ts),
+ * so what it creates (a migrated SQLite file, uploaded media) stays theirs.
+ */
+function oneOffIdentity(stack: Stack, argv: string[], path: string, stackRoot: string, cwd: string, runAs: string | null): { ids: { uid?: number; gid?: number }; env: Record<string, string> } {
+  if (!isRoot()) return { ids: {}, env: {} };
+  const { user } = chooseRunAs({ name: "run", command: argv.join(" "), cwd, runAs }, () => ensureStackUser(stack.name), path, stackUserName(stack.name), false);
+  if (!user) return { ids: {}, env: {} };
+  const home = join(stackRoot, "home");
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  chownSync(home, user.uid, user.gid);
+  chownSync(join(stackRoot, "data"), user.uid, user.gid);
+  return { ids: { uid: user.uid, gid: user.gid }, env: { HOME: home, USER: user.name, LOGNAME: user.name } };
 }
 
 /** 128 + the signal's number, as shells report a command killed by a signal. */
