@@ -145,8 +145,10 @@ export function acceptGlobalOptionsAfterCommands(parent: Command): void {
     }
     const shortFlagTaken = (flag: string) => command.options.some((option) => option.short === flag);
     // `logs -f` means follow, as in docker compose; there the stack file is --file only.
+    // `up -d` means detach, as in docker compose; there the destination is --destination only.
     command
-      .option(shortFlagTaken("-f") ? "--file <path>" : "-f, --file <path>", "the stack file (default: berth.yml)")
+      .option(shortFlagTaken("-f") ? "--file <path>" : "-f, --file <path>", "the stack file (default: berth.yml); again to merge more files over it", collectValues)
+      .option(shortFlagTaken("-d") ? "--destination <name>" : "-d, --destination <name>", "merge berth.<name>.yml over berth.yml, as stack <name>-<destination>")
       .option("-s, --stack <name>", "act on a running stack by name")
       .option("--json", "print machine-readable JSON");
   }

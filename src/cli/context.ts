@@ -28,7 +28,11 @@ export function globalOptions(command: Command): GlobalOptions {
   for (let current: Command | null = command; current; current = current.parent) chain.unshift(current);
   const merged: Record<string, unknown> = {};
   for (const link of chain) {
-    for (const [key, value] of Object.entries(link.opts())) if (value !== undefined) merged[key] = value;
+    for (const [key, value] of Object.entries(link.opts())) {
+      if (value === undefined) continue;
+      // -f given before and after the command: all of them, in order.
+      merged[key] = key === "file" && Array.isArray(value) && Array.isArray(merged[key]) ? [...(merged[key] as string[]), ...value] : value;
+    }
   }
   const files = Array.isArray(merged.file) ? (merged.file as string[]) : [typeof merged.file === "string" ? merged.file : "berth.yml"];
   return { ...merged, file: files[0]!, overlays: files.slice(1) } as unknown as GlobalOptions;

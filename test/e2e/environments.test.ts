@@ -90,7 +90,7 @@ test("a dev destination runs beside production from one berth.yml plus berth.dev
   assert.match(devLogs, /mysite\/greeting\.py changed: restarting web/);
 
   // berth config: the merged file, secrets masked.
-  const config = (await berthOk(["-d", "dev", "config"], options)).stdout;
+  const config = (await berthOk(["config", "-d", "dev"], options)).stdout;
   assert.match(config, /runserver --noreload/);
   assert.match(config, /SECRET_KEY: "?\*{8}"?/);
   assert.ok(!config.includes(DEV_SECRET), "berth config never prints a secret");
