@@ -1,5 +1,5 @@
 import pc from "picocolors";
-import { followLogs, logFilesFor, readLastLines, type LabeledLine, type LogSource } from "../logs/index.js";
+import { followLogs, logFilesFor, readLastLines, readMatchingLines, type LabeledLine, type LineFilter, type LogSource } from "../logs/index.js";
 import { stackPaths } from "../util/paths.js";
 
 const PREFIX_COLOURS = [pc.cyan, pc.magenta, pc.green, pc.yellow, pc.blue, pc.red];
@@ -27,17 +27,25 @@ export async function printRecentLogs(sources: LogSource[], count: number, json:
   for (const line of lines) if (!since || line.at >= since) printLogLine(line, width, json);
 }
 
+/** `--since/--until/--grep`: every kept line that matches, or the last `limit` of them. */
+export async function printMatchingLogs(sources: LogSource[], filter: LineFilter, json: boolean, limit?: number): Promise<void> {
+  const width = labelWidth(sources);
+  for (const line of await readMatchingLines(sources, filter, limit)) printLogLine(line, width, json);
+}
+
 /**
  * Prints new lines until `signal` aborts. With `discover`, log files that appear meanwhile (replicas
  * added by `berth scale`) are followed too, from their first line.
  */
-export function followSources(sources: LogSource[], signal: AbortSignal, json: boolean, discover?: () => Promise<LogSource[]>): Promise<void> {
+export function followSources(sources: LogSource[], signal: AbortSignal, json: boolean, discover?: () => Promise<LogSource[]>, grep?: RegExp): Promise<void> {
   let width = labelWidth(sources);
   const onLine = (line: LabeledLine) => {
+    if (grep && !grep.test(line.text)) return;
     width = Math.max(width, line.label.length);
     printLogLine(line, width, json);
   };
-  return followLogs(sources, onLine, signal, { discoverSources: discover });
+  const onGap = (label: string) => process.stderr.write(`[berth] ${label}: fell too far behind the writer; lines of a rotated file may be missing\n`);
+  return followLogs(sources, onLine, signal, { discoverSources: discover, onGap });
 }
 
 /** What `berth up` shows while attached: everything logged since it started, then new lines until aborted. */

@@ -10,6 +10,8 @@ export const PROXY_DEFAULTS = Object.freeze({
   maxBody: "64MB",
   upstreamTimeout: "60s",
   drainTimeout: "30s",
+  /** Covers a crashed one-replica app's restart (a few hundred ms to a few seconds), not a long outage. */
+  hold: "5s",
   hstsMaxAge: "365d",
   acmeDirectory: "https://acme-v02.api.letsencrypt.org/directory",
 });
@@ -91,6 +93,38 @@ const staticDirectory = field(
   },
 );
 
+const REDIRECT_FROM_PATTERN = /^(\/[^\s?#]*|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/i;
+const REDIRECT_TO_PATTERN = /^(\/[^\s?#]*|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?|https?:\/\/[^\s?#]+)$/i;
+
+const redirect = field(
+  z.strictObject({
+    from: field(z.string().regex(REDIRECT_FROM_PATTERN), {
+      description: "A host name (every request to it is redirected) or a path prefix starting with /.",
+      expected: "a host name or a path prefix",
+      hint: "write e.g. `from: www.example.org` or `from: /old-blog/`",
+    }),
+    to: field(z.string().regex(REDIRECT_TO_PATTERN), {
+      description: "Where to: a host name for a host, a path prefix for a path (the rest of the path and the query are kept), or an absolute URL.",
+      expected: "a host name, a path prefix or an http(s) URL",
+      hint: "write e.g. `to: example.org` or `to: /blog/`",
+    }),
+    status: field(z.union([z.literal(301), z.literal(302), z.literal(307), z.literal(308)]), {
+      description: "301 (default) or 308 for a permanent move, 302 or 307 for a temporary one; 307 and 308 keep the method and body.",
+      default: "301",
+      expected: "301, 302, 307 or 308",
+      hint: "write e.g. `status: 308`",
+    }).optional(),
+  }),
+  { description: "A redirect.", expected: "a map with from and to", hint: "write e.g. `{ from: www.example.org, to: example.org }`" },
+);
+
+const ports = (description: string, example: string) =>
+  field(z.array(field(z.number().int().min(1).max(65535), { description: "A TCP port.", expected: "a port number from 1 to 65535", hint: `write e.g. \`${example}\`` })), {
+    description,
+    expected: "a list of port numbers",
+    hint: `write e.g. \`${example}\``,
+  });
+
 export const proxySchema = field(
   z.strictObject({
     hosts: field(z.array(field(z.string().regex(HOST_PATTERN), {
@@ -132,6 +166,29 @@ export const proxySchema = field(
     max_body_size: size("Largest request body accepted; larger ones get 413 before they are read.", PROXY_DEFAULTS.maxBody).optional(),
     upstream_timeout: duration("How long to wait for the app's response headers before answering 504.", PROXY_DEFAULTS.upstreamTimeout).optional(),
     drain_timeout: duration("After a switch, how long old replicas keep their in-flight requests and websockets.", PROXY_DEFAULTS.drainTimeout).optional(),
+    redirects: field(z.array(redirect), {
+      description: "Redirects answered by the proxy before routing: www → apex, old paths. A redirected host is served (and certified) with the stack's hosts.",
+      expected: "a list of { from, to, status }",
+      hint: "write e.g. `redirects: [{ from: www.example.org, to: example.org }]`",
+    }).optional(),
+    basic_auth: field(
+      z.strictObject({
+        user: field(z.string().regex(/^[^:\s]+$/), { description: "The user name.", expected: "a user name without spaces or colons", hint: "write e.g. `user: team`" }),
+        password_secret: field(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), {
+          description: "The name of the secret holding the password, in the stack's secret store (generated if absent).",
+          expected: "a secret name such as STAGING_PASSWORD",
+          hint: "write e.g. `password_secret: STAGING_PASSWORD`",
+        }),
+      }),
+      {
+        description: "HTTP basic authentication in front of the whole stack (a staging site): requests without the user and password get 401.",
+        expected: "a map with user and password_secret",
+        hint: "write e.g. `basic_auth: { user: team, password_secret: STAGING_PASSWORD }`",
+      },
+    ).optional(),
+    listen: ports("Ports of this stack's own, served over plain HTTP besides the shared listeners (never redirected to HTTPS); other stacks' hosts get 421 there.", "listen: [8902]").optional(),
+    listen_tls: ports("Ports of this stack's own, served over HTTPS with the stack's certificate besides the shared listeners; other stacks' hosts get 421 there.", "listen_tls: [8903]").optional(),
+    hold: duration("When a service has no ready replica (a restart), how long requests wait for one before 503. 0 answers 503 at once.", PROXY_DEFAULTS.hold).optional(),
   }),
   {
     description: "berth's HTTPS front proxy for this stack.",

@@ -36,8 +36,15 @@ export function renderBerthYml(detection: Detection): string {
     ...(detection.shared.length
       ? ["# Kept across deploys and linked into each release (uploads).", `shared: ${flowList(detection.shared)}`, ""]
       : []),
-    "# Log files per process, rotated by size.",
+    "# Log files per process, rotated by size (also every: daily, max_age, max_total for the whole stack).",
     `# logs: { max_size: ${DEFAULTS.logs.maxSize}, keep: ${DEFAULTS.logs.keep}, compress: ${DEFAULTS.logs.compress} }`,
+    "",
+    "# Commands on a schedule (cron, UTC unless timezone:), in the live release with the stack's environment.",
+    "# jobs:",
+    '#   nightly: { schedule: "0 3 * * *", command: ./nightly.sh, timeout: 30m }',
+    "",
+    "# Where to POST crash loops, failed deploys, backups and jobs (Slack-compatible; never a secret value).",
+    "# alerts: { webhook: https://hooks.slack.com/services/XXX }",
   ];
   return lines.join("\n") + "\n";
 }

@@ -6,7 +6,12 @@ import { durationToMs, sizeToBytes } from "./units.js";
 export function resolveProxy(entry: ProxyEntry | undefined, services: Service[], root: string): ProxyConfig | null {
   if (!entry) return null;
   const tls = resolveTls(entry.tls ?? PROXY_DEFAULTS.tls, root);
-  const hosts = [...new Set(entry.hosts.map((host) => host.toLowerCase()))];
+  const redirects = (entry.redirects ?? []).map((rule) => {
+    const status = rule.status ?? 301;
+    return rule.from.startsWith("/") ? { fromPath: rule.from, to: rule.to, status } : { fromHost: rule.from.toLowerCase(), to: rule.to, status };
+  });
+  // A redirected host must reach this stack, with a certificate that covers it.
+  const hosts = [...new Set([...entry.hosts, ...redirects.flatMap((rule) => (rule.fromHost ? [rule.fromHost] : []))].map((host) => host.toLowerCase()))];
   const hsts = entry.hsts === true ? PROXY_DEFAULTS.hstsMaxAge : entry.hsts || null;
   return {
     hosts,
@@ -22,6 +27,13 @@ export function resolveProxy(entry: ProxyEntry | undefined, services: Service[],
     maxBodyBytes: sizeToBytes(entry.max_body_size ?? PROXY_DEFAULTS.maxBody),
     upstreamTimeoutMs: durationToMs(entry.upstream_timeout ?? PROXY_DEFAULTS.upstreamTimeout),
     drainTimeoutMs: durationToMs(entry.drain_timeout ?? PROXY_DEFAULTS.drainTimeout),
+    holdMs: durationToMs(entry.hold ?? PROXY_DEFAULTS.hold),
+    redirects,
+    basicAuth: entry.basic_auth ? { user: entry.basic_auth.user, passwordSecret: entry.basic_auth.password_secret } : null,
+    listen: [
+      ...[...new Set(entry.listen ?? [])].map((port) => ({ port, tls: false })),
+      ...[...new Set(entry.listen_tls ?? [])].map((port) => ({ port, tls: true })),
+    ],
   };
 }
 

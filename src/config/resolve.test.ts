@@ -20,7 +20,9 @@ describe("resolveStack", () => {
     assert.deepEqual(stack.database, { engine: "sqlite", file: null });
     assert.deepEqual(stack.release, []);
     assert.deepEqual(stack.secrets, []);
-    assert.deepEqual(stack.logs, { maxSizeBytes: 10 * 1024 * 1024, keep: 5, compress: true });
+    assert.deepEqual(stack.logs, { maxSizeBytes: 10 * 1024 * 1024, keep: 5, compress: true, maxAgeMs: null, every: null, maxTotalBytes: null, files: [] });
+    assert.deepEqual(stack.jobs, []);
+    assert.equal(stack.alerts, null);
     assert.deepEqual(worker, {
       name: "worker",
       command: "celery -A app worker",
@@ -70,7 +72,7 @@ describe("resolveStack", () => {
       probe: { intervalMs: 5000, timeoutMs: 3000, retries: 3, startPeriodMs: 0 },
     });
     assert.deepEqual(stack.release, ["python3 manage.py migrate"]);
-    assert.deepEqual(stack.logs, { maxSizeBytes: 512 * 1024, keep: 2, compress: false });
+    assert.deepEqual(stack.logs, { maxSizeBytes: 512 * 1024, keep: 2, compress: false, maxAgeMs: null, every: null, maxTotalBytes: null, files: [] });
   });
 
   it("chooses the port policy", () => {

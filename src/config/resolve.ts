@@ -1,11 +1,12 @@
 import { basename, dirname, resolve } from "node:path";
 import { DEFAULTS } from "./defaults.js";
 import type { BerthFile, HealthEntry, ServiceEntry } from "./schema.js";
-import type { HealthCheck, LogPolicy, PortPolicy, Service, Stack } from "./types.js";
+import type { HealthCheck, PortPolicy, Service, Stack } from "./types.js";
 import { resolveBackup, resolveDatabase } from "./resolve-backing.js";
 import { durationToMs, sizeToBytes } from "./units.js";
 import type { WatchEntry } from "./watch-schema.js";
 import { resolveProxy } from "./resolve-proxy.js";
+import { resolveAlerts, resolveJobs, resolveLogs } from "./resolve-operations.js";
 import { buildCommandsOf, buildOutputsOf, commandListOf, RELEASE_DEFAULTS } from "./release-schema.js";
 
 export interface ResolveContext {
@@ -40,6 +41,8 @@ export function resolveStack(config: BerthFile, context: ResolveContext): Stack 
     keepReleases: config.keep_releases ?? RELEASE_DEFAULTS.keepReleases,
     hooks: { preDeploy: commandListOf(config.hooks?.pre_deploy), postDeploy: commandListOf(config.hooks?.post_deploy) },
     releaseId: null,
+    jobs: resolveJobs(config.jobs),
+    alerts: resolveAlerts(config.alerts),
   };
 }
 
@@ -108,14 +111,6 @@ function resolveHealth(entry: HealthEntry | undefined): HealthCheck | null {
   }
   if (entry.command !== undefined) return { kind: "command", command: entry.command, probe };
   return { kind: "tcp", probe };
-}
-
-function resolveLogs(entry: BerthFile["logs"]): LogPolicy {
-  return {
-    maxSizeBytes: sizeToBytes(entry?.max_size ?? DEFAULTS.logs.maxSize),
-    keep: entry?.keep ?? DEFAULTS.logs.keep,
-    compress: entry?.compress ?? DEFAULTS.logs.compress,
-  };
 }
 
 function stringifyValues(values: Record<string, string | number | boolean> | undefined): Record<string, string> {

@@ -7,6 +7,7 @@ import { proxySchema } from "./proxy-schema.js";
 import { releaseKeys } from "./release-schema.js";
 import { watchSchema } from "./watch-schema.js";
 import { envFileEntry } from "./env-file-schema.js";
+import { alertsSchema, jobsSchema, logsSchema } from "./operations-schema.js";
 
 // What users write in berth.yml. Defaults and conversions (durations to ms, sizes to bytes,
 // relative paths) happen in resolve.ts; this schema only says what is allowed, so it also exports
@@ -172,30 +173,6 @@ const service = field(
   },
 );
 
-const logs = field(
-  z.strictObject({
-    max_size: field(z.union([z.string().regex(SIZE_PATTERN), z.number().int().min(1)]), {
-      description: "Rotate a process's log file when it reaches this size: \"10MB\", \"512KB\" or a number of bytes.",
-      default: DEFAULTS.logs.maxSize,
-      expected: "a size such as 10MB or 512KB, or a number of bytes",
-      hint: "write e.g. `max_size: 10MB`",
-    }).optional(),
-    keep: field(z.number().int().min(1), {
-      description: "How many rotated files to keep per process.",
-      default: DEFAULTS.logs.keep,
-      expected: "a whole number (1 or more)",
-      hint: "write e.g. `keep: 5`",
-    }).optional(),
-    compress: field(z.boolean(), {
-      description: "Gzip rotated files.",
-      default: DEFAULTS.logs.compress,
-      expected: "true or false",
-      hint: "write `compress: true` or `compress: false`",
-    }).optional(),
-  }),
-  { description: "Log rotation for every process.", expected: "a map", hint: "write e.g. `logs: { max_size: 10MB, keep: 5 }`" },
-);
-
 const commandList = (description: string) =>
   field(z.union([z.string().min(1), z.array(z.string().min(1))]), {
     description,
@@ -237,7 +214,9 @@ export const berthFileSchema = field(
       expected: "a map of services",
       hint: "write e.g. `services: { web: { command: npm start } }`",
     }),
-    logs: logs.optional(),
+    logs: logsSchema.optional(),
+    jobs: jobsSchema.optional(),
+    alerts: alertsSchema.optional(),
     proxy: proxySchema.optional(),
     ...releaseKeys,
   }),

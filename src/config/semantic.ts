@@ -4,6 +4,7 @@ import { findDependencyCycles } from "./dependency-order.js";
 import { suggest, type Problem } from "./diagnostics.js";
 import { checkProxyRoutes } from "./proxy-semantic.js";
 import { checkBackingSemantics } from "./backing-semantic.js";
+import { checkOperations } from "./operations-semantic.js";
 import { isRecord } from "../util/is-record.js";
 
 // Checks that need more than one field at a time. They run on the raw (interpolated) data next to
@@ -35,6 +36,7 @@ export function checkSemantics(raw: unknown): Problem[] {
   problems.push(...checkCycles(serviceEntries));
   problems.push(...checkProxyRoutes(raw, names));
   problems.push(...checkBackingSemantics(raw));
+  problems.push(...checkOperations(raw, names));
   return problems;
 }
 

@@ -1,6 +1,8 @@
 // The fully-resolved stack every module reads. Users write `berth.yml` (see schema.ts);
 // resolveStack() fills in every default so nothing downstream needs `??`.
 
+import type { AlertPolicy, Job, LogPolicyExtras } from "./operations-types.js";
+
 export type RestartPolicy = "always" | "on-failure" | "no";
 
 export type HealthCheck =
@@ -63,7 +65,7 @@ export interface BackupPolicy {
   keep: number;
 }
 
-export interface LogPolicy {
+export interface LogPolicy extends LogPolicyExtras {
   maxSizeBytes: number;
   keep: number;
   compress: boolean;
@@ -89,6 +91,14 @@ export interface ProxyConfig {
   maxBodyBytes: number;
   upstreamTimeoutMs: number;
   drainTimeoutMs: number;
+  /** How long a request waits for a ready replica when its service has none (a restart), before 503. */
+  holdMs: number;
+  /** `proxy.redirects`, in order: a host rule's host is also in `hosts`. */
+  redirects: { fromHost?: string; fromPath?: string; to: string; status: number }[];
+  /** `proxy.basic_auth`: the password is the named secret of the stack's store. */
+  basicAuth: { user: string; passwordSecret: string } | null;
+  /** The stack's own ports besides the shared listeners: plain HTTP, or HTTPS with its certificate. */
+  listen: { port: number; tls: boolean }[];
 }
 
 export interface Stack {
@@ -120,4 +130,8 @@ export interface Stack {
   hooks: { preDeploy: string[]; postDeploy: string[] };
   /** The release this stack definition runs, or null when it runs from its own directory (`berth up`). */
   releaseId: string | null;
+  /** Scheduled commands (src/jobs); absent in state written before jobs existed. */
+  jobs?: Job[];
+  /** Where alerts go (src/alerts); null or absent: nowhere. */
+  alerts?: AlertPolicy | null;
 }

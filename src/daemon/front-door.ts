@@ -5,7 +5,9 @@ import type { CertificateStore } from "../proxy/certificate-store.js";
 import { PROXY_ENV, sameListenerSettings } from "../proxy/listener-settings.js";
 import { callProxy, ProxyUnreachableError, readProxyRecord, type ProxyStatus } from "../proxy/proxy-control.js";
 import { findRunningProxy, startProxyProcess, stopProxyProcess } from "../proxy/proxy-process.js";
-import { buildProxyTable, type RunningStack } from "../proxy/table.js";
+import { chooseDefaultCertificate } from "../proxy/default-certificate.js";
+import { checkStackPorts } from "../proxy/listen-ports.js";
+import { buildProxyTable, LOOPBACK_UPSTREAM_HOST, type RunningStack } from "../proxy/table.js";
 import type { CertificatePair, ListenerSettings, ProxyTable } from "../proxy/types.js";
 import type { ReplicaSnapshot } from "../supervisor/replica.js";
 import type { Logger } from "../util/logger.js";
@@ -54,9 +56,12 @@ export class FrontDoor {
   constructor(
     private readonly home: string,
     private readonly logger: Logger,
-    private readonly runningStacks: () => { stack: Stack; replicas: ReplicaSnapshot[] }[],
+    private readonly runningStacks: () => { stack: Stack; replicas: ReplicaSnapshot[]; maintenance?: boolean }[],
     private readonly settings: HostSettings = readHostSettings(home, process.env),
   ) {}
+
+  /** Told when a stack's certificate cannot be obtained or renewed (the daemon records certificate-failed). */
+  onCertificateFailed: (stack: string, message: string) => void = () => {};
 
   get listeners(): ListenerSettings | null {
     return this.proxy?.settings ?? null;
@@ -71,8 +76,12 @@ export class FrontDoor {
   async prepare(stack: Stack, progress: (message: string) => void): Promise<void> {
     if (!stack.proxy) return;
     await this.ensureProxy();
+    await checkStackPorts(stack, this.runningStacks().map((running) => running.stack), this.proxy!.settings);
     if (stack.proxy.tls.mode !== "off") progress(`certificate for ${stack.proxy.hosts.join(", ")} (${stack.proxy.tls.mode})`);
-    const certificate = await (await this.certificateStore()).certificateFor(stack.name, stack.proxy.tls, stack.proxy.hosts, this.challengeResponder);
+    const certificate = await (await this.certificateStore()).certificateFor(stack.name, stack.proxy.tls, stack.proxy.hosts, this.challengeResponder).catch((error: Error) => {
+      this.onCertificateFailed(stack.name, `could not obtain a certificate: ${error.message}`);
+      throw error;
+    });
     this.certificates.set(stack.name, certificate);
     this.scheduleRenewals();
     await this.refreshNow();
@@ -116,6 +125,22 @@ export class FrontDoor {
     return this.refreshNow();
   }
 
+  /**
+   * After a switch: resolves once the proxy sends nothing more to these replica ports (their
+   * requests finished, their websockets closed), waiting at most `timeoutMs`, past which the proxy
+   * closes websockets with 1001 and cuts what is left. A proxy that does not answer has nothing to drain.
+   */
+  async drain(ports: number[], timeoutMs: number): Promise<void> {
+    if (!this.proxy || ports.length === 0) return;
+    await this.pushChain;
+    const targets = ports.map((port) => `${LOOPBACK_UPSTREAM_HOST}:${port}`);
+    try {
+      await callProxy(this.home, { op: "drain", targets, timeoutMs }, timeoutMs + TABLE_PUSH_TIMEOUT_MS);
+    } catch (error) {
+      this.logger.warn("could not drain the old replicas; stopping them anyway", { error: (error as Error).message });
+    }
+  }
+
   /** These stacks keep the routes the proxy has now until adopted() says each is back. */
   keepRoutesWhileAdopting(stackNames: string[]): void {
     for (const name of stackNames) this.adopting.add(name);
@@ -140,12 +165,14 @@ export class FrontDoor {
   /** A proxy that died (killed, OOM) is found again or restarted, then gets the table. */
   private async pushTable(): Promise<void> {
     if (!this.proxy) return;
-    const stacks: RunningStack[] = this.runningStacks().map(({ stack, replicas }) => ({
+    const stacks: RunningStack[] = this.runningStacks().map(({ stack, replicas, maintenance }) => ({
       stack,
       replicas,
+      maintenance,
       certificate: this.certificates.get(stack.name) ?? null,
     }));
     const table = await this.withAdoptingRoutes(buildProxyTable(stacks, { ...this.challenges }, this.home));
+    table.defaultCertificate = await chooseDefaultCertificate(table.sites, () => this.hostCertificate());
     try {
       await callProxy(this.home, { op: "table", table }, TABLE_PUSH_TIMEOUT_MS);
     } catch (error) {
@@ -168,6 +195,16 @@ export class FrontDoor {
     const pools = { ...table.pools };
     for (const site of kept) for (const route of site.routes) pools[route.pool] = previous.pools[route.pool] ?? [];
     return { ...table, sites: [...table.sites.filter((site) => !keptStacks.has(site.stack)), ...kept], pools };
+  }
+
+  /** A damaged local CA must not keep the table from the proxy: SNI-less clients then get no certificate. */
+  private async hostCertificate(): Promise<CertificatePair | null> {
+    try {
+      return await (await this.certificateStore()).hostCertificate();
+    } catch (error) {
+      this.logger.warn("no certificate for clients that send no server name", { error: (error as Error).message });
+      return null;
+    }
   }
 
   /** Loaded on first use: the ACME and X.509 libraries cost the daemon ~25 MB, and stacks without a proxy never need them. */
@@ -227,6 +264,7 @@ export class FrontDoor {
         this.certificates.set(stack.name, certificate);
       } catch (error) {
         this.logger.error("certificate renewal failed", { stack: stack.name, error: (error as Error).message });
+        this.onCertificateFailed(stack.name, `certificate renewal failed: ${(error as Error).message}`);
       }
     }
     await this.refreshNow();

@@ -39,10 +39,16 @@ export function createRequestHandler(manager: StackManager, shutdown: (mode: Shu
         return manager.stopServices(stringArgument(request, "name"), stringList(request, "services"), progress, signal);
       case "start-service":
         return manager.startServices(stringArgument(request, "name"), stringList(request, "services"), progress, signal);
+      case "maintenance":
+        return manager.setMaintenance(stringArgument(request, "name"), request.on === true, signal);
       case "backup":
         return manager.backup(stringArgument(request, "name"), progress, signal);
       case "restore":
         return manager.restoreBackup(stringArgument(request, "name"), stringArgument(request, "backup"), progress, signal);
+      case "job-run":
+        return manager.runJob(stringArgument(request, "name"), stringArgument(request, "job"));
+      case "alerts-test":
+        return manager.testAlerts(stringArgument(request, "name"));
       case "shutdown":
         setImmediate(() => shutdown(request.stopApps === true ? "stop-apps" : "handover"));
         return { stopping: true, appsKeepRunning: request.stopApps !== true };

@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { appendLineRotating } from "../logs/appended-log.js";
 import { createLogger } from "../util/logger.js";
 import { berthHome, homePaths } from "../util/paths.js";
 import { listenControlSocket } from "./control-socket.js";
@@ -17,7 +18,7 @@ export async function runDaemon(home: string = berthHome()): Promise<void> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const logger = createLogger((line) => {
     try {
-      appendFileSync(paths.daemonLog, line + "\n", { mode: 0o600 });
+      appendLineRotating(paths.daemonLog, line + "\n");
     } catch {
       // A full disk must not stop the daemon: its log is the first thing to give up.
     }

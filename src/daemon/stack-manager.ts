@@ -22,6 +22,9 @@ import { preflight } from "./preflight.js";
 import { ServiceWatchers } from "./service-watchers.js";
 import { processRows, type ProcessRow } from "./process-rows.js";
 import { adoptionLookup, endRecordedProcesses } from "./leftovers.js";
+import { AlertDispatcher, type AlertDelivery, type AlertTarget } from "../alerts/alert-dispatcher.js";
+import { readSecretValues } from "../alerts/alert-sources.js";
+import type { JobOutcome } from "../jobs/run-job.js";
 import { readState, StateStore, type DaemonState, type RecordedReplica, type StackRecord } from "./state-store.js";
 
 export type { ProcessRow } from "./process-rows.js";
@@ -102,6 +105,7 @@ export class StackManager {
   readonly frontDoor: FrontDoor;
   /** What happened to each stack: alerts and the dashboard subscribe to it. */
   readonly events: EventJournal;
+  private readonly alerts: AlertDispatcher;
 
   constructor(
     private readonly home: string,
@@ -110,8 +114,11 @@ export class StackManager {
     readonly settings: HostSettings,
   ) {
     this.events = new EventJournal((stack) => stackPaths(stack, home).events);
+    this.alerts = new AlertDispatcher((stack) => this.alertTarget(stack), logger);
+    this.events.subscribe((event) => this.alerts.handle(event));
     this.store = new StateStore(statePath, () => this.collectState(), (error) => logger.error("could not write the state file; retrying at the next change", { error: error.message }));
     this.frontDoor = new FrontDoor(home, logger, () => this.runningStacks(), settings);
+    this.frontDoor.onCertificateFailed = (stack, message) => this.events.record({ stack, kind: "certificate-failed", message });
     for (const [name, record] of Object.entries(readState(statePath).stacks)) {
       this.stacks.set(name, { record, supervisor: null, queue: new OperationQueue(), restoring: null, problem: null });
     }
@@ -328,6 +335,17 @@ export class StackManager {
     });
   }
 
+  /** `berth maintenance on|off`: in the stack's queue, so it lands between, never inside, deploys and restarts. */
+  setMaintenance(name: string, on: boolean, signal: AbortSignal): Promise<{ maintenance: boolean }> {
+    return this.queued(name, "maintenance", signal, async (managed) => {
+      if (!managed.record.stack.proxy) throw new UserError(`stack ${name} has no proxy: section, so no page to put up`, { hint: "maintenance mode is served by berth's proxy" });
+      managed.record.maintenance = on;
+      this.store.writeNow();
+      await this.frontDoor.refresh();
+      return { maintenance: on };
+    });
+  }
+
   backup(name: string, progress: ProgressReporter, signal: AbortSignal): Promise<BackupFile[]> {
     return this.queued(name, "backup", signal, async (_managed, supervisor) => {
       try {
@@ -349,6 +367,26 @@ export class StackManager {
       await waitUntilStackReady(targets, supervisor.secretValues(), operation);
       return result;
     });
+  }
+
+  private alertTarget(name: string): AlertTarget {
+    const managed = this.stacks.get(name);
+    const stack = managed?.supervisor?.stack ?? managed?.record.stack;
+    return { policy: stack?.alerts ?? null, secretValues: managed?.supervisor?.secretValues() ?? readSecretValues(stackPaths(name, this.home).secrets) };
+  }
+
+  /** `berth jobs run NAME`: not queued behind deploys, like a scheduled run. */
+  runJob(name: string, job: string): Promise<JobOutcome> {
+    const supervisor = this.stacks.get(name)?.supervisor;
+    if (!supervisor) throw notUp(name);
+    return supervisor.runJob(job);
+  }
+
+  /** `berth alerts test`: one test event to the stack's webhook, answered with the delivery's outcome. */
+  testAlerts(name: string): Promise<AlertDelivery> {
+    const supervisor = this.stacks.get(name)?.supervisor;
+    if (!supervisor) throw notUp(name);
+    return this.alerts.test(supervisor.stack, supervisor.secretValues());
   }
 
   async processes(name: string): Promise<ProcessRow[]> {
@@ -482,7 +520,7 @@ export class StackManager {
       if (plan.updateProxy || !running) await this.frontDoor.prepare(next, progress);
       if (running && !plan.restartBacking) {
         const failure = options.restartAll ? "deploy aborted" : "the change was not applied";
-        await applyPlan(managed.supervisor!, next, plan, { signal, readyTimeoutMs: options.readyTimeoutMs, switchTraffic: () => this.frontDoor.refresh(), onSwitch: commit, failure }, progress);
+        await applyPlan(managed.supervisor!, next, plan, { signal, readyTimeoutMs: options.readyTimeoutMs, switchTraffic: () => this.frontDoor.refresh(), drainTraffic: (ports, timeoutMs) => this.frontDoor.drain(ports, timeoutMs), onSwitch: commit, failure }, progress);
       } else {
         if (running) {
           progress("the database or Redis settings changed: restarting the whole stack");
@@ -651,7 +689,7 @@ export class StackManager {
   private runningStacks() {
     return [...this.stacks.values()]
       .filter((managed) => managed.supervisor !== null)
-      .map((managed) => ({ stack: managed.supervisor!.stack, replicas: managed.supervisor!.snapshot() }));
+      .map((managed) => ({ stack: managed.supervisor!.stack, replicas: managed.supervisor!.snapshot(), maintenance: managed.record.maintenance === true }));
   }
 
   private async stopSupervisor(managed: ManagedStack): Promise<void> {

@@ -30,6 +30,8 @@ export interface StackRecord {
   appEnv: Record<string, string>;
   replicas: RecordedReplica[];
   releases: ReleaseRecord[];
+  /** `berth maintenance on`: the proxy answers every request with the maintenance page. */
+  maintenance?: boolean;
 }
 
 export interface DaemonState {
@@ -50,6 +52,7 @@ export function readState(path: string): DaemonState {
       appEnv: record.appEnv ?? {},
       replicas: (record.replicas ?? []).filter((replica) => typeof replica.pid === "number"),
       releases: record.releases ?? [],
+      ...(record.maintenance === true ? { maintenance: true } : {}),
     };
   }
   return { version: 2, stacks };

@@ -5,3 +5,5 @@ export { logFilesFor, releaseLogPath, replicaLogPath, rotatedLogPath, RELEASE_LA
 export { RotatingLogFile } from "./log-file.js";
 export { formatLogLine, parseLogLine, type LabeledLine, type LogLine, type OutputStream } from "./log-line.js";
 export { followLogs, readLastLines, FOLLOW_POLL_INTERVAL_MS, type LogSource } from "./tail.js";
+export { matchesFilter, readMatchingLines, type LineFilter } from "./read-range.js";
+export { parseTimeBound } from "./time-bound.js";

@@ -2,11 +2,12 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 
 // Where berth keeps logs: `<logDir>/<service>.<replica>.log` per replica, `<logDir>/release.log` for
-// release tasks, and rotated generations beside them as `<file>.1`, `<file>.2.gz`, … (1 is the newest).
+// release tasks, `<logDir>/<job>.job.log` per scheduled job, and rotated generations beside them as `<file>.1`, `<file>.2.gz`, … (1 is the newest).
 
 export const RELEASE_LABEL = "release";
 const RELEASE_FILE = "release.log";
 const REPLICA_FILE = /^(.+)\.(\d+)\.log$/;
+const JOB_FILE = /^(.+)\.job\.log$/;
 
 export interface LogFileEntry {
   path: string;
@@ -21,6 +22,12 @@ export function replicaLogPath(logDir: string, service: string, replica: number)
   if (!isSafeFileNamePart(service)) throw new Error(`service name ${JSON.stringify(service)} cannot be used in a file name`);
   if (!Number.isInteger(replica) || replica < 0) throw new Error(`replica must be a non-negative integer, got ${replica}`);
   return join(logDir, `${service}.${replica}.log`);
+}
+
+/** A scheduled job's runs, one file per job: `berth logs NAME` shows them like a service's. */
+export function jobLogPath(logDir: string, job: string): string {
+  if (!isSafeFileNamePart(job)) throw new Error(`job name ${JSON.stringify(job)} cannot be used in a file name`);
+  return join(logDir, `${job}.job.log`);
 }
 
 export function releaseLogPath(logDir: string): string {
@@ -52,6 +59,8 @@ export async function logFilesFor(logDir: string, filter: { service?: string } =
 
 function describeLogFile(logDir: string, name: string): LogFileEntry | null {
   if (name === RELEASE_FILE) return { path: join(logDir, name), label: RELEASE_LABEL, service: null, replica: null };
+  const job = JOB_FILE.exec(name);
+  if (job) return { path: join(logDir, name), label: job[1] ?? "", service: job[1] ?? "", replica: null };
   const match = REPLICA_FILE.exec(name);
   if (!match) return null;
   const service = match[1] ?? "";

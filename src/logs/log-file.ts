@@ -4,8 +4,10 @@ import type { Readable } from "node:stream";
 import type { LogPolicy } from "../config/types.js";
 import { errorMessage } from "../errors.js";
 import { silentLogger, type Logger } from "../util/logger.js";
+import { holdForFollowers } from "./follow-holds.js";
 import { LineSplitter } from "./line-splitter.js";
 import { rotatedLogPath } from "./list.js";
+import { periodIndex } from "./rotation-period.js";
 import { formatLogLine, type OutputStream } from "./log-line.js";
 import { compressToTemporary, removeCompressionLeftovers, shiftGenerations, uncompressedGenerations } from "./rotate.js";
 
@@ -35,10 +37,15 @@ export class RotatingLogFile {
   private dropped = 0;
   private dropReason = "";
 
+  /** The `logs.every` period the open file's lines belong to; null while it is empty. */
+  private period: number | null = null;
+
   constructor(
     readonly path: string,
     private readonly policy: LogPolicy,
     private readonly logger: Logger = silentLogger,
+    /** Called after each rotation: the stack's retention (max_age, max_total) runs there. */
+    private readonly afterRotate: () => void = () => {},
   ) {
     this.fd = -1;
     this.size = 0;
@@ -62,9 +69,9 @@ export class RotatingLogFile {
   writeLine(stream: OutputStream, text: string, at: Date = new Date()): void {
     if (this.closed) return;
     try {
-      if (this.dropped > 0) this.append(formatLogLine("err", `[berth] ${this.dropped} log lines were dropped: ${this.dropReason}`, at));
+      if (this.dropped > 0) this.append(formatLogLine("err", `[berth] ${this.dropped} log lines were dropped: ${this.dropReason}`, at), at);
       this.dropped = 0;
-      this.append(formatLogLine(stream, text, at));
+      this.append(formatLogLine(stream, text, at), at);
     } catch (error) {
       // A full disk (ENOSPC, EDQUOT) must not stop the app or the daemon: drop lines, count them, say so once.
       if (this.dropped === 0) this.logger.warn("log writes failing; dropping lines until they succeed again", { file: this.path, error: errorMessage(error) });
@@ -73,12 +80,15 @@ export class RotatingLogFile {
     }
   }
 
-  private append(line: string): void {
+  private append(line: string, at: Date): void {
     const bytes = Buffer.from(line);
     if (this.fd === -1) this.reopen();
-    if (this.size > 0 && this.size + bytes.length > this.policy.maxSizeBytes) this.rotate();
+    const period = this.policy.every ? periodIndex(this.policy.every, at) : null;
+    const newPeriod = period !== null && this.period !== null && period !== this.period;
+    if (this.size > 0 && (newPeriod || this.size + bytes.length > this.policy.maxSizeBytes)) this.rotate();
     writeAll(this.fd, bytes);
     this.size += bytes.length;
+    this.period ??= period;
   }
 
   /** Copies a child's stdout or stderr into the file line by line until the stream ends or the file closes. */
@@ -128,6 +138,7 @@ export class RotatingLogFile {
   private rotate(): void {
     closeSync(this.fd);
     this.fd = -1;
+    holdForFollowers(this.path, this.policy.maxSizeBytes);
     try {
       shiftGenerations(this.path, this.policy.keep);
       for (const job of this.compressionJobs) job.index++;
@@ -140,10 +151,18 @@ export class RotatingLogFile {
     }
     // After a failed rotation, try again only after another maxSizeBytes rather than before every line.
     if (this.size > this.policy.maxSizeBytes) this.size = 0;
+    this.period = null;
+    try {
+      this.afterRotate();
+    } catch (error) {
+      this.logger.warn("could not apply the log retention policy", { file: this.path, error: errorMessage(error) });
+    }
   }
 
   private reopen(): void {
-    ({ fd: this.fd, size: this.size } = openForAppend(this.path));
+    let modifiedMs: number;
+    ({ fd: this.fd, size: this.size, modifiedMs } = openForAppend(this.path));
+    this.period = this.size > 0 && this.policy.every ? periodIndex(this.policy.every, modifiedMs) : null;
   }
 
   /** Lines dropped since the last successful write (a full disk). */
@@ -191,11 +210,12 @@ export class RotatingLogFile {
   }
 }
 
-function openForAppend(path: string): { fd: number; size: number } {
+function openForAppend(path: string): { fd: number; size: number; modifiedMs: number } {
   // Every time, not just at construction: the directory may have been removed under a running daemon.
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const fd = openSync(path, "a", 0o600);
-  return { fd, size: fstatSync(fd).size };
+  const stats = fstatSync(fd);
+  return { fd, size: stats.size, modifiedMs: stats.mtimeMs };
 }
 
 function writeAll(fd: number, bytes: Buffer): void {

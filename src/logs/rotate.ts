@@ -12,16 +12,17 @@ let temporarySequence = 0;
 
 /**
  * Shifts `path` → `path.1`, `path.N(.gz)` → `path.N+1(.gz)`, deleting every generation that would end up
- * beyond `keep`. With keep 0 the current file is simply deleted.
+ * beyond `keep`. With keep 0 the current file is simply deleted. With `moveCurrent` false the file
+ * at `path` stays where it is (copytruncate puts a copy at `.1` itself).
  */
-export function shiftGenerations(path: string, keep: number): void {
+export function shiftGenerations(path: string, keep: number, moveCurrent = true): void {
   const survivors: Generation[] = [];
   for (const generation of existingGenerations(path)) {
     if (generation.index >= keep) rmSync(join(dirname(path), generation.name), { force: true });
     else survivors.push(generation);
   }
   if (keep === 0) {
-    rmSync(path, { force: true });
+    if (moveCurrent) rmSync(path, { force: true });
     return;
   }
   // Oldest first, so no rename lands on a generation that has not moved yet.
@@ -29,7 +30,7 @@ export function shiftGenerations(path: string, keep: number): void {
   for (const { index, compressed } of survivors) {
     renameIfExists(rotatedLogPath(path, index, compressed), rotatedLogPath(path, index + 1, compressed));
   }
-  renameIfExists(path, rotatedLogPath(path, 1));
+  if (moveCurrent) renameIfExists(path, rotatedLogPath(path, 1));
 }
 
 /** Indexes of rotated generations that are still uncompressed, e.g. after a crash mid-compression. */

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from "node:fs";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { FileFollower, type LogSource } from "./file-follower.js";
+import { FollowHold } from "./follow-holds.js";
 import type { LabeledLine, LogLine } from "./log-line.js";
 import { readGenerationTail } from "./read-generation.js";
 
@@ -25,6 +26,8 @@ export interface FollowOptions {
    * replica added by `berth scale`) is followed from its first line.
    */
   discoverSources?: () => Promise<LogSource[]>;
+  /** Told when a source's follower fell so far behind that the writer stopped holding generations for it. */
+  onGap?: (label: string) => void;
 }
 
 /**
@@ -38,13 +41,15 @@ export function followLogs(
   options: FollowOptions = {},
 ): Promise<void> {
   const followers: FileFollower[] = [];
+  const holds = new FollowHolds();
   try {
-    for (const source of sources) followers.push(new FileFollower(source, onLine));
+    for (const source of sources) followers.push(new FileFollower(source, onLine, "end", holds.for(dirname(source.path)), options.onGap));
   } catch (error) {
     for (const follower of followers) follower.close();
+    holds.close();
     return Promise.reject(error);
   }
-  const session = new FollowSession(followers, new Set(sources.map((source) => source.path)), onLine, options.discoverSources);
+  const session = new FollowSession(followers, new Set(sources.map((source) => source.path)), onLine, options.discoverSources, holds, options.onGap);
   return session.run(signal, sources.map((source) => dirname(source.path)));
 }
 
@@ -71,7 +76,7 @@ async function lastLinesOfSource(source: LogSource, count: number): Promise<Labe
 }
 
 /** k-way merge of lists that are each in time order; ties go to the earlier list. */
-function mergeByTime(lists: LabeledLine[][]): LabeledLine[] {
+export function mergeByTime(lists: LabeledLine[][]): LabeledLine[] {
   const positions = lists.map(() => 0);
   const merged: LabeledLine[] = [];
   for (;;) {
@@ -107,6 +112,8 @@ class FollowSession {
     private readonly followedPaths: Set<string>,
     private readonly onLine: (line: LabeledLine) => void,
     private readonly discoverSources: (() => Promise<LogSource[]>) | undefined,
+    private readonly holds: FollowHolds,
+    private readonly onGap: ((label: string) => void) | undefined,
   ) {}
 
   run(signal: AbortSignal, directories: string[]): Promise<void> {
@@ -163,6 +170,7 @@ class FollowSession {
         if (this.stopped) return;
         await follower.poll();
       }
+      this.holds.releaseAllExcept(this.followedPaths);
     } while (this.pollAgain && !this.stopped);
   }
 
@@ -173,7 +181,7 @@ class FollowSession {
     for (const source of await this.discoverSources()) {
       if (this.stopped || this.followedPaths.has(source.path)) continue;
       this.followedPaths.add(source.path);
-      this.followers.push(new FileFollower(source, this.onLine, "start"));
+      this.followers.push(new FileFollower(source, this.onLine, "start", this.holds.for(dirname(source.path)), this.onGap));
       this.watchDirectory(dirname(source.path));
     }
   }
@@ -186,6 +194,27 @@ class FollowSession {
     for (const watcher of this.watchers) watcher.close();
     await this.polling;
     for (const follower of this.followers) follower.close();
+    this.holds.close();
     this.settle(error);
+  }
+}
+
+/** One hold directory per log directory followed, registered before the first file there is opened. */
+class FollowHolds {
+  private readonly byDirectory = new Map<string, FollowHold | null>();
+
+  for(directory: string): FollowHold | null {
+    if (!this.byDirectory.has(directory)) this.byDirectory.set(directory, FollowHold.register(directory));
+    return this.byDirectory.get(directory) ?? null;
+  }
+
+  releaseAllExcept(followedPaths: Set<string>): void {
+    const names = new Set([...followedPaths].map((path) => basename(path)));
+    for (const hold of this.byDirectory.values()) hold?.releaseAllExcept(names);
+  }
+
+  close(): void {
+    for (const hold of this.byDirectory.values()) hold?.close();
+    this.byDirectory.clear();
   }
 }

@@ -1,5 +1,11 @@
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import type { LogPolicy } from "../config/types.js";
+import { holdForFollowers } from "../logs/follow-holds.js";
+import { compressNewestGeneration, statIfExists, takeLock } from "../logs/compress-newest.js";
+import { enforceRetention } from "../logs/retention.js";
+import { periodIndex } from "../logs/rotation-period.js";
+import { shiftGenerations } from "../logs/rotate.js";
 
 export interface AccessRecord {
   time: string;
@@ -17,29 +23,48 @@ export interface AccessRecord {
 
 /** Lines are gathered for this long, then written in one go: one write per request was a measurable cost. */
 const FLUSH_INTERVAL_MS = 50;
+/** Until the daemon sends the stack's policy (an older table): the berth.yml defaults. */
+const DEFAULT_POLICY: LogPolicy = { maxSizeBytes: 10 * 1024 * 1024, keep: 5, compress: true };
+
+interface OpenLog {
+  fd: number;
+  inode: number;
+  /** When the file's first line was written (its `logs.every` period); null while it is empty. */
+  startedAt: number | null;
+}
 
 /**
- * One JSON line per request, per stack. Several worker processes append to the same file: each
- * batch of whole lines is a single write to a file opened with O_APPEND, which the kernel keeps whole.
+ * One JSON line per request, per stack, rotated under the stack's `logs:` policy. Several worker
+ * processes append to the same file: each batch of whole lines is a single write to a file opened
+ * with O_APPEND, which the kernel keeps whole. The worker whose batch would take the file past
+ * max_size rotates it, under a lock file so two workers never shift generations at once; the others
+ * notice the new inode at their next batch and reopen.
  */
 export class AccessLogs {
-  private readonly streams = new Map<string, WriteStream>();
-  private readonly pending = new Map<string, string[]>();
+  private readonly files = new Map<string, OpenLog>();
+  private readonly pending = new Map<string, { lines: string[]; policy: LogPolicy }>();
   private timer: NodeJS.Timeout | null = null;
 
-  write(path: string, record: AccessRecord): void {
-    let lines = this.pending.get(path);
-    if (!lines) {
-      lines = [];
-      this.pending.set(path, lines);
+  write(path: string, record: AccessRecord, policy: LogPolicy = DEFAULT_POLICY): void {
+    let batch = this.pending.get(path);
+    if (!batch) {
+      batch = { lines: [], policy };
+      this.pending.set(path, batch);
     }
-    lines.push(JSON.stringify(record) + "\n");
+    batch.lines.push(JSON.stringify(record) + "\n");
     this.timer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
   }
 
   flush(): void {
     this.timer = null;
-    for (const [path, lines] of this.pending) this.streamFor(path).write(lines.join(""));
+    for (const [path, { lines, policy }] of this.pending) {
+      try {
+        this.append(path, Buffer.from(lines.join("")), policy);
+      } catch {
+        // A full disk loses access lines, never requests.
+        this.forget(path);
+      }
+    }
     this.pending.clear();
   }
 
@@ -47,18 +72,67 @@ export class AccessLogs {
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.flush();
-    await Promise.all([...this.streams.values()].map((stream) => new Promise((resolve) => stream.end(resolve))));
-    this.streams.clear();
+    for (const path of [...this.files.keys()]) this.forget(path);
   }
 
-  private streamFor(path: string): WriteStream {
-    let stream = this.streams.get(path);
-    if (!stream) {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      stream = createWriteStream(path, { flags: "a", mode: 0o600 });
-      stream.on("error", () => this.streams.delete(path));
-      this.streams.set(path, stream);
+  private append(path: string, bytes: Buffer, policy: LogPolicy): void {
+    let file = this.current(path);
+    const now = Date.now();
+    const size = fstatSync(file.fd).size;
+    const newPeriod = policy.every !== undefined && policy.every !== null && file.startedAt !== null && periodIndex(policy.every, file.startedAt) !== periodIndex(policy.every, now);
+    if (size > 0 && (newPeriod || size + bytes.length > policy.maxSizeBytes)) {
+      rotateUnderLock(path, file.inode, (current) => newPeriod || current.size + bytes.length > policy.maxSizeBytes, policy);
+      file = this.current(path);
     }
-    return stream;
+    let written = 0;
+    while (written < bytes.length) written += writeSync(file.fd, bytes, written, bytes.length - written);
+    file.startedAt ??= now;
   }
+
+  /** The open file at `path`, reopened when another worker rotated it away. */
+  private current(path: string): OpenLog {
+    const open = this.files.get(path);
+    if (open && inodeAt(path) === open.inode) return open;
+    this.forget(path);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const fd = openSync(path, "a+", 0o600);
+    const file = { fd, inode: fstatSync(fd).ino, startedAt: firstLineTime(fd) };
+    this.files.set(path, file);
+    return file;
+  }
+
+  private forget(path: string): void {
+    const open = this.files.get(path);
+    if (open) closeSync(open.fd);
+    this.files.delete(path);
+  }
+}
+
+/** The time of the file's first record, read back when a worker (re)opens a file another one started. */
+function firstLineTime(fd: number): number | null {
+  const head = Buffer.alloc(64);
+  const read = readSync(fd, head, 0, head.length, 0);
+  const match = /"time":"([^"]+)"/.exec(head.subarray(0, read).toString("utf8"));
+  const at = match ? Date.parse(match[1]!) : Number.NaN;
+  return Number.isNaN(at) ? (read > 0 ? Date.now() : null) : at;
+}
+
+function rotateUnderLock(path: string, inode: number, stillDue: (current: { size: number }) => boolean, policy: LogPolicy): void {
+  const lock = `${path}.rotating`;
+  if (!takeLock(lock)) return;
+  try {
+    // Another worker may have rotated between our look and the lock.
+    const stats = statIfExists(path);
+    if (!stats || stats.ino !== inode || !stillDue(stats)) return;
+    holdForFollowers(path, policy.maxSizeBytes);
+    shiftGenerations(path, policy.keep);
+  } finally {
+    rmSync(lock, { force: true });
+  }
+  if (policy.compress) void compressNewestGeneration(path, lock);
+  enforceRetention(dirname(path), policy);
+}
+
+function inodeAt(path: string): number | null {
+  return statIfExists(path)?.ino ?? null;
 }

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { TlsMode } from "../config/types.js";
 import { errorMessage, UserError } from "../errors.js";
 import type { Logger } from "../util/logger.js";
@@ -14,8 +15,12 @@ import {
   type CertificateSource,
 } from "./certificate-store-cache.js";
 import { readCertificateFiles } from "./certificate-store-files.js";
-import { issueLeafCertificate, isIssuedBy, loadOrCreateLocalCa, type LocalCa } from "./local-ca.js";
+import { hostCertificateNames } from "./host-names.js";
+import { issueLeafCertificate, isIssuedBy, loadOrCreateLocalCa, localCaPaths, type LocalCa } from "./local-ca.js";
 import type { CertificatePair } from "./types.js";
+
+/** Serialises the host certificate's issue; never a stack name (those start with a letter or digit). */
+const HOST_CERTIFICATE_KEY = "/host";
 
 export { needsRenewal } from "./certificate-store-cache.js";
 
@@ -65,6 +70,17 @@ export class CertificateStore {
     });
   }
 
+  /**
+   * The certificate for clients that send no server name (an IP address in the URL, old clients)
+   * when several stacks are served: issued by the local CA for this machine's names and addresses,
+   * kept in $BERTH_HOME/ca/host/ and re-issued like a stack's.
+   */
+  hostCertificate(): Promise<CertificatePair> {
+    return this.#serialise(HOST_CERTIFICATE_KEY, () =>
+      this.#selfSigned(join(localCaPaths(this.home).directory, "host"), normaliseHosts(hostCertificateNames()), this.logger.child({ certificate: "host" })),
+    );
+  }
+
   /** Renews what is due (and re-reads `files` certificates); one stack failing does not stop the others. */
   async renewDue(stacks: StackTls[], challenges: AcmeChallengeResponder): Promise<RenewalResult> {
     const result: RenewalResult = { changed: [], failed: [] };
@@ -89,15 +105,14 @@ export class CertificateStore {
       case "files":
         return readCertificateFiles(tls.certFile, tls.keyFile, hosts, logger);
       case "self-signed":
-        return this.#selfSigned(stackName, normaliseHosts(hosts), logger);
+        return this.#selfSigned(certificateCacheDirectory(this.home, stackName), normaliseHosts(hosts), logger);
       case "acme":
         return this.#acme(stackName, tls, normaliseHosts(hosts), challenges, logger);
     }
   }
 
-  async #selfSigned(stackName: string, hosts: string[], logger: Logger): Promise<CertificatePair> {
+  async #selfSigned(directory: string, hosts: string[], logger: Logger): Promise<CertificatePair> {
     const ca = await this.#localCa();
-    const directory = certificateCacheDirectory(this.home, stackName);
     const source: CertificateSource = { kind: "self-signed" };
     const cached = readCachedCertificate(directory);
     let reason = reissueReason(cached, source, hosts, this.#now());

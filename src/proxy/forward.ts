@@ -3,6 +3,8 @@ import type { Socket } from "node:net";
 import { formatBytes } from "../util/format-bytes.js";
 import { sendErrorPage } from "./error-pages.js";
 import { clientResponseHeaders } from "./headers.js";
+import { hasHttp2Body, isHttp2Response } from "./http2-listener.js";
+import { clientResponseRawHeaders } from "./raw-headers.js";
 import type { ProxyLimits } from "./types.js";
 import { targetKey, type Upstreams } from "./upstreams.js";
 
@@ -20,7 +22,8 @@ export const BODY_IDLE_TIMEOUT_MS = 30_000;
 export interface ForwardRequest {
   upstreams: Upstreams;
   pool: string;
-  headers: OutgoingHttpHeaders;
+  /** For the app: an object, or a raw array (raw-headers.ts). */
+  headers: OutgoingHttpHeaders | string[];
   limits: ProxyLimits;
   requestId: string;
   /** Extra headers for the client (HSTS, request id). */
@@ -31,6 +34,8 @@ export interface ForwardRequest {
 interface RequestShape {
   hasBody: boolean;
   idempotent: boolean;
+  /** performance.now() past which a request with no replica to go to gets 502/503 instead of waiting. */
+  holdUntil: number;
 }
 
 /** Streams the request to one ready replica and its response back, both ways without buffering whole bodies. */
@@ -41,8 +46,28 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
     refuseTooLarge(response, forward);
     return;
   }
-  const hasBody = (declaredLength !== undefined && declaredLength !== "0") || request.headers["transfer-encoding"] !== undefined;
-  attempt(request, response, forward, { hasBody, idempotent: IDEMPOTENT_METHODS.has(request.method ?? "GET") }, new Set());
+  const hasBody = (declaredLength !== undefined && declaredLength !== "0") || request.headers["transfer-encoding"] !== undefined || hasHttp2Body(request);
+  const holdUntil = performance.now() + (forward.limits.holdMs ?? 0);
+  attempt(request, response, forward, { hasBody, idempotent: IDEMPOTENT_METHODS.has(request.method ?? "GET"), holdUntil }, new Set());
+}
+
+/**
+ * No replica can take the request (none is ready, or each one tried refused it): it waits, up to
+ * `proxy.hold` after it arrived, for a table with a replica in the pool, then tries again from
+ * scratch: a one-replica app restarting after a crash costs its clients a delay, not an error.
+ */
+function holdThenRetry(request: IncomingMessage, response: ServerResponse, forward: ForwardRequest, shape: RequestShape, failed: Set<string>): void {
+  const abandoned = new AbortController();
+  const onClose = () => abandoned.abort();
+  response.once("close", onClose);
+  void forward.upstreams.waitForTargets(forward.pool, shape.holdUntil, abandoned.signal).then((found) => {
+    response.off("close", onClose);
+    if (response.destroyed) return;
+    if (found) return attempt(request, response, forward, shape, new Set());
+    const status = failed.size > 0 ? 502 : 503;
+    sendErrorPage(response, status, forward.requestId);
+    forward.onFinish(status, null);
+  });
 }
 
 /**
@@ -53,13 +78,9 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
  */
 function attempt(request: IncomingMessage, response: ServerResponse, forward: ForwardRequest, shape: RequestShape, failed: Set<string>): void {
   const target = forward.upstreams.pick(forward.pool, failed);
-  if (!target) {
-    const status = failed.size > 0 ? 502 : 503;
-    sendErrorPage(response, status, forward.requestId);
-    forward.onFinish(status, null);
-    return;
-  }
+  if (!target) return holdThenRetry(request, response, forward, shape, failed);
   const upstreamName = targetKey(target);
+  const release = forward.upstreams.trackRequest(target);
   let answered = false;
   let bodyStarted = false;
   let connected = false;
@@ -103,7 +124,9 @@ function attempt(request: IncomingMessage, response: ServerResponse, forward: Fo
     if (answered) return upstreamResponse.resume();
     answered = true;
     const status = upstreamResponse.statusCode ?? 502;
-    response.writeHead(status, { ...clientResponseHeaders(upstreamResponse.headers), ...forward.responseHeaders });
+    // HTTP/2 responses take the object form, which keeps repeated Set-Cookie fields apart.
+    if (isHttp2Response(response)) response.writeHead(status, { ...clientResponseHeaders(upstreamResponse.headers), ...forward.responseHeaders });
+    else response.writeHead(status, clientResponseRawHeaders(upstreamResponse.rawHeaders, forward.responseHeaders));
     // Server-sent events and long polls must not wait for a first body chunk, but flushing headers
     // unconditionally costs a second write (and a second wake-up of the client) per request:
     // flush only if no body arrives within this turn of the event loop.
@@ -134,6 +157,7 @@ function attempt(request: IncomingMessage, response: ServerResponse, forward: Fo
     forward.onFinish(502, upstreamName);
   });
 
+  upstreamRequest.once("close", release);
   response.on("close", () => {
     if (!response.writableFinished) upstreamRequest.destroy();
   });

@@ -2,16 +2,16 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 
 // RFC 9110 §7.6.1: these apply to one connection only and must not be forwarded, nor may any
 // header the Connection header names. Proxy-Connection is the pre-standard spelling some clients send.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
+export const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
 
-const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip"];
+export const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip"];
 
 // CGI-style gateways (WSGI, Rack, PHP) turn both "-" and "_" into "_": `X_Forwarded_For` and
 // `X-Forwarded-For` both become HTTP_X_FORWARDED_FOR, and whichever comes last wins. The proxy
 // cannot know every header the app trusts (an auth proxy's `X-Remote-User`, say), so, like nginx's
 // default `underscores_in_headers off`, every header name with an underscore is dropped rather
 // than only those that collide with the forwarding headers set here. Real clients do not send them.
-function hasUnderscore(name: string): boolean {
+export function hasUnderscore(name: string): boolean {
   return name.includes("_");
 }
 
@@ -29,7 +29,8 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, context: F
   const headers: OutgoingHttpHeaders = {};
   const named = connectionTokens(incoming.connection);
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || hasUnderscore(name)) continue;
+    // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) are not headers of the HTTP/1.1 request to the app.
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || hasUnderscore(name) || name.startsWith(":")) continue;
     if (!context.peerTrusted && FORWARDING_HEADERS.includes(name)) continue;
     headers[name] = value;
   }
@@ -60,21 +61,21 @@ export function clientResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHt
   return headers;
 }
 
-function connectionTokens(connection: string | undefined): Set<string> {
+export function connectionTokens(connection: string | undefined): Set<string> {
   if (!connection) return new Set();
   return new Set(connection.split(",").map((token) => token.trim().toLowerCase()).filter(Boolean));
 }
 
-function joinHeader(value: string | string[] | undefined): string {
+export function joinHeader(value: string | string[] | undefined): string {
   return Array.isArray(value) ? value.join(", ") : (value ?? "");
 }
 
 /** RFC 7239 §6: IPv6 nodes are bracketed and quoted. */
-function forwardedNode(address: string): string {
+export function forwardedNode(address: string): string {
   const plain = address.startsWith("::ffff:") ? address.slice(7) : address;
   return plain.includes(":") ? `"[${plain}]"` : plain;
 }
 
-function quoteIfNeeded(value: string): string {
+export function quoteIfNeeded(value: string): string {
   return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, "\\$&")}"`;
 }

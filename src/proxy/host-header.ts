@@ -15,9 +15,14 @@ const MAXIMUM_NAME_LENGTH = 253;
 /** Why the request's Host header(s) cannot be served, or null when there is at most one valid Host. */
 export function findHostHeaderProblem(rawHeaders: readonly string[]): string | null {
   const values: string[] = [];
+  let authority: string | undefined;
   for (let index = 0; index < rawHeaders.length; index += 2) {
-    if (rawHeaders[index]!.toLowerCase() === "host") values.push(rawHeaders[index + 1] ?? "");
+    const name = rawHeaders[index]!.toLowerCase();
+    if (name === "host") values.push(rawHeaders[index + 1] ?? "");
+    else if (name === ":authority") authority = rawHeaders[index + 1] ?? "";
   }
+  // HTTP/2 names the host in :authority; a Host field, if also sent, is the one routed by.
+  if (values.length === 0 && authority !== undefined) values.push(authority);
   // RFC 9112 §3.2: a request with more than one Host field line must get 400.
   if (values.length > 1) return "The request has more than one Host header.";
   if (values.length === 1 && !isValidHost(values[0]!)) return "The Host header is not a host name or IP address with an optional port.";

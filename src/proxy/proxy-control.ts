@@ -25,6 +25,8 @@ export type ProxyRequest =
   | { op: "status" }
   /** Replies `{ version }` once every worker routes by this table. */
   | { op: "table"; table: ProxyTable }
+  /** Replies once no worker uses these "host:port" targets, each having closed what remained after `timeoutMs`. */
+  | { op: "drain"; targets: string[]; timeoutMs: number }
   /** Replies with the table the workers route by now. */
   | { op: "current-table" }
   /** Replies at once; the workers then finish their requests and the process exits. */

@@ -1,6 +1,7 @@
 // Entry of the proxy process, spawned detached by the daemon (src/proxy/proxy-process.ts).
-import { writeSync } from "node:fs";
+import { appendLineRotating } from "../logs/appended-log.js";
 import { createLogger } from "../util/logger.js";
+import { proxyPaths } from "./proxy-control.js";
 import { runProxyMain } from "./proxy-main.js";
 
 const home = process.env.BERTH_HOME;
@@ -12,7 +13,8 @@ if (!home || !settings) {
 const logger = createLogger((line) => {
   try {
     // Synchronous, so a full disk is an exception caught here, not an 'error' event that ends the proxy.
-    writeSync(1, line + "\n");
+    // By name, not through stdout: a rotated proxy.log (10 MB × 5 kept) then needs no descriptor handover.
+    appendLineRotating(proxyPaths(home).log, line + "\n");
   } catch {
     // The log is the first thing to give up on a full disk; serving goes on.
   }

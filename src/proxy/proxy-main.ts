@@ -49,6 +49,9 @@ export async function runProxyMain(home: string, settings: ListenerSettings, log
         return { ...record, version: supervisor.tableVersion, workers: supervisor.workerStatus() } satisfies ProxyStatus;
       case "table":
         return { version: await supervisor.update(request.table as ProxyTable) };
+      case "drain":
+        await supervisor.drain(request.targets as string[], request.timeoutMs as number);
+        return { drained: true };
       case "current-table":
         return supervisor.currentTable;
       case "stop":

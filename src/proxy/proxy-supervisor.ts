@@ -24,6 +24,7 @@ export class ProxySupervisor {
   private readonly appliedVersion = new Map<Worker, number>();
   private appliedWaiters: (() => boolean)[] = [];
   private stopping = false;
+  private lastDrainId = 0;
 
   constructor(
     readonly settings: ListenerSettings,
@@ -70,6 +71,33 @@ export class ProxySupervisor {
     const version = this.version;
     await this.allApplied(version);
     return version;
+  }
+
+  /**
+   * Resolves once no worker has a request or websocket on `targets` ("host:port" of replicas the
+   * table no longer lists), each having closed what remained after `timeoutMs`.
+   */
+  async drain(targets: string[], timeoutMs: number): Promise<void> {
+    const id = ++this.lastDrainId;
+    await Promise.all(
+      [...this.workers].filter((worker) => worker.isConnected()).map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            const done = () => {
+              worker.off("message", onMessage);
+              worker.off("exit", done);
+              resolve();
+            };
+            const onMessage = (report: WorkerReport) => {
+              if (report.type === "drained" && report.id === id) done();
+            };
+            worker.on("message", onMessage);
+            // A worker that exits has nothing left to drain.
+            worker.once("exit", done);
+            worker.send({ type: "drain", id, targets, timeoutMs } satisfies WorkerMessage);
+          }),
+      ),
+    );
   }
 
   async stop(): Promise<void> {
@@ -125,7 +153,9 @@ export class ProxySupervisor {
         } else if (report.type === "listening") {
           listening = true;
           resolve();
-        } else reject(new Error(report.message));
+        } else if (report.type === "listen-failed") {
+          this.logger.error("a stack's own port could not be opened", { stack: report.stack, port: report.port, error: report.message });
+        } else if (report.type === "failed") reject(new Error(report.message));
       });
       worker.once("exit", () => reject(new Error("a proxy worker exited while starting")));
     });

@@ -2,11 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { AccessLogs } from "./access-log.js";
-import { sendErrorPage } from "./error-pages.js";
+import { basicAuthChallenge, isAuthorized } from "./basic-auth.js";
+import { sendErrorPage, sendMaintenancePage } from "./error-pages.js";
 import { forwardRequest } from "./forward.js";
 import { upstreamRequestHeaders } from "./headers.js";
 import { findHostHeaderProblem } from "./host-header.js";
-import { findSite, hostWithoutPort, matchRoute } from "./router.js";
+import { upstreamRequestRawHeaders } from "./raw-headers.js";
+import { findRedirect } from "./redirects.js";
+import { findOwnSite, findSite, hostWithoutPort, matchRoute } from "./router.js";
 import { StaticFiles } from "./static-files.js";
 import type { ProxyTable, SiteEntry, StaticMount } from "./types.js";
 import { Upstreams } from "./upstreams.js";
@@ -44,7 +47,13 @@ export class ProxyRequestHandler {
     this.upstreams.switchTo(table.pools, drainMs);
   }
 
-  handleRequest(protocol: Protocol, request: IncomingMessage, response: ServerResponse): void {
+  /** See Upstreams.drainTargets. */
+  drain(targets: string[], timeoutMs: number): Promise<void> {
+    return this.upstreams.drainTargets(targets, timeoutMs);
+  }
+
+  /** `owner`: the request came on this stack's own port (`proxy.listen`), where only it is served. */
+  handleRequest(protocol: Protocol, request: IncomingMessage, response: ServerResponse, owner?: string): void {
     const startedAt = performance.now();
     const requestId = randomUUID();
     const hostProblem = findHostHeaderProblem(request.rawHeaders);
@@ -53,7 +62,7 @@ export class ProxyRequestHandler {
       return;
     }
     const path = request.url ?? "/";
-    const site = findSite(this.table.sites, request.headers.host);
+    const site = this.siteFor(request, owner);
     const finish = (status: number, upstream: string | null) => {
       if (site) this.logAccess(site, request, requestId, status, upstream, startedAt, response);
     };
@@ -69,9 +78,25 @@ export class ProxyRequestHandler {
       sendErrorPage(response, 421, requestId);
       return;
     }
-    if (protocol === "http" && site.redirectHttp) {
+    if (site.maintenance) {
+      sendMaintenancePage(response, requestId);
+      finish(503, null);
+      return;
+    }
+    if (site.redirects && site.redirects.length > 0 && this.answerRedirect(site, protocol, request, response, requestId, owner)) {
+      finish(response.statusCode, null);
+      return;
+    }
+    if (protocol === "http" && site.redirectHttp && owner === undefined) {
       this.redirectToHttps(request, response, requestId);
       finish(308, null);
+      return;
+    }
+    // After the redirect to HTTPS: a password is never asked for over plain HTTP (unless the site has no TLS).
+    if (site.basicAuth && !isAuthorized(site.basicAuth, request.headers.authorization)) {
+      response.setHeader("www-authenticate", basicAuthChallenge(site.basicAuth));
+      sendErrorPage(response, 401, requestId);
+      finish(401, null);
       return;
     }
     const responseHeaders = this.responseHeaders(site, protocol, requestId);
@@ -95,7 +120,7 @@ export class ProxyRequestHandler {
     forwardRequest(request, response, {
       upstreams: this.upstreams,
       pool: match.route.pool,
-      headers: this.upstreamHeaders(site, protocol, request, requestId, false),
+      headers: this.upstreamRawHeaders(site, protocol, request, requestId),
       limits: site.limits,
       requestId,
       responseHeaders,
@@ -103,14 +128,18 @@ export class ProxyRequestHandler {
     });
   }
 
-  handleUpgrade(protocol: Protocol, request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  handleUpgrade(protocol: Protocol, request: IncomingMessage, socket: Duplex, head: Buffer, owner?: string): void {
     const requestId = randomUUID();
     const startedAt = performance.now();
     if (findHostHeaderProblem(request.rawHeaders) !== null) {
       socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
-    const site = findSite(this.table.sites, request.headers.host);
+    const site = this.siteFor(request, owner);
+    if (site && (site.maintenance || (site.basicAuth && !isAuthorized(site.basicAuth, request.headers.authorization)))) {
+      socket.end(`HTTP/1.1 ${site.maintenance ? "503 Service Unavailable" : "401 Unauthorized"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
     const match = site ? matchRoute(site, pathOnly(request.url ?? "/")) : undefined;
     if (!site || match?.kind !== "upstream") {
       socket.end(`HTTP/1.1 ${site ? "404 Not Found" : "421 Misdirected Request"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -121,14 +150,26 @@ export class ProxyRequestHandler {
       pool: match.route.pool,
       headers: this.upstreamHeaders(site, protocol, request, requestId, true),
       upstreamTimeoutMs: site.limits.upstreamTimeoutMs,
+      holdMs: site.limits.holdMs ?? 0,
       responseHeaders: this.responseHeaders(site, protocol, requestId),
       onFinish: (status, upstream) => this.logAccess(site, request, requestId, status, upstream, startedAt, null),
     });
   }
 
+  private siteFor(request: IncomingMessage, owner: string | undefined): SiteEntry | undefined {
+    return owner === undefined ? findSite(this.table.sites, request.headers.host) : findOwnSite(this.table.sites, owner, request.headers.host);
+  }
+
+  private upstreamRawHeaders(site: SiteEntry, protocol: Protocol, request: IncomingMessage, requestId: string): string[] {
+    const clientAddress = request.socket.remoteAddress ?? "unknown";
+    const context = { clientAddress, peerTrusted: site.trustedProxies.includes(normalizeAddress(clientAddress)), protocol, host: request.headers.host ?? "", requestId };
+    // The proxy's own password is not the app's business (nor its logs').
+    return upstreamRequestRawHeaders(request.rawHeaders, context, site.basicAuth !== undefined && site.basicAuth !== null);
+  }
+
   private upstreamHeaders(site: SiteEntry, protocol: Protocol, request: IncomingMessage, requestId: string, upgrade: boolean): OutgoingHttpHeaders {
     const clientAddress = request.socket.remoteAddress ?? "unknown";
-    return upstreamRequestHeaders(
+    const headers = upstreamRequestHeaders(
       request.headers,
       {
         clientAddress,
@@ -139,6 +180,9 @@ export class ProxyRequestHandler {
       },
       upgrade,
     );
+    // The proxy's own password is not the app's business (nor its logs').
+    if (site.basicAuth) delete headers.authorization;
+    return headers;
   }
 
   private responseHeaders(site: SiteEntry, protocol: Protocol, requestId: string): OutgoingHttpHeaders {
@@ -147,6 +191,20 @@ export class ProxyRequestHandler {
       headers["strict-transport-security"] = `max-age=${site.hstsMaxAgeSeconds}; includeSubDomains`;
     }
     return headers;
+  }
+
+  private answerRedirect(site: SiteEntry, protocol: Protocol, request: IncomingMessage, response: ServerResponse, requestId: string, owner: string | undefined): boolean {
+    const answer = findRedirect(site.redirects!, {
+      protocol,
+      host: request.headers.host ?? "",
+      url: request.url ?? "/",
+      redirectHttp: site.redirectHttp && owner === undefined,
+      httpsPort: this.settings.httpsPort,
+    });
+    if (!answer) return false;
+    response.writeHead(answer.status, { location: answer.location, "content-length": 0, "x-request-id": requestId });
+    response.end();
+    return true;
   }
 
   private redirectToHttps(request: IncomingMessage, response: ServerResponse, requestId: string): void {
@@ -188,7 +246,7 @@ export class ProxyRequestHandler {
       durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
       upstream,
       userAgent: request.headers["user-agent"] ?? null,
-    });
+    }, site.accessLogPolicy);
   }
 }
 

@@ -15,6 +15,14 @@ export function findSite(sites: SiteEntry[], hostHeader: string | undefined): Si
   return undefined;
 }
 
+/** On a stack's own port: its site when the Host is one of its hosts or a loopback name, else none (421). */
+export function findOwnSite(sites: SiteEntry[], owner: string, hostHeader: string | undefined): SiteEntry | undefined {
+  const site = sites.find((candidate) => candidate.stack === owner);
+  if (!site) return undefined;
+  const host = hostWithoutPort(hostHeader ?? "").toLowerCase();
+  return site.hosts.some((pattern) => hostMatches(pattern, host)) || LOOPBACK_HOSTS.has(host) ? site : undefined;
+}
+
 export function hostMatches(pattern: string, host: string): boolean {
   if (pattern.startsWith("*.")) {
     const suffix = pattern.slice(1);

@@ -7,7 +7,9 @@ import { contentTypeFor, isCompressible } from "./static-content-type.js";
 import { closeFile, type OpenedFile } from "./static-open-file.js";
 import { decodeStaticPath, MountDirectory } from "./static-path.js";
 import { Precompressor } from "./static-precompress.js";
+import { HOT_FILE_MAX_BYTES, HotFiles } from "./static-hot-files.js";
 import { respondWithFile, sendEmpty } from "./static-respond.js";
+import { readWholeFile } from "./static-send-body.js";
 import type { StaticMount } from "./types.js";
 
 // Serves one static mount the way nginx would: GET and HEAD only (RFC 9110 §9.3.1–2), a path
@@ -32,6 +34,7 @@ interface Variant {
 export class StaticFiles {
   private readonly directory: MountDirectory;
   private readonly precompressor: Precompressor;
+  private readonly hotFiles = new HotFiles();
 
   constructor(
     private readonly mount: StaticMount,
@@ -52,6 +55,8 @@ export class StaticFiles {
       sendEmpty(response, 405);
       return true;
     }
+    const plain = HotFiles.isPlain(request);
+    if (plain && this.hotFiles.trySend(pathBelowPrefix, request, response)) return true;
     const segments = decodeStaticPath(pathBelowPrefix);
     if (segments === null) return false;
     const opened = await this.directory.openInside(segments);
@@ -59,6 +64,15 @@ export class StaticFiles {
     const { file, realPath } = opened;
     const fileName = segments[segments.length - 1] ?? "";
     const contentType = contentTypeFor(fileName);
+    if (plain && file.stats.size <= HOT_FILE_MAX_BYTES && (!isCompressible(contentType) || acceptedCodings(request.headers["accept-encoding"]).length === 0)) {
+      const body = await readWholeFile(file);
+      if (body === null) {
+        response.destroy();
+        return true;
+      }
+      this.hotFiles.remember(pathBelowPrefix, file, body, fileName, contentType);
+      return this.hotFiles.trySend(pathBelowPrefix, request, response);
+    }
 
     let variant: Variant | null;
     try {

@@ -47,3 +47,12 @@ function readRange(file: OpenedFile, start: number, length: number): Promise<Buf
     readFrom(0);
   });
 }
+
+/** The whole file, closed afterwards; null when it could not be read whole (truncated meanwhile). */
+export async function readWholeFile(file: OpenedFile): Promise<Buffer | null> {
+  if (file.stats.size === 0) {
+    closeFile(file);
+    return Buffer.alloc(0);
+  }
+  return readRange(file, 0, file.stats.size).finally(() => closeFile(file));
+}

@@ -7,6 +7,33 @@ const KEEP_ALIVE_MS = 30_000;
 /** WebSocket close frame, server to client, code 1001 "going away" (RFC 6455 §5.5.1, §7.4.1). */
 const GOING_AWAY_FRAME = Buffer.from([0x88, 0x02, 0x03, 0xe9]);
 
+/** A websocket tunnelled to a replica: the client's socket, and how to stop relaying the replica's frames to it. */
+export interface WebsocketTunnel {
+  client: Socket;
+  /** Stops the replica → client relay at a frame boundary, so a close frame can follow. */
+  stopRelaying: () => Promise<void>;
+}
+
+/** How long a client gets to read the close frame and close its side before its connection is cut. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * Tells a websocket client the server is going away, then closes the connection: the tunnel to
+ * the replica is destroyed with it (upstream "close" → client, see websocket.ts), so the app sees
+ * its connection end without a close frame.
+ */
+async function closeWebsocketGoingAway({ client, stopRelaying }: WebsocketTunnel): Promise<void> {
+  if (client.destroyed) return;
+  const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
+  const cut = setTimeout(() => client.destroy(), CLOSE_GRACE_MS);
+  cut.unref();
+  // A replica stalled in the middle of a frame gets no say: past the grace period the connection is cut.
+  const boundary = await Promise.race([stopRelaying().then(() => true), closed.then(() => false)]);
+  if (boundary && client.writable) client.end(GOING_AWAY_FRAME);
+  await closed;
+  clearTimeout(cut);
+}
+
 function targetKey(target: UpstreamTarget): string {
   return `${target.host}:${target.port}`;
 }
@@ -20,13 +47,24 @@ export class Upstreams {
   private pools: UpstreamPools = {};
   private readonly cursors = new Map<string, number>();
   private readonly agents = new Map<string, Agent>();
-  private readonly websockets = new Map<string, Set<Socket>>();
+  private readonly websockets = new Map<string, Set<WebsocketTunnel>>();
   private readonly draining = new Map<string, NodeJS.Timeout>();
+  /** Requests sent to each target and not finished yet. */
+  private readonly inFlight = new Map<string, number>();
+  /** Checks run whenever a request or websocket on some target ends (drainTargets waits on them). */
+  private idleWatchers = new Set<() => void>();
+  /** Requests held until their pool has a target again (waitForTargets). */
+  private readonly targetWaiters = new Map<string, Set<(found: boolean) => void>>();
 
   /** Installs new pools; targets no longer in any pool are drained for `drainTimeoutMs`. */
   switchTo(pools: UpstreamPools, drainTimeoutMs: number): void {
     const live = new Set(Object.values(pools).flat().map(targetKey));
     this.pools = pools;
+    for (const [pool, waiters] of this.targetWaiters) {
+      if ((pools[pool]?.length ?? 0) === 0) continue;
+      this.targetWaiters.delete(pool);
+      for (const wake of waiters) wake(true);
+    }
     for (const key of live) {
       const timer = this.draining.get(key);
       if (timer) clearTimeout(timer);
@@ -64,27 +102,105 @@ export class Upstreams {
     return agent;
   }
 
-  /** Remembers a client websocket proxied to `target`, so draining can close it politely. */
-  trackWebsocket(target: UpstreamTarget, client: Socket): void {
-    const key = targetKey(target);
-    let sockets = this.websockets.get(key);
-    if (!sockets) {
-      sockets = new Set();
-      this.websockets.set(key, sockets);
-    }
-    sockets.add(client);
-    client.once("close", () => sockets.delete(client));
+  /**
+   * Waits until a new table gives `pool` at least one target (true), or until `deadline`
+   * (performance.now() milliseconds) or `abandoned` fires (false): how requests are held while a
+   * service has no ready replica.
+   */
+  waitForTargets(pool: string, deadline: number, abandoned: AbortSignal): Promise<boolean> {
+    const delay = deadline - performance.now();
+    if (delay <= 0 || abandoned.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let waiters = this.targetWaiters.get(pool);
+      if (!waiters) {
+        waiters = new Set();
+        this.targetWaiters.set(pool, waiters);
+      }
+      const wake = (found: boolean) => {
+        clearTimeout(timer);
+        abandoned.removeEventListener("abort", giveUp);
+        waiters.delete(wake);
+        if (waiters.size === 0 && this.targetWaiters.get(pool) === waiters) this.targetWaiters.delete(pool);
+        resolve(found);
+      };
+      const giveUp = () => wake(false);
+      const timer = setTimeout(giveUp, delay);
+      abandoned.addEventListener("abort", giveUp, { once: true });
+      waiters.add(wake);
+    });
   }
 
-  private closeTarget(key: string): void {
+  /** Counts a request sent to `target` until the returned function is called (once) when it ends. */
+  trackRequest(target: UpstreamTarget): () => void {
+    const key = targetKey(target);
+    this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.inFlight.get(key) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(key, left);
+      else this.inFlight.delete(key);
+      this.notifyIdleWatchers();
+    };
+  }
+
+  /**
+   * Resolves once no request or websocket uses any of `keys` ("host:port" of replicas the table no
+   * longer lists), or after `timeoutMs`: then their websockets get a 1001 close frame and their
+   * connections are closed, and it resolves once those are gone (at most CLOSE_GRACE_MS later).
+   */
+  drainTargets(keys: string[], timeoutMs: number): Promise<void> {
+    const busy = () => keys.some((key) => (this.inFlight.get(key) ?? 0) > 0 || (this.websockets.get(key)?.size ?? 0) > 0);
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.idleWatchers.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (!busy()) finish();
+      };
+      const timer = setTimeout(() => {
+        this.idleWatchers.delete(check);
+        const closing = keys.flatMap((key) => this.closeTarget(key));
+        void Promise.all(closing).then(() => resolve());
+      }, timeoutMs);
+      this.idleWatchers.add(check);
+      check();
+    });
+  }
+
+  /** Remembers a client websocket proxied to `target`, so draining can close it politely. */
+  trackWebsocket(target: UpstreamTarget, tunnel: WebsocketTunnel): void {
+    const key = targetKey(target);
+    let tunnels = this.websockets.get(key);
+    if (!tunnels) {
+      tunnels = new Set();
+      this.websockets.set(key, tunnels);
+    }
+    tunnels.add(tunnel);
+    tunnel.client.once("close", () => {
+      tunnels.delete(tunnel);
+      this.notifyIdleWatchers();
+    });
+  }
+
+  private notifyIdleWatchers(): void {
+    if (this.idleWatchers.size === 0) return;
+    for (const check of [...this.idleWatchers]) check();
+  }
+
+  /** Ends what still uses a retired target; resolves as each websocket is closed. */
+  private closeTarget(key: string): Promise<void>[] {
+    const timer = this.draining.get(key);
+    if (timer) clearTimeout(timer);
     this.draining.delete(key);
     this.agents.get(key)?.destroy();
     this.agents.delete(key);
-    for (const client of this.websockets.get(key) ?? []) {
-      if (client.writable) client.end(GOING_AWAY_FRAME);
-      setTimeout(() => client.destroy(), 1_000).unref();
-    }
+    const closed = [...(this.websockets.get(key) ?? [])].map((tunnel) => closeWebsocketGoingAway(tunnel));
     this.websockets.delete(key);
+    return closed;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { clientResponseHeaders } from "./headers.js";
 import { targetKey, type Upstreams } from "./upstreams.js";
+import { FrameBoundaryRelay } from "./websocket-frames.js";
 
 /** How long a client may keep its side open after our answer and close. */
 const CLOSE_GRACE_MS = 5_000;
@@ -12,6 +13,8 @@ export interface ForwardUpgrade {
   pool: string;
   headers: OutgoingHttpHeaders;
   upstreamTimeoutMs: number;
+  /** How long to wait for a ready replica when there is none (proxy.hold). */
+  holdMs?: number;
   /** Extra headers for a non-101 answer (HSTS, request id). */
   responseHeaders: OutgoingHttpHeaders;
   onFinish: (status: number, upstream: string | null) => void;
@@ -34,15 +37,24 @@ export function forwardUpgrade(request: IncomingMessage, client: Duplex, head: B
     forward.onFinish(400, null);
     return;
   }
-  attemptUpgrade(request, client, head, forward, new Set());
+  attemptUpgrade(request, client, head, forward, new Set(), performance.now() + (forward.holdMs ?? 0));
 }
 
-function attemptUpgrade(request: IncomingMessage, client: Duplex, head: Buffer, forward: ForwardUpgrade, failed: Set<string>): void {
+function attemptUpgrade(request: IncomingMessage, client: Duplex, head: Buffer, forward: ForwardUpgrade, failed: Set<string>, holdUntil: number): void {
   const target = forward.upstreams.pick(forward.pool, failed);
   if (!target) {
-    const status = failed.size > 0 ? 502 : 503;
-    endWithStatus(client, status, forward);
-    forward.onFinish(status, null);
+    // As for requests (forward.ts): wait up to proxy.hold for a ready replica before refusing.
+    const abandoned = new AbortController();
+    const onClose = () => abandoned.abort();
+    client.once("close", onClose);
+    void forward.upstreams.waitForTargets(forward.pool, holdUntil, abandoned.signal).then((found) => {
+      client.off("close", onClose);
+      if (client.destroyed) return;
+      if (found) return attemptUpgrade(request, client, head, forward, new Set(), holdUntil);
+      const status = failed.size > 0 ? 502 : 503;
+      endWithStatus(client, status, forward);
+      forward.onFinish(status, null);
+    });
     return;
   }
   const upstreamName = targetKey(target);
@@ -72,9 +84,10 @@ function attemptUpgrade(request: IncomingMessage, client: Duplex, head: Buffer, 
     settle();
     upstream.setNoDelay(true);
     client.write(serializeResponseHead(upstreamResponse));
-    if (upstreamHead.length > 0) client.write(upstreamHead);
+    const relay = new FrameBoundaryRelay();
+    if (upstreamHead.length > 0) relay.write(upstreamHead);
     if (head.length > 0) upstream.write(head);
-    upstream.pipe(client);
+    upstream.pipe(relay).pipe(client);
     client.pipe(upstream);
     const closeBoth = () => {
       upstream.destroy();
@@ -83,7 +96,15 @@ function attemptUpgrade(request: IncomingMessage, client: Duplex, head: Buffer, 
     upstream.once("error", closeBoth);
     upstream.once("close", () => client.destroy());
     client.once("close", () => upstream.destroy());
-    forward.upstreams.trackWebsocket(target, client as Socket);
+    forward.upstreams.trackWebsocket(target, {
+      client: client as Socket,
+      // The client's answer to our close frame still reaches the app, which then sees the connection end.
+      stopRelaying: async () => {
+        await relay.stopAtBoundary();
+        upstream.unpipe(relay);
+        relay.unpipe(client);
+      },
+    });
     forward.onFinish(101, upstreamName);
   });
 
@@ -100,7 +121,7 @@ function attemptUpgrade(request: IncomingMessage, client: Duplex, head: Buffer, 
       // Refused or never opened: nothing reached the app, so another replica may take it.
       clearTimeout(timer);
       failed.add(upstreamName);
-      attemptUpgrade(request, client, head, forward, failed);
+      attemptUpgrade(request, client, head, forward, failed, holdUntil);
       return;
     }
     settle();

@@ -12,6 +12,11 @@ export interface RolloutContext {
   readyTimeoutMs?: number;
   /** Moves traffic to the replicas now in place and resolves once every proxy worker uses them. */
   switchTraffic: () => Promise<void>;
+  /**
+   * After the switch: resolves once the proxy sends nothing more to the replicas on these ports
+   * (in-flight requests done, websockets closed), at most `timeoutMs` later. Absent: no proxy to drain.
+   */
+  drainTraffic?: (ports: number[], timeoutMs: number) => Promise<void>;
   /** The point of no return: the new replicas take traffic; the caller records it and stops honouring cancellation. */
   onSwitch: () => void;
   /** The previous daemon's processes, adopted instead of started when a stack is restored. */
@@ -68,6 +73,7 @@ export async function applyPlan(supervisor: StackSupervisor, next: Stack, plan: 
   if (candidates.size > 0) progress("switching traffic to the new replicas");
   try {
     await context.switchTraffic();
+    await drainRetired(retiring, next, context, progress);
   } finally {
     // Drained or not, the old replicas are stopped: left running they would be nobody's.
     await Promise.all(retiring.map((replica) => supervisor.retire(replica)));
@@ -93,6 +99,14 @@ export async function applyPlan(supervisor: StackSupervisor, next: Stack, plan: 
   }
   await context.switchTraffic();
   return targets;
+}
+
+/** Old replicas get no new requests after the switch; those they have run to their end, up to proxy.drain_timeout. */
+async function drainRetired(retiring: Replica[], next: Stack, context: RolloutContext, progress: ProgressReporter): Promise<void> {
+  const ports = retiring.flatMap((replica) => (replica.port === null ? [] : [replica.port]));
+  if (!context.drainTraffic || !next.proxy || ports.length === 0) return;
+  progress(`letting the old replicas finish their requests (up to ${Math.round(next.proxy.drainTimeoutMs / 1000)} s)`);
+  await context.drainTraffic(ports, next.proxy.drainTimeoutMs);
 }
 
 /** A service starts once what it depends on is ready (compose's `condition: service_healthy`). */

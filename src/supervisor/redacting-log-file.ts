@@ -1,6 +1,7 @@
 import { redactText } from "../config/secrets.js";
 import type { LogPolicy } from "../config/types.js";
 import { RotatingLogFile, type OutputStream } from "../logs/index.js";
+import type { Logger } from "../util/logger.js";
 
 /**
  * A log file that writes every secret value as ********: what a replica, a release task or berth
@@ -9,15 +10,14 @@ import { RotatingLogFile, type OutputStream } from "../logs/index.js";
  * rotated secret is hidden from its first use on.
  */
 export class RedactingLogFile extends RotatingLogFile {
-  constructor(
-    path: string,
-    policy: LogPolicy,
-    private readonly secretValues: () => readonly string[],
-  ) {
-    super(path, policy);
+  private readonly secretValues: () => readonly string[];
+
+  constructor(path: string, policy: LogPolicy, secretValues: () => readonly string[], logger?: Logger, afterRotate?: () => void) {
+    super(path, policy, logger, afterRotate);
+    this.secretValues = secretValues;
   }
 
   override writeLine(stream: OutputStream, text: string, at?: Date): void {
-    super.writeLine(stream, redactText(text, this.secretValues()), at);
+    super.writeLine(stream, redactText(text, this.secretValues?.() ?? []), at);
   }
 }

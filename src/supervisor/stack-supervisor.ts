@@ -7,6 +7,12 @@ import { ensureSecrets } from "../config/secrets.js";
 import { startOrder } from "../config/dependency-order.js";
 import { releaseLogPath, replicaLogPath, type RotatingLogFile } from "../logs/index.js";
 import { RedactingLogFile } from "./redacting-log-file.js";
+import { enforceRetention } from "../logs/retention.js";
+import { AppLogRotator } from "../logs/app-log-files.js";
+import { jobLogPath } from "../logs/list.js";
+import { JobScheduler } from "../jobs/job-scheduler.js";
+import { jobStatePath } from "../jobs/job-state.js";
+import type { JobOutcome } from "../jobs/run-job.js";
 import type { Logger } from "../util/logger.js";
 import type { StackPaths } from "../util/paths.js";
 import { UserError } from "../errors.js";
@@ -62,6 +68,14 @@ export class StackSupervisor {
   private backingReplicas: Replica[] = [];
   private backingEnv: BackingEnv = { env: {}, secretValues: [] };
   private current: Stack;
+  /** The stack's scheduled jobs (src/jobs), from the moment its database is up. */
+  private jobs: JobScheduler | null = null;
+  /** `logs.files` and `logs.max_age` for files nobody is writing to (src/logs/app-log-files.ts). */
+  private readonly appLogs = new AppLogRotator({
+    policy: () => this.stack.logs,
+    root: () => this.stack.root,
+    signal: (service, signal) => this.signalService(service, signal),
+  });
   private ownUser: SystemUser | null = null;
   /** The stack's own system user, created the first time it is needed (berth as root only). */
   private readonly stackUser = (): SystemUser => (this.ownUser ??= ensureStackUser(this.current.name));
@@ -112,10 +126,14 @@ export class StackSupervisor {
     }
     await this.backing.provision(progress);
     this.backing.startSchedule();
+    this.appLogs.start(paths.logs);
+    this.startJobs();
   }
 
   async stop(): Promise<void> {
     this.backing.stopSchedule();
+    this.appLogs.stop();
+    await this.jobs?.stop();
     // Dependents first, so a web process never outlives the service it needs; then any the definition no longer names.
     for (const name of [...startOrder(this.stack.services).reverse().map((service) => service.name), ...this.replicas.keys()]) {
       await Promise.all((this.replicas.get(name) ?? []).map((replica) => this.retire(replica)));
@@ -130,6 +148,8 @@ export class StackSupervisor {
   /** Lets go of every process without stopping it: the next daemon adopts them. */
   detach(): void {
     this.backing.stopSchedule();
+    this.appLogs.stop();
+    this.jobs?.detach();
     for (const replica of this.allReplicas()) replica.detach();
     void this.closeLogs();
   }
@@ -220,6 +240,7 @@ export class StackSupervisor {
 
   adoptStack(next: Stack): void {
     this.current = next;
+    this.jobs?.sync();
     this.options.onChange();
   }
 
@@ -404,10 +425,56 @@ export class StackSupervisor {
     }
   }
 
+  /** `berth jobs run NAME`: runs the job now in the live release and resolves with how it went. */
+  runJob(name: string): Promise<JobOutcome> {
+    if (!this.jobs || !(this.stack.jobs ?? []).some((job) => job.name === name)) {
+      const known = (this.stack.jobs ?? []).map((job) => job.name).join(", ") || "none";
+      throw new UserError(`stack ${this.stack.name} has no job named "${name}"`, { hint: `jobs: ${known}` });
+    }
+    return this.jobs.runNow(name);
+  }
+
+  private startJobs(): void {
+    this.jobs = new JobScheduler({
+      stack: () => this.stack,
+      // As release tasks run: the same user (the stack's own, when berth is root) and environment.
+      launch: (stack, job) => {
+        const { user } = this.runAs(stack, { name: job.name, command: job.command, cwd: stack.root, runAs: stack.user });
+        const env = buildTaskEnv({
+          stack,
+          secrets: this.secrets,
+          dataDir: this.options.paths.data,
+          baseEnv: this.options.appEnv,
+          release: stack.releaseId ?? undefined,
+          backingEnv: this.backingEnv.env,
+        });
+        return { user, env: { ...env, ...this.identityEnv(user) } };
+      },
+      log: (name) => this.logFile(jobLogPath(this.options.paths.logs, name)),
+      statePath: jobStatePath(this.options.paths.root),
+      report: this.options.report,
+      logger: this.options.logger,
+    });
+    this.jobs.sync();
+  }
+
+  /** Tells each replica's main process to reopen its log files (`logs.files` with a signal). */
+  private signalService(serviceName: string, signal: string): void {
+    for (const replica of this.replicasOf(serviceName)) {
+      const { pid } = replica.snapshot();
+      if (!pid) continue;
+      try {
+        process.kill(pid, signal as NodeJS.Signals);
+      } catch (error) {
+        this.options.logger.warn("could not signal a replica to reopen its log file", { service: serviceName, signal, error: (error as Error).message });
+      }
+    }
+  }
+
   private logFile(path: string): RotatingLogFile {
     let log = this.logFiles.get(path);
     if (!log) {
-      log = new RedactingLogFile(path, this.stack.logs, () => this.secretValues());
+      log = new RedactingLogFile(path, this.stack.logs, () => this.secretValues(), this.options.logger, () => enforceRetention(this.options.paths.logs, this.stack.logs));
       this.logFiles.set(path, log);
     }
     return log;

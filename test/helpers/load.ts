@@ -20,7 +20,7 @@ export interface LoadOptions {
  * Continuous load on loopback: `concurrency` keep-alive clients request in a loop until stopped.
  * Anything but a 200 counts as a failure. Bounded by `stop()` and a hard cap on requests.
  */
-export function startLoad(options: LoadOptions): { stop: () => Promise<LoadReport> } {
+export function startLoad(options: LoadOptions): { stop: () => Promise<LoadReport>; peek: () => LoadReport } {
   const report: LoadReport = { requests: 0, failures: 0, failureSamples: [], bodies: new Map() };
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency ?? 4, ca: options.ca });
   const maxRequests = 200_000;
@@ -60,6 +60,8 @@ export function startLoad(options: LoadOptions): { stop: () => Promise<LoadRepor
     while (running && report.requests < maxRequests) await once();
   });
   return {
+    /** The report so far, while the load goes on. */
+    peek: () => report,
     stop: async () => {
       running = false;
       await Promise.all(clients);

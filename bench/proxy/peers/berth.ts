@@ -148,7 +148,7 @@ function stackFile(context: BenchContext): string {
     "    stop_grace: 5s",
     "proxy:",
     `  hosts: [${SITE_HOST}]`,
-    `  static: { /static/: ${JSON.stringify(context.staticDir)} }`,
+    `  static: { /static/: { dir: ${JSON.stringify(context.staticDir)}, allow_outside: true } }`,
     "  tls: off",
     "",
   ].join("\n");

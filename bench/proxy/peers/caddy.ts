@@ -19,7 +19,7 @@ export class CaddyPeer implements Peer {
   async start(): Promise<void> {
     mkdirSync(this.home, { recursive: true });
     const config = join(this.home, "Caddyfile");
-    writeFileSync(config, caddyfile(this.context, this.port));
+    writeFileSync(config, caddyfile(this.context, this.port, join(this.home, "access.log")));
     this.child = await startChild("caddy", "caddy", ["run", "--config", config, "--adapter", "caddyfile"], {
       cwd: this.home,
       // Caddy keeps state under $HOME / $XDG_*: all of it goes to our temporary directory.
@@ -47,11 +47,12 @@ export class CaddyPeer implements Peer {
 }
 
 /**
- * No admin endpoint, no automatic HTTPS, no access log (Caddy logs none unless told). reverse_proxy
+ * No admin endpoint, no automatic HTTPS; an access log line per request to a file, as berth and nginx
+ * write one (Caddy logs none unless told). reverse_proxy
  * sets X-Forwarded-For/-Proto/-Host itself; X-Real-IP and X-Request-Id are added to match berth, and
  * the idle keep-alive pool to the upstream is 64 like nginx's.
  */
-function caddyfile(context: BenchContext, port: number): string {
+function caddyfile(context: BenchContext, port: number, accessLog: string): string {
   const staticBlock = context.caddyStatic
     ? `	handle_path /static/* {
 		root * ${context.staticDir}
@@ -68,6 +69,9 @@ function caddyfile(context: BenchContext, port: number): string {
 
 http://:${port} {
 	bind 127.0.0.1
+	log {
+		output file ${accessLog}
+	}
 ${staticBlock}	handle {
 		header X-Request-Id {http.request.uuid}
 		reverse_proxy 127.0.0.1:${context.upstream.port} {

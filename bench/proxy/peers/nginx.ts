@@ -44,7 +44,8 @@ export class NginxPeer implements Peer {
 /**
  * Comparable work to berth's: HTTP/1.1 keep-alive to the upstream (pool of 64 idle connections),
  * the same forwarding headers berth sets (X-Forwarded-*, X-Real-IP, Forwarded, X-Request-Id) and
- * the request id echoed to the client; no access log. Static files: sendfile, no gzip (wrk sends
+ * the request id echoed to the client; an access log line per request, buffered as berth batches its
+ * own (nginx's default is to log every request). Static files: sendfile, no gzip (wrk sends
  * no Accept-Encoding, so both servers answer identity anyway), ETag and Last-Modified as usual.
  */
 function nginxConfig(context: BenchContext, prefix: string, port: number): string {
@@ -56,7 +57,7 @@ error_log ${prefix}/error.log warn;
 worker_rlimit_nofile 16384;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  access_log ${prefix}/access.log combined buffer=64k flush=1s;
   server_tokens off;
   sendfile on;
   tcp_nopush on;

@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import type { ProxyConfig } from "../config/types.js";
+import { containerPort } from "./container-command.js";
+import type { KubernetesContext, KubernetesObject } from "./kubernetes.js";
+import type { ExportFile } from "./types.js";
+
+// berth's front proxy as an Ingress for ingress-nginx: body size and timeouts (websockets need the
+// long read/send timeouts) as its annotations, TLS from cert-manager (acme, self-signed) or from
+// the given files. Static prefixes go to the app, which serves them itself (e.g. WhiteNoise).
+
+export interface IngressObjects {
+  objects: KubernetesObject[];
+  files: ExportFile[];
+  notes: string[];
+}
+
+export function ingressObjects(context: KubernetesContext, proxy: ProxyConfig): IngressObjects {
+  const { stack, labels } = context;
+  const name = stack.name;
+  const seconds = String(Math.round(proxy.upstreamTimeoutMs / 1000));
+  const annotations: Record<string, string> = {
+    "nginx.ingress.kubernetes.io/proxy-body-size": String(proxy.maxBodyBytes),
+    "nginx.ingress.kubernetes.io/proxy-read-timeout": seconds,
+    "nginx.ingress.kubernetes.io/proxy-send-timeout": seconds,
+    "nginx.ingress.kubernetes.io/ssl-redirect": String(proxy.tls.mode !== "off" && proxy.redirectHttp),
+  };
+  const objects: KubernetesObject[] = [];
+  const files: ExportFile[] = [];
+  const notes: string[] = [];
+  if (proxy.tls.mode === "acme") {
+    annotations["cert-manager.io/cluster-issuer"] = "letsencrypt";
+    notes.push("TLS: cert-manager with a ClusterIssuer named `letsencrypt` (create it with your ACME e-mail)");
+  }
+  if (proxy.tls.mode === "self-signed") {
+    annotations["cert-manager.io/issuer"] = `${name}-selfsigned`;
+    objects.push({ apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: `${name}-selfsigned`, labels }, spec: { selfSigned: {} } });
+  }
+  if (proxy.tls.mode === "files") {
+    files.push({ path: "tls.crt", content: readFileSync(proxy.tls.certFile, "utf8"), secret: true }, { path: "tls.key", content: readFileSync(proxy.tls.keyFile, "utf8"), secret: true });
+  }
+  const backendFor = (serviceName: string) => {
+    const service = stack.services.find((candidate) => candidate.name === serviceName);
+    const port = service ? containerPort(service) : null;
+    return port === null ? null : { service: { name: `${name}-${serviceName}`, port: { number: port } } };
+  };
+  const rootRoute = proxy.routes.find((route) => route.prefix === "/") ?? proxy.routes[0];
+  const paths = [
+    ...proxy.routes.map((route) => ({ path: route.prefix, backend: backendFor(route.service) })),
+    ...(rootRoute ? proxy.static.map((entry) => ({ path: entry.prefix, backend: backendFor(rootRoute.service) })) : []),
+  ]
+    .filter((entry) => entry.backend !== null)
+    .map((entry) => ({ path: entry.path, pathType: "Prefix", backend: entry.backend }));
+  // Ingress hosts take the same one-label wildcards (`*.example.org`) berth's proxy does.
+  const hosts = proxy.hosts;
+  const rules = (hosts.length > 0 ? hosts : [undefined]).map((host) => ({ ...(host ? { host } : {}), http: { paths } }));
+  objects.push({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    metadata: { name, labels, annotations },
+    spec: {
+      ingressClassName: "nginx",
+      ...(proxy.tls.mode !== "off" && hosts.length > 0 ? { tls: [{ hosts, secretName: `${name}-tls` }] } : {}),
+      rules,
+    },
+  });
+  return { objects, files, notes };
+}

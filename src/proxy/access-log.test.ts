@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test, type TestContext } from "node:test";
+import { AccessLogs, type AccessRecord } from "./access-log.js";
+
+function directory(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), "berth-access-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const record = (n: number): AccessRecord => ({
+  time: new Date().toISOString(), requestId: `r${n}`, client: "127.0.0.1", method: "GET", host: "a.test", path: `/${n}`,
+  status: 200, bytes: 10, durationMs: 1, upstream: "127.0.0.1:8000", userAgent: null,
+});
+
+test("two workers appending to one access log rotate it within max_size and keep, losing no record", async (t) => {
+  const dir = directory(t);
+  const path = join(dir, "access.log");
+  const policy = { maxSizeBytes: 4096, keep: 500, compress: false };
+  const workers = [new AccessLogs(), new AccessLogs()];
+  const total = 2000;
+  for (let n = 0; n < total; n++) {
+    workers[n % 2]!.write(path, record(n), policy);
+    if (n % 10 === 9) workers[(n / 10) % 2 < 1 ? 0 : 1]!.flush();
+    if (n % 20 === 19) workers.forEach((worker) => worker.flush());
+  }
+  await Promise.all(workers.map((worker) => worker.close()));
+  const files = readdirSync(dir).filter((name) => name.startsWith("access.log"));
+  assert.ok(files.length > 10, `rotated: ${files.join(", ")}`);
+  for (const name of files) assert.ok(statSync(join(dir, name)).size <= 4096, `${name} within max_size`);
+  const ids = files.flatMap((name) => readFileSync(join(dir, name), "utf8").trim().split("\n").map((line) => (JSON.parse(line) as AccessRecord).requestId));
+  assert.equal(new Set(ids).size, total);
+});
+
+test("every: daily rotates an access log whose first record is from an earlier day", async (t) => {
+  const dir = directory(t);
+  const path = join(dir, "access.log");
+  writeFileSync(path, JSON.stringify({ ...record(0), time: "2020-01-01T10:00:00.000Z" }) + "\n");
+  const logs = new AccessLogs();
+  logs.write(path, record(1), { maxSizeBytes: 1_000_000, keep: 3, compress: false, every: "daily" });
+  await logs.close();
+  assert.deepEqual(readdirSync(dir).sort(), ["access.log", "access.log.1"]);
+  assert.match(readFileSync(path, "utf8"), /"requestId":"r1"/);
+});

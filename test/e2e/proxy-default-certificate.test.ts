@@ -1,0 +1,88 @@
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
+import { join } from "node:path";
+import type { PeerCertificate, TLSSocket } from "node:tls";
+import { berthOk, FIXTURES, makeHome, tempDir, waitFor } from "../helpers/berth-cli.js";
+import { freePorts, proxyEnv } from "../helpers/proxy-client.js";
+
+const HTTP_APP = join(FIXTURES, "apps", "http-app.mjs");
+
+interface NoServerNameAnswer {
+  status: number;
+  body: string;
+  certificate: PeerCertificate;
+  /** The server name the client sent: false when it sent none. */
+  sentServerName: string | false;
+}
+
+/** GET https://127.0.0.1:<port>/ as a client typing an IP address does: no SNI, the CA verifies the certificate. */
+function getWithoutServerName(port: number, ca: string): Promise<NoServerNameAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest({ host: "127.0.0.1", port, path: "/", ca, agent: false }, (response) => {
+      const socket = response.socket as TLSSocket;
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, body, certificate: socket.getPeerCertificate(), sentServerName: (socket as unknown as { servername: string | false }).servername }),
+      );
+    });
+    request.setTimeout(15_000, () => request.destroy(new Error("timeout")));
+    request.on("error", reject);
+    request.end();
+  });
+}
+
+function writeStack(t: TestContext, name: string, host: string): string {
+  const cwd = tempDir(t, `berth-${name}-`);
+  mkdirSync(cwd, { recursive: true });
+  writeFileSync(
+    join(cwd, "berth.yml"),
+    `name: ${name}
+services:
+  web:
+    command: ${process.execPath} ${HTTP_APP}
+    port: auto
+proxy:
+  hosts: [${host}]
+`,
+  );
+  return cwd;
+}
+
+test("a TLS client that sends no server name gets the only stack's certificate, verified by berth's CA", async (t) => {
+  const home = makeHome(t);
+  const cwd = writeStack(t, "solo", "solo.test");
+  const [httpPort, httpsPort] = await freePorts(2);
+  const env = proxyEnv(httpPort!, httpsPort!);
+  await berthOk(["up", "-d"], { home, cwd, env });
+  const ca = readFileSync(join(home, "ca", "ca.crt"), "utf8");
+
+  const answer = await waitFor(async () => {
+    const reply = await getWithoutServerName(httpsPort!, ca).catch(() => undefined);
+    return reply?.status === 200 ? reply : undefined;
+  }, "https://127.0.0.1/ answered without SNI");
+  assert.equal(answer.sentServerName, false, "the client sent no server name");
+  assert.match(answer.body, /^ok pid=/);
+  assert.match(answer.certificate.subjectaltname ?? "", /DNS:solo\.test/, "the stack's own certificate");
+  assert.match(answer.certificate.subjectaltname ?? "", /IP Address:127\.0\.0\.1/);
+});
+
+test("with two stacks on TLS, a client without a server name gets the local CA's host certificate", async (t) => {
+  const home = makeHome(t);
+  const [httpPort, httpsPort] = await freePorts(2);
+  const env = proxyEnv(httpPort!, httpsPort!);
+  await berthOk(["up", "-d"], { home, cwd: writeStack(t, "first", "first.test"), env });
+  await berthOk(["up", "-d"], { home, cwd: writeStack(t, "second", "second.test"), env });
+  const ca = readFileSync(join(home, "ca", "ca.crt"), "utf8");
+
+  const answer = await waitFor(async () => {
+    const reply = await getWithoutServerName(httpsPort!, ca).catch(() => undefined);
+    return reply && !/first\.test|second\.test/.test(reply.certificate.subjectaltname ?? "") ? reply : undefined;
+  }, "the host certificate served without SNI");
+  assert.equal(answer.status, 200, "127.0.0.1 still reaches the first stack");
+  assert.match(answer.certificate.subjectaltname ?? "", /IP Address:127\.0\.0\.1/);
+  assert.match(answer.certificate.subjectaltname ?? "", /IP Address:0:0:0:0:0:0:0:1|IP Address:::1/);
+});
