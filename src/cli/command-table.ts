@@ -19,12 +19,15 @@ export interface GlobalOption {
   flags: string;
   description: string;
   defaultValue?: string;
+  /** Given several times, every value is kept in order (commander keeps the last). */
+  repeatable?: boolean;
 }
 
 export const PROGRAM_DESCRIPTION = "run a web application's production stack on one server from berth.yml";
 
 export const GLOBAL_OPTIONS: readonly GlobalOption[] = [
-  { flags: "-f, --file <path>", description: "the stack file", defaultValue: "berth.yml" },
+  { flags: "-f, --file <path>", description: "the stack file; give it again to merge more files over it, in order", defaultValue: "berth.yml", repeatable: true },
+  { flags: "-d, --destination <name>", description: "merge berth.<name>.yml over berth.yml, as stack <name>-<destination> (see docs/environments.md)" },
   { flags: "-s, --stack <name>", description: "act on a running stack by name instead of reading berth.yml" },
   { flags: "--json", description: "print machine-readable JSON" },
 ];
@@ -33,7 +36,7 @@ export const GLOBAL_OPTIONS: readonly GlobalOption[] = [
 const PASS_THROUGH_COMMANDS = new Set(["run"]);
 
 /** Global options that take a value: the word after them is not the command. */
-const VALUE_OPTIONS = new Set(["-f", "--file", "-s", "--stack"]);
+const VALUE_OPTIONS = new Set(["-f", "--file", "-s", "--stack", "-d", "--destination"]);
 
 export const COMMANDS: readonly CommandEntry[] = [
   { name: "init", description: "write a commented berth.yml for the project here (detects Django, Node and Procfile apps)", load: async () => (await import("./commands/init.js")).registerInit },
@@ -47,6 +50,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "start", usage: "<service...>", description: "start services stopped with `berth stop`", load: async () => (await import("./commands/start.js")).registerStart },
   { name: "run", usage: "<command...>", description: "run a one-off command with the stack's environment, e.g. berth run python3 manage.py createsuperuser", load: async () => (await import("./commands/run.js")).registerRun },
   { name: "env", usage: "[service]", description: "show the variables berth gives a service (or one-off commands); secrets are redacted", load: async () => (await import("./commands/env.js")).registerEnv },
+  { name: "secret", usage: "<set|ls|rm|rotate>", description: "manage the stack's secrets: set (from stdin), ls, rm, rotate; values are never printed", load: async () => (await import("./commands/secret.js")).registerSecret },
+  { name: "config", description: "print the stack file as berth reads it: overlays (-f, -d) merged, variables substituted, secrets masked", load: async () => (await import("./commands/config.js")).registerConfig },
   { name: "ls", description: "list the stacks this host's daemon runs", load: async () => (await import("./commands/ls.js")).registerLs },
   { name: "deploy", description: "build a new release and switch to it with zero downtime; the old release keeps serving if anything fails", load: async () => (await import("./commands/deploy.js")).registerDeploy },
   { name: "rollback", usage: "[release]", description: "switch back to a kept release (default: the one before the live one) without rebuilding", load: async () => (await import("./commands/rollback.js")).registerRollback },
@@ -70,7 +75,10 @@ export const COMMANDS: readonly CommandEntry[] = [
 export async function createProgram(): Promise<Command> {
   const { Command } = await import("commander");
   const program = new Command("berth").description(PROGRAM_DESCRIPTION).enablePositionalOptions().showHelpAfterError().exitOverride();
-  for (const option of GLOBAL_OPTIONS) program.option(option.flags, option.description, option.defaultValue);
+  for (const option of GLOBAL_OPTIONS) {
+    if (option.repeatable) program.option(option.flags, option.description, collectValues, option.defaultValue);
+    else program.option(option.flags, option.description, option.defaultValue);
+  }
   return program;
 }
 
@@ -142,8 +150,10 @@ export function acceptGlobalOptionsAfterCommands(parent: Command): void {
     }
     const shortFlagTaken = (flag: string) => command.options.some((option) => option.short === flag);
     // `logs -f` means follow, as in docker compose; there the stack file is --file only.
+    // `up -d` means detach, as in docker compose; there the destination is --destination only.
     command
-      .option(shortFlagTaken("-f") ? "--file <path>" : "-f, --file <path>", "the stack file (default: berth.yml)")
+      .option(shortFlagTaken("-f") ? "--file <path>" : "-f, --file <path>", "the stack file (default: berth.yml); again to merge more files over it", collectValues)
+      .option(shortFlagTaken("-d") ? "--destination <name>" : "-d, --destination <name>", "merge berth.<name>.yml over berth.yml, as stack <name>-<destination>")
       .option("-s, --stack <name>", "act on a running stack by name")
       .option("--json", "print machine-readable JSON");
   }
@@ -195,4 +205,9 @@ function wrap(text: string, width: number): string[] {
   }
   if (line) lines.push(line);
   return lines;
+}
+
+/** The first value replaces the default; later ones add to it. */
+function collectValues(value: string, previous: string | string[] | undefined): string[] {
+  return Array.isArray(previous) ? [...previous, value] : [value];
 }

@@ -1,4 +1,4 @@
-import type { Stack } from "../config/types.js";
+import type { Service, Stack } from "../config/types.js";
 import { buildServiceEnv, buildTaskEnv, ensureSecrets, redactText } from "../config/index.js";
 import { backingEnv } from "../backing/index.js";
 import { stackPaths } from "../util/paths.js";
@@ -9,6 +9,19 @@ export function oneOffEnv(stack: Stack): Record<string, string> {
   const paths = stackPaths(stack.name);
   const secrets = ensureSecrets(paths.secrets, stack.secrets);
   return buildTaskEnv({ stack, secrets, dataDir: paths.data, baseEnv: definedEnv(), backingEnv: backingEnv(stack, paths).env });
+}
+
+/** `berth run --service NAME`: that service's environment, as its replica 0 gets it but without a PORT. */
+export function oneOffServiceEnv(stack: Stack, service: Service): Record<string, string> {
+  const paths = stackPaths(stack.name);
+  const secrets = ensureSecrets(paths.secrets, stack.secrets);
+  return buildServiceEnv({ stack, service, replica: 0, port: null, secrets, dataDir: paths.data, baseEnv: definedEnv(), backingEnv: backingEnv(stack, paths).env });
+}
+
+/** Every value berth must never print for this stack: its secrets and the backing servers' passwords. */
+export function secretValuesOf(stack: Stack): string[] {
+  const paths = stackPaths(stack.name);
+  return [...Object.values(ensureSecrets(paths.secrets, stack.secrets)), ...backingEnv(stack, paths).secretValues];
 }
 
 /** What one service's replica 0 sees, without the process environment berth itself inherited. */

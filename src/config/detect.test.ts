@@ -28,6 +28,7 @@ describe("detectProject + renderBerthYml", () => {
       "manage.py": MANAGE_PY,
       "pixel/settings.py": 'import os\nSECRET_KEY = os.environ["DJANGO_SECRET_KEY"]\nSTATIC_ROOT = BASE_DIR / "static"\n',
       "pixel/wsgi.py": "",
+      "pixel/urls.py": "urlpatterns = [path(\"admin/\", admin.site.urls)]\n",
     });
     assert.equal(detection.kind, "django");
     assert.equal(stack.services[0]?.command, "gunicorn pixel.wsgi --bind 127.0.0.1:$PORT --workers 2");
@@ -35,7 +36,9 @@ describe("detectProject + renderBerthYml", () => {
     assert.equal(stack.services[0]?.health?.kind, "http");
     assert.deepEqual(stack.release, ["python3 manage.py migrate --noinput", "python3 manage.py collectstatic --noinput"]);
     assert.deepEqual(stack.secrets, ["DJANGO_SECRET_KEY"]);
-    assert.match(text, /ALLOWED_HOSTS/);
+    assert.match(text, /health:\n\s+http: \/admin\/login\//);
+    assert.deepEqual(stack.proxy?.hosts, ["localhost"]);
+    assert.deepEqual(stack.proxy?.static.map((mount) => mount.prefix), ["/static/"]);
   });
 
   it("skips collectstatic when settings have no STATIC_ROOT", () => {
@@ -67,12 +70,82 @@ describe("detectProject + renderBerthYml", () => {
     assert.deepEqual(
       stack.services.map((s) => [s.name, s.command]),
       [
-        ["web", "gunicorn app.wsgi --bind 0.0.0.0:${PORT:-5000} --log-file -"],
+        ["web", "gunicorn app.wsgi --bind 127.0.0.1:${PORT:-5000} --log-file -"],
         ["worker", "celery -A app worker --concurrency ${CONCURRENCY}"],
       ],
     );
     assert.deepEqual(stack.services[0]?.port, { kind: "auto" });
+    assert.equal(stack.services[0]?.health?.kind, "http", "the web process gets a health check");
+    assert.equal(stack.services[1]?.health, null);
     assert.deepEqual(stack.release, ["python manage.py migrate"]);
+    assert.notEqual(stack.proxy, null);
+  });
+
+  it("reads a Django project's hosts, static and media, Celery, and warns about DEBUG and ALLOWED_HOSTS", () => {
+    const { detection, text, stack } = initAndLoad({
+      "manage.py": MANAGE_PY,
+      "pixel/settings.py": [
+        "DEBUG = True",
+        "ALLOWED_HOSTS = ['pixel.example.org', '.example.net', '*', '127.0.0.1']",
+        "INSTALLED_APPS = ['django.contrib.admin', 'whitenoise.runserver_nostatic']",
+        "STATIC_URL = 'assets/'",
+        "STATIC_ROOT = BASE_DIR / 'staticfiles'",
+        "MEDIA_URL = '/uploads/'",
+        "MEDIA_ROOT = os.path.join(BASE_DIR, 'media')",
+      ].join("\n"),
+      "pixel/wsgi.py": "",
+      "pixel/celery.py": "from celery import Celery\napp = Celery('pixel')\n",
+      "pixel/urls.py": "urlpatterns = [path('admin/', admin.site.urls)]\n",
+    });
+    assert.deepEqual(stack.proxy?.hosts, ["pixel.example.org", "example.net", "*.example.net"]);
+    assert.deepEqual(
+      stack.proxy?.static.map((mount) => [mount.prefix, mount.directory.replace(/^.*\//, "")]),
+      [["/assets/", "staticfiles"], ["/uploads/", "media"]],
+    );
+    assert.deepEqual(stack.services.map((service) => [service.name, service.command]), [
+      ["web", "gunicorn pixel.wsgi --bind 127.0.0.1:$PORT --workers 2"],
+      ["worker", "python3 -m celery -A pixel worker --loglevel info"],
+      ["beat", "python3 -m celery -A pixel beat --loglevel info"],
+    ]);
+    assert.equal(stack.services[0]?.health?.kind === "http" && stack.services[0].health.host, "pixel.example.org");
+    assert.equal(stack.redis, true);
+    assert.equal(stack.env.CELERY_BROKER_URL, "${REDIS_URL}", "resolved per process, at start");
+    assert.deepEqual(stack.shared, ["media"]);
+    assert.equal(detection.warnings.length, 1);
+    assert.match(detection.warnings[0]!, /DEBUG = True/);
+    assert.match(text, /# WARNING: settings\.py has DEBUG = True/);
+    assert.match(text, /WhiteNoise/);
+  });
+
+  it("serves a Channels project with daphne (or uvicorn), and warns about an empty ALLOWED_HOSTS", () => {
+    const files = {
+      "manage.py": MANAGE_PY,
+      "pixel/settings.py": "ALLOWED_HOSTS = []\nINSTALLED_APPS = ['daphne', 'channels']\nCHANNEL_LAYERS = {'default': {'BACKEND': 'channels_redis.core.RedisChannelLayer'}}\n",
+      "pixel/asgi.py": "application = ProtocolTypeRouter({})\n",
+    };
+    const { detection, stack } = initAndLoad(files);
+    assert.equal(stack.services[0]?.command, "daphne -b 127.0.0.1 -p $PORT pixel.asgi:application");
+    assert.equal(stack.services[0]?.health?.kind, "tcp", "no page known to answer without a login");
+    assert.equal(stack.redis, true);
+    assert.deepEqual(stack.proxy?.hosts, ["localhost"]);
+    assert.match(detection.warnings.join("\n"), /ALLOWED_HOSTS = \[\]/);
+    const uvicorn = initAndLoad({ ...files, "pixel/settings.py": "INSTALLED_APPS = ['channels']\n" });
+    assert.equal(uvicorn.stack.services[0]?.command, "uvicorn pixel.asgi:application --host 127.0.0.1 --port $PORT");
+  });
+
+  it("mounts an Express app's prefixed static directory", () => {
+    const { stack } = initAndLoad({
+      "package.json": JSON.stringify({ name: "shop", main: "server.js", dependencies: { express: "^4" } }),
+      "server.js": "app.use('/assets', express.static(path.join(__dirname, 'public')));\napp.use(express.static('root-files'));\n",
+      "public/app.css": "body {}",
+    });
+    assert.deepEqual(stack.proxy?.static.map((mount) => mount.prefix), ["/assets/"]);
+    assert.equal(stack.services[0]?.health?.kind, "http");
+  });
+
+  it("does not take a .env directory for an env file", () => {
+    const { text } = initAndLoad({ ".env/.dev-sample": "X=1\n", "package.json": "{}" });
+    assert.match(text, /^# env_file: \.env$/m);
   });
 
   it("falls back to a commented template that loads", () => {

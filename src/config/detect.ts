@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isRuntimeVariable } from "./defaults.js";
+import { readDjangoFacts } from "./detect-django.js";
 import { escapeInterpolation } from "./interpolate.js";
 import { stackNameFromDirectory, toStackName } from "./resolve.js";
 
@@ -14,9 +15,17 @@ export interface DetectedService {
   name: string;
   command: string;
   port?: "auto";
-  health?: { http: string };
+  /** An HTTP path (with the Host to send when localhost would be refused), or a TCP connect. */
+  health?: { http: string; host?: string } | { tcp: true };
+  replicas?: number;
   /** Comment lines rendered above the service. */
   notes: string[];
+}
+
+export interface DetectedProxy {
+  hosts: string[];
+  /** URL prefix → directory relative to berth.yml. */
+  static: Record<string, string>;
 }
 
 export interface Detection {
@@ -32,11 +41,28 @@ export interface Detection {
   hasEnvFile: boolean;
   /** Comment lines rendered at the top of the file. */
   notes: string[];
+  /** Settings that will bite in production (DEBUG = True…): printed by `berth init` and written as comments. */
+  warnings: string[];
+  proxy: DetectedProxy;
+  redis: boolean;
+  env: Record<string, string>;
+  shared: string[];
 }
 
 export function detectProject(directory: string): Detection {
-  const base = { name: stackNameFromDirectory(directory), hasEnvFile: existsSync(join(directory, ".env")), secrets: [], notes: [] };
-  return (
+  const base: Base = {
+    name: stackNameFromDirectory(directory),
+    // A .env directory (some projects keep .env/.dev-sample files there) is not an env file.
+    hasEnvFile: isFile(join(directory, ".env")),
+    secrets: [],
+    notes: [],
+    warnings: [],
+    proxy: { hosts: ["localhost"], static: {} },
+    redis: false,
+    env: {},
+    shared: [],
+  };
+  const detected =
     detectProcfile(directory, base) ??
     detectDjango(directory, base) ??
     detectNode(directory, base) ?? {
@@ -51,11 +77,23 @@ export function detectProject(directory: string): Detection {
         },
       ],
       release: [],
-    }
-  );
+    };
+  return withHealthChecks(detected);
 }
 
-type Base = Pick<Detection, "name" | "hasEnvFile" | "secrets" | "notes">;
+type Base = Omit<Detection, "kind" | "summary" | "services" | "release">;
+
+/** Every service with a port gets a check (so deploys wait for it): HTTP / when nothing better is known. */
+function withHealthChecks(detection: Detection): Detection {
+  return {
+    ...detection,
+    services: detection.services.map((service) =>
+      service.health || !(service.port === "auto" || MENTIONS_PORT.test(service.command)) ? service : { ...service, health: { http: "/" } },
+    ),
+  };
+}
+
+const MENTIONS_PORT = /\$\{?PORT\b/;
 
 const PROCFILE_LINE = /^([A-Za-z0-9_-]+)\s*:\s*(.+)$/;
 
@@ -68,12 +106,30 @@ function detectProcfile(directory: string, base: Base): Detection | undefined {
     const match = PROCFILE_LINE.exec(line.trim());
     if (!match || line.trim().startsWith("#")) continue;
     // A Procfile holds shell commands: keep `$$` and `${...}` for the shell, not for berth.
-    const command = escapeInterpolation((match[2] ?? "").trim(), isRuntimeVariable);
+    const command = escapeInterpolation(bindToLoopback((match[2] ?? "").trim()), isRuntimeVariable);
     if (match[1] === "release") release.push(command);
     else services.push({ name: toServiceName(match[1] ?? ""), command, notes: [] });
   }
   if (services.length === 0) return undefined;
-  return { ...base, kind: "procfile", summary: `Procfile with ${services.map((s) => s.name).join(", ")}`, services, release };
+  // What the app is (Django, Node) still tells the hosts, static files and the page to probe.
+  const app = detectDjango(directory, base) ?? detectNode(directory, base);
+  const appWeb = app?.services.find((service) => service.name === "web");
+  const withWebKnowledge = services.map((service) =>
+    service.name === "web" ? { ...service, port: "auto" as const, health: appWeb?.health ?? { http: "/" } } : service,
+  );
+  return {
+    ...base,
+    ...(app ? { proxy: app.proxy, warnings: app.warnings, secrets: app.secrets, shared: app.shared } : {}),
+    kind: "procfile",
+    summary: `Procfile with ${services.map((s) => s.name).join(", ")}`,
+    services: withWebKnowledge,
+    release,
+  };
+}
+
+/** Binds on every interface become loopback binds: the proxy is the only way in. */
+export function bindToLoopback(command: string): string {
+  return command.replace(/(^|[\s=:'"])0\.0\.0\.0(?=[:\s'"]|$)/g, "$1127.0.0.1").replace(/(^|[\s=])\[::\](?=:)/g, "$1127.0.0.1");
 }
 
 const SETTINGS_MODULE = /DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']/;
@@ -85,15 +141,41 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
   const settingsModule = SETTINGS_MODULE.exec(manage)?.[1] ?? findWsgiPackage(directory)?.concat(".settings");
   const projectPackage = settingsModule?.split(".")[0] ?? base.name.replace(/-/g, "_");
   const settings = settingsModule ? readSettings(directory, settingsModule) : "";
+  const facts = readDjangoFacts(directory, projectPackage, settings);
   const secrets = [...new Set([...settings.matchAll(SECRET_FROM_ENV)].map((match) => match[1] ?? ""))];
   const notes = secrets.length
     ? []
-    : ["settings.py does not read its SECRET_KEY from the environment; to let berth generate one, add", "secrets: [DJANGO_SECRET_KEY] and read os.environ[\"DJANGO_SECRET_KEY\"] in settings.py."];
+    : ["settings.py does not read its SECRET_KEY from the environment; to let berth keep one, add", "secrets: [DJANGO_SECRET_KEY] and read os.environ[\"DJANGO_SECRET_KEY\"] in settings.py."];
   if (!settings.includes("DATABASE_URL")) {
     notes.push("settings.py does not read DATABASE_URL; to use berth's database, set e.g.", "DATABASES = {\"default\": dj_database_url.config()} (package dj-database-url).");
   }
-  if (existsSync(join(directory, projectPackage, "celery.py"))) {
-    notes.push(`Celery found (${projectPackage}/celery.py): once a broker is available, add a service`, `worker: { command: celery -A ${projectPackage} worker --loglevel info }`);
+  if (/whitenoise/i.test(settings)) notes.push("WhiteNoise is in the settings: the proxy serves /static/ itself, faster; WhiteNoise stays as a fallback.");
+  const probeHost = facts.hosts.includes("localhost") ? undefined : facts.hosts.find((host) => !host.startsWith("*."));
+  const health = facts.healthPath ? { http: facts.healthPath, ...(probeHost ? { host: probeHost } : {}) } : { tcp: true as const };
+  const webCommand =
+    facts.asgiServer === "daphne"
+      ? `daphne -b 127.0.0.1 -p $PORT ${projectPackage}.asgi:application`
+      : facts.asgiServer === "uvicorn"
+        ? `uvicorn ${projectPackage}.asgi:application --host 127.0.0.1 --port $PORT`
+        : `gunicorn ${projectPackage}.wsgi --bind 127.0.0.1:$PORT --workers 2`;
+  const services: DetectedService[] = [
+    {
+      name: "web",
+      command: webCommand,
+      health,
+      notes: [
+        ...(facts.asgiServer ? [`Channels found: an ASGI server (${facts.asgiServer}) serves HTTP and websockets.`] : []),
+        !("http" in health)
+          ? "No page that answers without a login was found: the check only connects. Point `http:` at one."
+          : `The health probe GETs ${facts.healthPath} and expects 200${probeHost ? ` (Host: ${probeHost}, from ALLOWED_HOSTS)` : ""}.`,
+      ],
+    },
+  ];
+  if (facts.celery) {
+    services.push(
+      { name: "worker", command: `python3 -m celery -A ${projectPackage} worker --loglevel info`, notes: [`Celery found: a worker and (one) beat, with berth's Redis as the broker.`] },
+      { name: "beat", command: `python3 -m celery -A ${projectPackage} beat --loglevel info`, replicas: 1, notes: ["A scheduler must run exactly once: keep replicas at 1."] },
+    );
   }
   return {
     ...base,
@@ -101,22 +183,17 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
     summary: `Django project \`${projectPackage}\` (manage.py)`,
     secrets,
     notes,
+    warnings: facts.warnings,
+    proxy: { hosts: facts.hosts, static: facts.static },
+    redis: facts.redis,
+    // Celery reads these variables itself when the app does not set a broker.
+    env: facts.celery ? { CELERY_BROKER_URL: "${REDIS_URL}", CELERY_RESULT_BACKEND: "${REDIS_URL}" } : {},
+    shared: facts.mediaDirectory ? [facts.mediaDirectory] : [],
     release: [
       "python3 manage.py migrate --noinput",
-      ...(/STATIC_ROOT/.test(settings) ? ["python3 manage.py collectstatic --noinput"] : []),
+      ...(facts.hasStaticRoot ? ["python3 manage.py collectstatic --noinput"] : []),
     ],
-    services: [
-      {
-        name: "web",
-        command: `gunicorn ${projectPackage}.wsgi --bind 127.0.0.1:$PORT --workers 2`,
-        health: { http: "/" },
-        notes: [
-          "The health probe GETs / and expects 200: point `http:` at a page that answers 200 without",
-          "a login. It sends `Host: localhost`, which Django rejects (400) unless ALLOWED_HOSTS has it:",
-          "add \"localhost\" there, or set `host:` under health to one of your domains.",
-        ],
-      },
-    ],
+    services,
   };
 }
 
@@ -130,6 +207,7 @@ function detectNode(directory: string, base: Base): Detection | undefined {
     return undefined;
   }
   const hasStart = typeof manifest.scripts?.start === "string";
+  const static_ = nodeStaticMounts(directory, typeof manifest.main === "string" ? manifest.main : undefined);
   const main = typeof manifest.main === "string" ? manifest.main : "index.js";
   const packageName = typeof manifest.name === "string" ? manifest.name.replace(/^@[^/]+\//, "") : "";
   return {
@@ -138,6 +216,7 @@ function detectNode(directory: string, base: Base): Detection | undefined {
     name: packageName ? toStackName(packageName) : base.name,
     summary: `Node app${packageName ? ` \`${packageName}\`` : ""} (package.json)`,
     release: typeof manifest.scripts?.migrate === "string" ? ["npm run migrate"] : [],
+    proxy: { hosts: ["localhost"], static: static_ },
     services: [
       {
         name: "web",
@@ -148,6 +227,21 @@ function detectNode(directory: string, base: Base): Detection | undefined {
       },
     ],
   };
+}
+
+const EXPRESS_STATIC = /\.use\(\s*["'](\/[^"']*)["']\s*,\s*express\.static\(\s*(?:path\.(?:join|resolve)\(\s*__dirname\s*,\s*)?["']\.?\/?([^"']+)["']/g;
+
+/** `app.use("/assets", express.static("public"))`: the proxy serves the directory on that prefix. At the root it cannot (the app's own pages live there). */
+function nodeStaticMounts(directory: string, main: string | undefined): Record<string, string> {
+  const mounts: Record<string, string> = {};
+  for (const file of new Set([main ?? "index.js", "index.js", "app.js", "server.js", "src/index.js", "src/app.js", "src/server.js"])) {
+    for (const match of (readText(join(directory, file)) ?? "").matchAll(EXPRESS_STATIC)) {
+      const prefix = match[1]!.replace(/\/*$/, "/");
+      const folder = match[2]!.replace(/\/$/, "");
+      if (prefix !== "/" && !folder.includes("..") && existsSync(join(directory, folder))) mounts[prefix] = folder;
+    }
+  }
+  return mounts;
 }
 
 function findWsgiPackage(directory: string): string | undefined {
@@ -169,6 +263,14 @@ function readSettings(directory: string, settingsModule: string): string {
 function toServiceName(processType: string): string {
   const name = processType.toLowerCase().replace(/[^a-z0-9-]+/g, "-");
   return /^[a-z]/.test(name) ? name : `p-${name}`;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function readText(path: string): string | undefined {

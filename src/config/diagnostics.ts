@@ -17,7 +17,7 @@ export interface Problem {
 export function toDiagnostic(problem: Problem, locator: YamlLocator): Diagnostic {
   return {
     location:
-      problem.offset !== undefined
+      problem.offset !== undefined && !locator.fromOverlay(problem.path)
         ? locator.offsetAt(problem.offset)
         : problem.at === "key"
           ? locator.keyAt(problem.path)

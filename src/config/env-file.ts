@@ -10,10 +10,14 @@ export interface EnvFileReference {
   file: string;
   /** Where it is written, for diagnostics. */
   path: KeyPath;
+  /** `{ path, secret: true }`: every variable of the file is a secret. */
+  secret?: boolean;
 }
 
 export interface EnvFileValues {
   values: Record<string, string>;
+  /** The variables of files marked secret. */
+  secretNames: string[];
   problems: Problem[];
 }
 
@@ -26,6 +30,7 @@ const PROTOTYPE_KEY_LINE = /^[ \t]*(?:export[ \t]+)?(__proto__|constructor|proto
  */
 export function readEnvFiles(references: readonly EnvFileReference[], root: string): EnvFileValues {
   const values: Record<string, string> = {};
+  const secretNames = new Set<string>();
   const problems: Problem[] = [];
   for (const reference of references) {
     const shown = `env file ${quoteShort(reference.file)}`;
@@ -35,7 +40,9 @@ export function readEnvFiles(references: readonly EnvFileReference[], root: stri
     }
     const absolute = resolve(root, reference.file);
     try {
-      Object.assign(values, parseEnvFile(absolute));
+      const parsed = parseEnvFile(absolute);
+      Object.assign(values, parsed);
+      if (reference.secret) for (const name of Object.keys(parsed)) secretNames.add(name);
     } catch (error) {
       if (!(error instanceof EnvFileError || error instanceof UnreadableFileError)) throw error;
       const missing = error instanceof UnreadableFileError && error.reason.kind === "missing";
@@ -46,7 +53,7 @@ export function readEnvFiles(references: readonly EnvFileReference[], root: stri
       });
     }
   }
-  return { values, problems };
+  return { values, secretNames: [...secretNames], problems };
 }
 
 class EnvFileError extends Error {

@@ -11,6 +11,8 @@ export interface InterpolationSources {
   lookup(name: string): string | undefined;
   /** Variables whose `${...}` must reach the shell untouched. */
   isLeftForShell(name: string): boolean;
+  /** What berth provides at start (named when a reference is unknown), if the caller knows. */
+  provided?: readonly string[];
 }
 
 export interface InterpolationProblem {
@@ -152,7 +154,8 @@ function expand(context: Context, dollar: number, close: number, depth: number):
     }
     default:
       if (unset) {
-        problem(`\${${name}} is not set`, `set ${name} in the environment, an env_file or env:, or write \${${name}:-default}`);
+        const provided = sources.provided?.length ? `; berth provides at start: ${sources.provided.join(", ")}` : "";
+        problem(`\${${name}} is not set`, `set ${name} in the environment, an env_file or env:, or write \${${name}:-default}${provided}`);
         return "";
       }
       return value;

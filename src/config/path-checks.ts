@@ -42,7 +42,9 @@ function checkStaticRoots(raw: Record<string, unknown>, root: string): Problem[]
     if (directory === root) {
       return problem("berth.yml's own directory cannot be served: it would publish berth.yml and .env", "point it at a subdirectory, e.g. `staticfiles`");
     }
-    if (allowOutside) return [];
+    // A shared path (media) is a link berth itself makes into the stack's shared directory.
+    const shared = Array.isArray(raw.shared) && raw.shared.some((path) => typeof path === "string" && (directory === resolve(root, path) || isInside(directory, resolve(root, path))));
+    if (allowOutside || shared) return [];
     if (!isInside(directory, root)) {
       return problem(
         `${quoteShort(written)} is outside berth.yml's directory`,

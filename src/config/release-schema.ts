@@ -13,7 +13,24 @@ const commands = (description: string, example: string) =>
   });
 
 export const releaseKeys = {
-  build: commands("Commands run in each new release directory before its release tasks (install dependencies, build the front end).", "build: [pip install -r requirements.txt]").optional(),
+  build: field(
+    z.union([
+      commands("Commands run in each new release directory before its release tasks (install dependencies, build the front end).", "build: [pip install -r requirements.txt]"),
+      z.strictObject({
+        commands: commands("Commands run in each new release directory before its release tasks.", "commands: [npm ci, npm run build]"),
+        outputs: field(z.array(z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/)), {
+          description: "Paths (relative to the app) the build makes; `deploy --skip-build` copies them from the live release.",
+          expected: "a list of relative paths without ..",
+          hint: "write e.g. `outputs: [frontend/dist]`",
+        }).optional(),
+      }),
+    ]),
+    {
+      description: "Commands run in each new release directory before its release tasks (install dependencies, build the front end), or `{ commands, outputs }`.",
+      expected: "a shell command, a list of commands, or a map with commands and outputs",
+      hint: "write e.g. `build: [pip install -r requirements.txt]` or `build: { commands: [npm run build], outputs: [frontend/dist] }`",
+    },
+  ).optional(),
   shared: field(z.array(z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/)), {
     description: "Paths (relative to the app) kept across releases and linked into each one: media, local settings, .env.",
     expected: "a list of relative paths without ..",
@@ -33,4 +50,14 @@ export const releaseKeys = {
 
 export function commandListOf(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : typeof value === "string" ? [value] : [...value];
+}
+
+/** The build's commands, whichever way `build:` is written. */
+export function buildCommandsOf(value: string | string[] | { commands: string | string[]; outputs?: string[] } | undefined): string[] {
+  return typeof value === "object" && !Array.isArray(value) ? commandListOf(value.commands) : commandListOf(value);
+}
+
+/** `build.outputs`, or none. */
+export function buildOutputsOf(value: unknown): string[] {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? [...((value as { outputs?: string[] }).outputs ?? [])] : [];
 }

@@ -9,6 +9,7 @@ export function renderBerthYml(detection: Detection): string {
   const lines: string[] = [
     `# berth.yml for ${detection.summary}.`,
     "# Every key is described in docs/berth-yml.md. `berth up` checks this file and points at any mistake.",
+    ...comments(detection.warnings.map((warning) => `WARNING: ${warning}`), ""),
     ...comments(detection.notes, ""),
     "",
     `name: ${scalar(detection.name)}`,
@@ -16,19 +17,25 @@ export function renderBerthYml(detection: Detection): string {
     "# Variables for every service. ${VAR} is read from your environment, the env_file or env: when",
     "# berth loads this file; write $VAR (no braces) or $${VAR} to leave it to the shell instead.",
     `${detection.hasEnvFile ? "" : "# "}env_file: .env`,
-    "# env:",
-    '#   LOG_LEVEL: info',
+    ...renderEnv(detection.env),
     "",
-    "# Generated once (32 random bytes), stored readable only by you, given to every process as a variable.",
+    "# Taken from the environment or the env_file at the first `berth up`, else generated (32 random",
+    "# bytes); kept readable only by you, given to every process, never printed. See docs/secrets.md.",
     detection.secrets.length ? `secrets: ${flowList(detection.secrets)}` : "# secrets: [SECRET_KEY]",
     "",
     "# Every process gets DATABASE_URL (sqlite:////path/to/db.sqlite3) pointing at the stack's data directory.",
     "database: sqlite",
+    ...(detection.redis ? ["", "# A Redis server for the stack: every process gets REDIS_URL.", "redis: true"] : []),
     "",
     ...renderRelease(detection.release),
     "services:",
     ...detection.services.flatMap(renderService),
     "",
+    ...renderProxy(detection),
+    "",
+    ...(detection.shared.length
+      ? ["# Kept across deploys and linked into each release (uploads).", `shared: ${flowList(detection.shared)}`, ""]
+      : []),
     "# Log files per process, rotated by size (also every: daily, max_age, max_total for the whole stack).",
     `# logs: { max_size: ${DEFAULTS.logs.maxSize}, keep: ${DEFAULTS.logs.keep}, compress: ${DEFAULTS.logs.compress} }`,
     "",
@@ -51,13 +58,36 @@ function renderRelease(release: string[]): string[] {
 function renderService(service: DetectedService): string[] {
   const lines = [...comments(service.notes, "  "), `  ${service.name}:`, `    command: ${scalar(service.command)}`];
   if (service.port) lines.push(`    port: ${service.port}`);
-  lines.push(`    # replicas: ${DEFAULTS.service.replicas}`);
-  if (service.health) {
-    lines.push(`    health:`, `      http: ${scalar(service.health.http)}`, `      # host: example.org`, `      # start_period: 30s`);
+  lines.push(service.replicas !== undefined ? `    replicas: ${service.replicas}` : `    # replicas: ${DEFAULTS.service.replicas}`);
+  const health = service.health;
+  if (health && "http" in health) {
+    lines.push(`    health:`, `      http: ${scalar(health.http)}`, health.host ? `      host: ${scalar(health.host)}` : `      # host: example.org`, `      start_period: 30s`);
+  } else if (health) {
+    lines.push(`    health: { tcp: true, start_period: 30s }`);
   } else {
     lines.push("    # health: { http: /healthz }");
   }
   lines.push(`    # restart: ${DEFAULTS.service.restart}`);
+  return lines;
+}
+
+function renderEnv(env: Record<string, string>): string[] {
+  const entries = Object.entries(env);
+  if (entries.length === 0) return ["# env:", "#   LOG_LEVEL: info"];
+  // ${REDIS_URL} and the like are resolved by berth for each process as it starts.
+  return ["env:", ...entries.map(([name, value]) => `  ${name}: ${JSON.stringify(value)}`)];
+}
+
+function renderProxy(detection: Detection): string[] {
+  const lines = [
+    "# berth's HTTPS front door: these hosts (localhost always works) reach the first service with a port;",
+    "# the proxy serves the static directories itself. tls: self-signed until you set up acme (docs/tls.md).",
+    "proxy:",
+    `  hosts: ${flowList(detection.proxy.hosts)}`,
+  ];
+  const mounts = Object.entries(detection.proxy.static);
+  if (mounts.length > 0) lines.push(`  static: { ${mounts.map(([prefix, directory]) => `${scalar(prefix)}: ${scalar(directory)}`).join(", ")} }`);
+  else lines.push("  # static: { /static/: public }");
   return lines;
 }
 

@@ -4,9 +4,10 @@ import type { BerthFile, HealthEntry, ServiceEntry } from "./schema.js";
 import type { HealthCheck, PortPolicy, Service, Stack } from "./types.js";
 import { resolveBackup, resolveDatabase } from "./resolve-backing.js";
 import { durationToMs, sizeToBytes } from "./units.js";
+import type { WatchEntry } from "./watch-schema.js";
 import { resolveProxy } from "./resolve-proxy.js";
 import { resolveAlerts, resolveJobs, resolveLogs } from "./resolve-operations.js";
-import { commandListOf, RELEASE_DEFAULTS } from "./release-schema.js";
+import { buildCommandsOf, buildOutputsOf, commandListOf, RELEASE_DEFAULTS } from "./release-schema.js";
 
 export interface ResolveContext {
   /** Absolute path of berth.yml. */
@@ -34,7 +35,8 @@ export function resolveStack(config: BerthFile, context: ResolveContext): Stack 
     services,
     logs: resolveLogs(config.logs),
     proxy: resolveProxy(config.proxy, services, root),
-    build: commandListOf(config.build),
+    build: buildCommandsOf(config.build),
+    buildOutputs: buildOutputsOf(config.build),
     shared: unique(config.shared ?? []),
     keepReleases: config.keep_releases ?? RELEASE_DEFAULTS.keepReleases,
     hooks: { preDeploy: commandListOf(config.hooks?.pre_deploy), postDeploy: commandListOf(config.hooks?.post_deploy) },
@@ -75,7 +77,13 @@ function resolveService(name: string, entry: ServiceEntry, root: string, stackUs
     stopGraceMs: durationToMs(entry.stop_grace ?? DEFAULTS.service.stopGrace),
     dependsOn: unique(entry.depends_on ?? []),
     runAs: entry.user ?? stackUser ?? null,
+    ...(entry.watch ? { watch: resolveWatch(entry.watch, root) } : {}),
   };
+}
+
+function resolveWatch(entry: WatchEntry, root: string): { paths: string[]; ignore: string[] } {
+  const paths = Array.isArray(entry) ? entry : entry.paths;
+  return { paths: paths.map((path) => resolve(root, path)), ignore: Array.isArray(entry) ? [] : [...(entry.ignore ?? [])] };
 }
 
 // Without an explicit `port`, a service gets one exactly when something will use it: the command

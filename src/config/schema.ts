@@ -5,6 +5,8 @@ import { field } from "./field-info.js";
 import { DURATION_PATTERN, SIZE_PATTERN, durationToMs } from "./units.js";
 import { proxySchema } from "./proxy-schema.js";
 import { releaseKeys } from "./release-schema.js";
+import { watchSchema } from "./watch-schema.js";
+import { envFileEntry } from "./env-file-schema.js";
 import { alertsSchema, jobsSchema, logsSchema } from "./operations-schema.js";
 
 // What users write in berth.yml. Defaults and conversions (durations to ms, sizes to bytes,
@@ -132,6 +134,7 @@ const service = field(
       hint: "write e.g. `cwd: backend`",
     }).optional(),
     env: envMap("Variables for this service only; they override the stack's `env`.").optional(),
+    watch: watchSchema.optional(),
     replicas: field(z.number().int().min(0).max(MAX_REPLICAS), {
       description: `How many copies of the process to run, at most ${MAX_REPLICAS}: each is a process on this one server.`,
       default: DEFAULTS.service.replicas,
@@ -184,10 +187,10 @@ export const berthFileSchema = field(
       expected: "a name of lowercase letters, digits and - (starting with a letter, at most 40 characters)",
       hint: "write e.g. `name: pixel`",
     }).optional(),
-    env_file: field(z.union([z.string().min(1), z.array(z.string().min(1))]), {
-      description: "dotenv file(s), relative to berth.yml. Their variables are given to every service; `env` overrides them.",
-      expected: "a file path or a list of file paths",
-      hint: "write e.g. `env_file: .env`",
+    env_file: field(z.union([z.string().min(1), z.array(z.union([z.string().min(1), envFileEntry]))]), {
+      description: "dotenv file(s), relative to berth.yml. Their variables are given to every service; `env` overrides them. `{ path, secret: true }` makes every variable of a file a secret.",
+      expected: "a file path, or a list of file paths and `{ path, secret }` maps",
+      hint: "write e.g. `env_file: .env` or `env_file: [.env, { path: .env.secrets, secret: true }]`",
     }).optional(),
     env: envMap("Variables given to every service.").optional(),
     secrets: field(z.array(field(z.string().regex(SECRET_NAME_PATTERN), {

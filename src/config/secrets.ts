@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { UserError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { recordSources } from "./secret-store.js";
 
 // The secrets store is a JSON object { NAME: value } readable only by its owner (0600, in a 0700
 // directory). A value, once generated, is never replaced: sessions, signed tokens and encrypted
@@ -13,13 +14,17 @@ const SECRET_BYTES = 32;
 /** Returns a value for every name, generating and storing the ones not yet in the store. */
 export function ensureSecrets(storePath: string, names: readonly string[]): Record<string, string> {
   const store = readSecretStore(storePath);
+  const before = Object.fromEntries(Object.entries(store).filter(([, value]) => value !== ""));
   let added = false;
   for (const name of names) {
     if (typeof store[name] === "string" && store[name] !== "") continue;
     store[name] = randomBytes(SECRET_BYTES).toString("base64url");
     added = true;
   }
-  if (added) writeFileAtomic(storePath, JSON.stringify(store, null, 2) + "\n", 0o600);
+  if (added) {
+    writeFileAtomic(storePath, JSON.stringify(store, null, 2) + "\n", 0o600);
+    recordGenerated(storePath, names.filter((name) => !(name in before)));
+  }
   return Object.fromEntries(names.map((name) => [name, store[name] ?? ""]));
 }
 
@@ -56,4 +61,8 @@ export function redactText(text: string, secretValues: readonly string[]): strin
   let redacted = text;
   for (const value of values) redacted = redacted.split(value).join(REDACTED);
   return redacted;
+}
+
+function recordGenerated(storePath: string, names: readonly string[]): void {
+  recordSources(storePath, Object.fromEntries(names.map((name) => [name, "generated" as const])));
 }

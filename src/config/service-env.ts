@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
-import { DEFAULTS } from "./defaults.js";
+import { DEFAULTS, isRuntimeVariable } from "./defaults.js";
+import { resolveRuntimeReferences } from "./runtime-references.js";
 import type { Service, Stack } from "./types.js";
 
 // The environment contract for processes berth starts, lowest precedence first: the daemon's own
@@ -37,12 +38,22 @@ export function buildServiceEnv(options: ServiceEnvOptions): Record<string, stri
   env.BERTH_SERVICE = options.service.name;
   env.BERTH_REPLICA = String(options.replica);
   if (options.port !== null) env.PORT = String(options.port);
+  resolveRuntimeReferences(env, [...Object.keys(options.stack.env), ...Object.keys(options.service.env)], providedNames(options, env));
   return env;
 }
 
 /** The environment of one-off commands and release tasks: no PORT, no replica, no BERTH_SERVICE. */
 export function buildTaskEnv(options: TaskEnvOptions): Record<string, string> {
-  return buildCommonEnv(options, {});
+  const env = buildCommonEnv(options, {});
+  resolveRuntimeReferences(env, Object.keys(options.stack.env), providedNames(options, env));
+  return env;
+}
+
+/** What berth itself gives a process, which `${NAME}` in env values may refer to. */
+function providedNames(options: TaskEnvOptions, env: Record<string, string>): Set<string> {
+  const names = new Set([...Object.keys(options.secrets), ...Object.keys(options.backingEnv ?? {})]);
+  for (const name of Object.keys(env)) if (isRuntimeVariable(name)) names.add(name);
+  return names;
 }
 
 /** Absolute path of the stack's SQLite database file. */

@@ -40,6 +40,8 @@ export interface Service {
   dependsOn: string[];
   /** The signal that asks the process to stop (default SIGTERM); PostgreSQL's fast shutdown is SIGINT. */
   stopSignal?: "SIGTERM" | "SIGINT" | "SIGQUIT";
+  /** Restart the service when these files change (dev mode). */
+  watch?: { paths: string[]; ignore: string[] };
   /** `user:` from berth.yml (the service's, else the stack's); null: berth chooses (src/supervisor/run-as-user.ts). */
   runAs: string | null;
   /** Variables only its health probe gets (a server's admin password), never the process itself. */
@@ -120,6 +122,8 @@ export interface Stack {
   /** null when the stack has no `proxy:` section. */
   proxy: ProxyConfig | null;
   build: string[];
+  /** `build.outputs`: what `deploy --skip-build` copies from the live release. */
+  buildOutputs?: string[];
   /** Relative paths kept across releases (media, .env), linked into each release directory. */
   shared: string[];
   keepReleases: number;

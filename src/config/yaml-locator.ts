@@ -13,12 +13,23 @@ export interface YamlLocator {
   /** The location of a YAML node. */
   nodeAt(node: Node): SourceLocation;
   offsetAt(offset: number): SourceLocation;
+  /** Whether the value at `path` was written in an overlay file (offsets then refer to that file). */
+  fromOverlay(path: KeyPath): boolean;
 }
 
-export function createYamlLocator(document: Document, lineCounter: LineCounter, file: string): YamlLocator {
+/** Which file a node was written in, for nodes merged in from an overlay (overlay.ts). */
+export type OriginOf = (node: unknown) => { shown: string; lineCounter: LineCounter } | undefined;
+
+export function createYamlLocator(document: Document, lineCounter: LineCounter, file: string, originOf: OriginOf = () => undefined): YamlLocator {
   const offsetAt = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
+  };
+  const nodeLocation = (node: unknown, offset: number): SourceLocation => {
+    const origin = originOf(node);
+    if (!origin) return offsetAt(offset);
+    const { line, col } = origin.lineCounter.linePos(offset);
+    return { file: origin.shown, line, column: col };
   };
   const nodeStart = (node: unknown): number | undefined =>
     isNode(node) && node.range ? node.range[0] : undefined;
@@ -49,20 +60,25 @@ export function createYamlLocator(document: Document, lineCounter: LineCounter, 
       const { node, lastKey, complete } = walk(path);
       const valueStart = nodeStart(node);
       if (complete && valueStart !== undefined && !(isScalar(node) && node.value === null && lastKey)) {
-        return offsetAt(valueStart);
+        return nodeLocation(node, valueStart);
       }
       const keyStart = nodeStart(lastKey);
-      return keyStart !== undefined ? offsetAt(keyStart) : fallback();
+      return keyStart !== undefined ? nodeLocation(lastKey, keyStart) : fallback();
     },
     keyAt(path) {
       const { lastKey, node, complete } = walk(path);
-      const start = complete ? (nodeStart(lastKey) ?? nodeStart(node)) : nodeStart(lastKey);
-      return start !== undefined ? offsetAt(start) : fallback();
+      const keyNode = complete && nodeStart(lastKey) === undefined ? node : lastKey;
+      const start = nodeStart(keyNode);
+      return start !== undefined ? nodeLocation(keyNode, start) : fallback();
     },
     nodeAt(node) {
-      return offsetAt(nodeStart(node) ?? 0);
+      return nodeLocation(node, nodeStart(node) ?? 0);
     },
     offsetAt,
+    fromOverlay(path) {
+      const { node, lastKey } = walk(path);
+      return originOf(node) !== undefined || originOf(lastKey) !== undefined;
+    },
   };
 }
 

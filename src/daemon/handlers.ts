@@ -34,6 +34,8 @@ export function createRequestHandler(manager: StackManager, shutdown: (mode: Shu
         return manager.releases(stringArgument(request, "name"));
       case "restart":
         return manager.restart(stringArgument(request, "name"), optionalString(request, "service"), progress, signal);
+      case "reload-secrets":
+        return manager.reloadSecrets(stringArgument(request, "name"), progress, signal);
       case "scale":
         return manager.scale(stringArgument(request, "name"), request.counts as Record<string, number>, progress, signal);
       case "stop-service":

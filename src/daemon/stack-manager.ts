@@ -19,6 +19,7 @@ import { FrontDoor } from "./front-door.js";
 import type { HostSettings } from "./host-settings.js";
 import { OperationQueue } from "./operation-queue.js";
 import { preflight } from "./preflight.js";
+import { ServiceWatchers } from "./service-watchers.js";
 import { processRows, type ProcessRow } from "./process-rows.js";
 import { adoptionLookup, endRecordedProcesses } from "./leftovers.js";
 import { AlertDispatcher, type AlertDelivery, type AlertTarget } from "../alerts/alert-dispatcher.js";
@@ -96,6 +97,7 @@ const ADOPTED_READY_TIMEOUT_MS = 10_000;
 /** Owns every stack this daemon runs and their state; each verb is an operation on the stack's queue. */
 export class StackManager {
   private readonly stacks = new Map<string, ManagedStack>();
+  private readonly serviceWatchers = new Map<string, ServiceWatchers>();
   private readonly ports = new PortAllocator();
   /** Hosts of the stacks whose up or deploy is under way, before they are recorded as served. */
   private readonly hostClaims = new Map<string, string[]>();
@@ -254,6 +256,34 @@ export class StackManager {
     });
   }
 
+  /**
+   * `berth secret set` / `rotate`: every service starts again with the store's values, routed ones
+   * side by side (traffic switches once the new replicas are ready, so no request is lost).
+   */
+  reloadSecrets(name: string, progress: ProgressReporter, signal: AbortSignal): Promise<{ plan: string[] }> {
+    return this.queued(name, "secrets", signal, async (managed, supervisor, operation) => {
+      supervisor.reloadSecrets();
+      const options = { appEnv: {}, wait: true, restartAll: true, noRestart: [], runReleaseTasks: false };
+      return { plan: (await this.apply(managed, managed.record.stack, options, progress, operation)).plan };
+    });
+  }
+
+  /** The file watchers of a stack's `watch:` services (dev mode): a change restarts the service through the queue. */
+  private watchersOf(name: string): ServiceWatchers {
+    let watchers = this.serviceWatchers.get(name);
+    if (!watchers) {
+      watchers = new ServiceWatchers((service, file) => {
+        this.logger.info("watched file changed; restarting the service", { stack: name, service, file });
+        this.stacks.get(name)?.supervisor?.note(service, `${file} changed: restarting ${service}`);
+        this.restart(name, service, () => {}, new AbortController().signal).catch((error: Error) =>
+          this.logger.warn("restart after a file change failed", { stack: name, service, error: error.message }),
+        );
+      }, this.logger);
+      this.serviceWatchers.set(name, watchers);
+    }
+    return watchers;
+  }
+
   /** Changes the running count (an override kept across `up` and deploys until berth.yml's own count changes). */
   scale(name: string, counts: Record<string, number>, progress: ProgressReporter, signal: AbortSignal): Promise<void> {
     return this.queued(name, "scale", signal, async (managed, supervisor, operation) => {
@@ -403,6 +433,7 @@ export class StackManager {
    */
   async shutdown(stopApps: boolean): Promise<void> {
     for (const managed of this.stacks.values()) managed.queue.cancelAll("the daemon is stopping");
+    for (const watchers of this.serviceWatchers.values()) watchers.close();
     await Promise.all([...this.stacks.values()].map((managed) => managed.queue.idle()));
     if (stopApps) {
       await Promise.all([...this.stacks.values()].map((managed) => this.stopSupervisor(managed)));
@@ -509,6 +540,7 @@ export class StackManager {
       this.hostClaims.delete(stack.name);
       for (const warning of managed.supervisor?.takeRunAsWarnings() ?? []) progress(`warning: ${warning}`);
     }
+    this.watchersOf(stack.name).update(managed.supervisor!.stack);
     if (options.wait) await waitUntilStackReady(targetsOf(managed.supervisor!), managed.supervisor!.secretValues(), signal);
     return { changed: true, plan: describePlan(plan) };
   }
@@ -579,6 +611,7 @@ export class StackManager {
       // Adopted replicas are probed again before the proxy routes by this daemon's table; one that died meanwhile is just not routed to.
       await waitUntilStackReady(targets.map((target) => ({ ...target, timeoutMs: Math.min(target.timeoutMs, ADOPTED_READY_TIMEOUT_MS) })), [], signal).catch(() => {});
       managed.problem = null;
+      this.watchersOf(stack.name).update(stack);
       this.store.writeNow();
     } catch (error) {
       const partial = managed.supervisor as StackSupervisor | null;
@@ -667,6 +700,7 @@ export class StackManager {
   private async stopSupervisor(managed: ManagedStack): Promise<void> {
     const supervisor = managed.supervisor;
     if (!supervisor) return;
+    this.watchersOf(supervisor.stack.name).close();
     managed.supervisor = null;
     await supervisor.stop();
     managed.record.replicas = [];

@@ -89,7 +89,7 @@ async function rollback(manager: StackManager, stack: string, requested: string,
   try {
     const target = chooseRollbackTarget(manager.releases(stack), requested);
     // The release's berth.yml is interpolated with the daemon's environment; the apps get the one recorded at `up`.
-    const definition = loadReleaseStack(root, target, process.env);
+    const definition = loadReleaseStack(root, target, process.env, { expectedName: stack });
     if (definition.name !== stack) throw new UserError(`release ${target.id} defines stack "${definition.name}", not "${stack}"`);
     const startedAt = Date.now();
     progress(`rolling back to ${target.id}`);

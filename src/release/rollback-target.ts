@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { extname, join } from "node:path";
 import { loadStack } from "../config/index.js";
 import type { Stack } from "../config/types.js";
 import { UserError } from "../errors.js";
@@ -24,9 +24,37 @@ export function chooseRollbackTarget(releases: ReleaseRecord[], requested: strin
   return candidates[0];
 }
 
-/** The stack as the release defined it, read from the release directory (nothing is rebuilt). */
-export function loadReleaseStack(stackRoot: string, target: ReleaseRecord, env: NodeJS.ProcessEnv): Stack {
+export interface ReleaseOverlays {
+  /** Overlay files (`-f`), already mapped into the release directory. */
+  overlays?: string[];
+  destination?: string;
+  /** The stack being rolled back: a destination's release (`pixel-dev`) is read with its overlay. */
+  expectedName?: string;
+}
+
+/** The stack as the release defined it, read from the release directory with the same overlays (nothing is rebuilt). */
+export function loadReleaseStack(stackRoot: string, target: ReleaseRecord, env: NodeJS.ProcessEnv, options: ReleaseOverlays = {}): Stack {
   const config = join(releaseDirectory(stackRoot, target.id), target.configPath);
   if (!existsSync(config)) throw new UserError(`release ${target.id} is no longer on disk`, { hint: "`berth releases` lists the kept ones" });
-  return { ...loadStack(config, { env }), releaseId: target.id };
+  const load = (destination: string | undefined) => {
+    const overlays = [...(options.overlays ?? []), ...(destination ? [destinationOverlay(config, destination)] : [])];
+    return { ...loadStack(config, { env, overlays, destination }), releaseId: target.id };
+  };
+  const stack = load(options.destination);
+  if (!options.expectedName || stack.name === options.expectedName || options.destination) return stack;
+  // Asked for by stack name only (the dashboard): `pixel-dev` is pixel's release with berth.dev.yml.
+  const destination = options.expectedName.startsWith(`${stack.name}-`) ? options.expectedName.slice(stack.name.length + 1) : null;
+  if (destination && existsSync(destinationOverlay(config, destination))) {
+    const withOverlay = load(destination);
+    if (withOverlay.name === options.expectedName) return withOverlay;
+  }
+  throw new UserError(`release ${target.id} defines the stack ${stack.name}, not ${options.expectedName}`, {
+    hint: "roll it back with `berth rollback` and the same -f/-d options it was deployed with",
+  });
+}
+
+/** `berth.yml` → `berth.<destination>.yml`, beside it. */
+function destinationOverlay(config: string, destination: string): string {
+  const extension = extname(config) || ".yml";
+  return `${config.slice(0, config.length - extname(config).length)}.${destination}${extension}`;
 }

@@ -5,7 +5,8 @@ import type { Service, Stack } from "../config/types.js";
 import { buildServiceEnv, buildTaskEnv } from "../config/service-env.js";
 import { ensureSecrets } from "../config/secrets.js";
 import { startOrder } from "../config/dependency-order.js";
-import { RotatingLogFile, releaseLogPath, replicaLogPath } from "../logs/index.js";
+import { releaseLogPath, replicaLogPath, type RotatingLogFile } from "../logs/index.js";
+import { RedactingLogFile } from "./redacting-log-file.js";
 import { enforceRetention } from "../logs/retention.js";
 import { AppLogRotator } from "../logs/app-log-files.js";
 import { jobLogPath } from "../logs/list.js";
@@ -61,6 +62,7 @@ export class StackSupervisor {
   private readonly pending = new Set<Replica>();
   private readonly logFiles = new Map<string, RotatingLogFile>();
   private secrets: Record<string, string> = {};
+  private readonly formerSecretValues: string[] = [];
   /** The database and Redis servers berth runs for the stack (src/backing): started first, stopped last. */
   private readonly backing: BackingServices;
   private backingReplicas: Replica[] = [];
@@ -267,9 +269,21 @@ export class StackSupervisor {
     });
   }
 
+  /** Reads the secrets again (`berth secret set` / `rotate`): replicas started from now on get the new values. */
+  reloadSecrets(): void {
+    // The replicas being replaced still hold the former values: those stay hidden too.
+    this.formerSecretValues.push(...Object.values(this.secrets));
+    this.secrets = ensureSecrets(this.options.paths.secrets, this.stack.secrets);
+  }
+
+  /** A line of berth's own in the logs of every replica of the service (`berth logs web` shows it). */
+  note(serviceName: string, message: string): void {
+    this.replicasOf(serviceName).forEach((_replica, index) => this.logFile(replicaLogPath(this.options.paths.logs, serviceName, index)).writeLine("err", `[berth] ${message}`));
+  }
+
   /** Values that must never appear in what berth prints. */
   secretValues(): string[] {
-    return [...Object.values(this.secrets), ...this.backingEnv.secretValues];
+    return [...Object.values(this.secrets), ...this.formerSecretValues, ...this.backingEnv.secretValues];
   }
 
   async retire(replica: Replica): Promise<void> {
@@ -460,7 +474,7 @@ export class StackSupervisor {
   private logFile(path: string): RotatingLogFile {
     let log = this.logFiles.get(path);
     if (!log) {
-      log = new RotatingLogFile(path, this.stack.logs, this.options.logger, () => enforceRetention(this.options.paths.logs, this.stack.logs));
+      log = new RedactingLogFile(path, this.stack.logs, () => this.secretValues(), this.options.logger, () => enforceRetention(this.options.paths.logs, this.stack.logs));
       this.logFiles.set(path, log);
     }
     return log;

@@ -2,18 +2,20 @@ import type { Command } from "commander";
 import { existsSync, rmSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join, relative } from "node:path";
-import { durationToMs, loadStack } from "../../config/index.js";
+import { durationToMs } from "../../config/index.js";
+import { loadStackWithSecrets } from "../../config/load.js";
 import { callDaemon } from "../../daemon/client.js";
 import { UserError } from "../../errors.js";
 import { acquireDeployLock } from "../../release/deploy-lock.js";
 import { newReleaseId, releaseDirectory, type ReleaseRecord } from "../../release/history.js";
 import { runStep } from "../../release/run-step.js";
-import { linkSharedPaths, populateRelease, type ReleaseSource } from "../../release/workspace.js";
+import { scrubSecretsFromEnvFiles } from "../../release/scrub-env-files.js";
+import { copyBuildOutputs, linkSharedPaths, populateRelease, type ReleaseSource } from "../../release/workspace.js";
 import { stackPaths } from "../../util/paths.js";
 import { appEnvironment } from "../app-env.js";
-import { globalOptions, loadStackFromOptions } from "../context.js";
+import { globalOptions, keepGivenSecrets, loadStackAndFiles } from "../context.js";
 import { printJson, printLine, printProgress } from "../output.js";
-import { oneOffEnv } from "../task-env.js";
+import { oneOffEnv, secretValuesOf } from "../task-env.js";
 
 interface DeployFlags {
   ref?: string;
@@ -37,7 +39,8 @@ export function registerDeploy(program: Command): void {
     .option("--no-wait", "do not wait for the services restarted after the switch to be ready")
     .action(async (flags: DeployFlags, command: Command) => {
       const global = globalOptions(command);
-      const current = await loadStackFromOptions(global);
+      const currentLoad = await loadStackAndFiles(global);
+      const current = currentLoad.stack;
       if (flags.ref && flags.path) throw new UserError("give --ref or --path, not both");
       const paths = stackPaths(current.name);
       const user = userInfo().username;
@@ -51,17 +54,29 @@ export function registerDeploy(program: Command): void {
         const source: ReleaseSource = flags.ref ? { kind: "ref", repository: current.root, ref: flags.ref } : { kind: "path", directory: flags.path ?? current.root };
         printProgress(`release ${id}: preparing ${flags.ref ?? flags.path ?? current.root}`);
         const described = populateRelease(source, releaseDir);
-        linkSharedPaths(current.shared, releaseDir, join(paths.root, "shared"));
+        const live = await liveReleaseDirectory(current.name, paths.root);
+        // Shared paths not kept yet come from where the stack ran: the working directory, then the live release.
+        linkSharedPaths(current.shared, releaseDir, join(paths.root, "shared"), [current.root, ...(live ? [live] : [])]);
         const releaseConfig = join(releaseDir, configPath);
         if (!existsSync(releaseConfig)) throw new UserError(`the release has no ${configPath}`, { hint: "commit berth.yml to the deployed ref or directory" });
-        const next = { ...loadStack(releaseConfig, { env: process.env }), releaseId: id };
+        // The overlays (-f, -d) as the release has them, so a destination deploys its own files too.
+        const overlays = currentLoad.files.slice(1).map((file) => join(releaseDir, relative(current.root, file)));
+        const loaded = loadStackWithSecrets(releaseConfig, { env: process.env, overlays, destination: global.destination });
+        const next = { ...loaded.stack, releaseId: id };
         if (next.name !== current.name) throw new UserError(`the release's berth.yml names stack "${next.name}", not "${current.name}"`);
+        await keepGivenSecrets(next.name, loaded.givenSecrets);
+        scrubSecretsFromEnvFiles(loaded.envFiles, releaseDir, next.secrets);
+        if (flags.skipBuild && next.buildOutputs?.length) {
+          printProgress(`build skipped: copying ${next.buildOutputs.join(", ")} from ${live ? "the live release" : current.root}`);
+          copyBuildOutputs(next.buildOutputs, live ?? current.root, releaseDir);
+        }
         const env = oneOffEnv(next);
-        for (const hook of next.hooks.preDeploy) await runStep("pre_deploy hook", hook, releaseDir, env);
+        const secretValues = secretValuesOf(next);
+        for (const hook of next.hooks.preDeploy) await runStep("pre_deploy hook", hook, releaseDir, env, secretValues);
         if (!flags.skipBuild) {
           for (const step of next.build) {
             printProgress(`build: ${step}`);
-            await runStep("build step", step, releaseDir, env);
+            await runStep("build step", step, releaseDir, env, secretValues);
           }
         }
         handedToDaemon = true;
@@ -82,7 +97,7 @@ export function registerDeploy(program: Command): void {
           },
           { onProgress: global.json ? undefined : printProgress },
         );
-        for (const hook of next.hooks.postDeploy) await runStep("post_deploy hook", hook, releaseDir, env);
+        for (const hook of next.hooks.postDeploy) await runStep("post_deploy hook", hook, releaseDir, env, secretValues);
         if (global.json) printJson({ stack: next.name, release: id, switched: result.switched, durationMs: Date.now() - startedAt, pruned: result.pruned });
         else printLine(`${next.name}: release ${id} is live (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
       } catch (error) {
@@ -95,4 +110,12 @@ export function registerDeploy(program: Command): void {
         unlock();
       }
     });
+}
+
+/** The directory of the release that serves now, if the stack was deployed and the directory is there. */
+async function liveReleaseDirectory(stackName: string, stackRoot: string): Promise<string | null> {
+  const releases = await callDaemon<ReleaseRecord[]>({ op: "releases", name: stackName }).catch(() => []);
+  const live = releases.find((release) => release.status === "live");
+  const directory = live ? releaseDirectory(stackRoot, live.id) : null;
+  return directory && existsSync(directory) ? directory : null;
 }

@@ -19,7 +19,10 @@ export function registerInit(program: Command): void {
       }
       const detection = detectProject(dirname(file));
       writeFileSync(file, renderBerthYml(detection));
-      if (global.json) printJson({ file, detected: detection.kind });
-      else printLine(`wrote ${global.file} for a ${detection.kind} project; review it, then run \`berth up\``);
+      if (global.json) printJson({ file, detected: detection.kind, warnings: detection.warnings });
+      else {
+        for (const warning of detection.warnings) process.stderr.write(`warning: ${warning}\n`);
+        printLine(`wrote ${global.file} for a ${detection.kind} project; review it, then run \`berth up\``);
+      }
     });
 }

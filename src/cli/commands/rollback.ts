@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { userInfo } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
 import { callDaemon } from "../../daemon/client.js";
 import { acquireDeployLock } from "../../release/deploy-lock.js";
-import type { ReleaseRecord } from "../../release/history.js";
+import { releaseDirectory, type ReleaseRecord } from "../../release/history.js";
 import { chooseRollbackTarget, loadReleaseStack } from "../../release/rollback-target.js";
 import { stackPaths } from "../../util/paths.js";
 import { appEnvironment } from "../app-env.js";
@@ -22,7 +23,11 @@ export function registerRollback(program: Command): void {
       try {
         const releases = await callDaemon<ReleaseRecord[]>({ op: "releases", name });
         const target = chooseRollbackTarget(releases, requested);
-        const stack = loadReleaseStack(paths.root, target, process.env);
+        // The same overlays (-f, -d) as the release was deployed with, as that release has them.
+        const releaseDir = releaseDirectory(paths.root, target.id);
+        const stackRoot = dirname(resolve(global.file));
+        const overlays = global.overlays.map((file) => join(releaseDir, relative(stackRoot, resolve(file))));
+        const stack = loadReleaseStack(paths.root, target, process.env, { overlays, destination: global.destination, expectedName: name });
         const startedAt = Date.now();
         // Release tasks are not run again: a rollback must not re-apply (or undo) migrations.
         await callDaemon(

@@ -10,7 +10,8 @@ import { chooseRunAs } from "../../supervisor/run-as-user.js";
 import { ensureStackUser, stackUserName } from "../../supervisor/stack-user.js";
 import { stackPaths } from "../../util/paths.js";
 import { globalOptions, loadStackFromOptions } from "../context.js";
-import { oneOffEnv } from "../task-env.js";
+import type { Service } from "../../config/types.js";
+import { oneOffEnv, oneOffServiceEnv } from "../task-env.js";
 
 // Exit codes as a shell gives them, so scripts can tell berth's failures from the command's.
 export const EXIT_NOT_EXECUTABLE = 126;
@@ -22,14 +23,17 @@ export function registerRun(program: Command): void {
     .command("run")
     .description("run a one-off command with the stack's environment, e.g. berth run python3 manage.py createsuperuser")
     .argument("<command...>")
+    .option("--service <name>", "run in this service's cwd with its env (default: the stack's environment, in the web service's cwd)")
     .passThroughOptions()
-    .action(async (argv: string[], _options: unknown, command: Command) => {
+    .action(async (argv: string[], options: { service?: string }, command: Command) => {
       const stack = await loadStackFromOptions(globalOptions(command));
       const paths = stackPaths(stack.name);
       mkdirSync(paths.data, { recursive: true, mode: 0o700 });
-      const env = oneOffEnv(stack);
-      const identity = oneOffIdentity(stack, argv, env.PATH ?? "/usr/bin:/bin", paths.root);
-      const child = spawn(argv[0]!, argv.slice(1), { cwd: stack.root, env: { ...env, ...identity.env }, stdio: "inherit", ...identity.ids });
+      const service = options.service === undefined ? undefined : serviceNamed(stack, options.service);
+      const cwd = (service ?? webService(stack))?.cwd ?? stack.root;
+      const env = service ? oneOffServiceEnv(stack, service) : oneOffEnv(stack);
+      const identity = oneOffIdentity(stack, argv, env.PATH ?? "/usr/bin:/bin", paths.root, cwd, service?.runAs ?? stack.user);
+      const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...env, ...identity.env }, stdio: "inherit", ...identity.ids });
       process.exitCode = await new Promise<number>((resolve, reject) => {
         child.once("error", (error: NodeJS.ErrnoException) => reject(describeSpawnError(error, argv[0]!)));
         child.once("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? signalExitCode(signal) : 1)));
@@ -37,13 +41,25 @@ export function registerRun(program: Command): void {
     });
 }
 
+function serviceNamed(stack: Stack, name: string): Service {
+  const service = stack.services.find((candidate) => candidate.name === name);
+  if (!service) throw new UserError(`${stack.name} has no service "${name}"`, { hint: `services: ${stack.services.map((candidate) => candidate.name).join(", ")}` });
+  return service;
+}
+
+/** The service the proxy routes to first, else the first with a port: where manage.py usually is. */
+function webService(stack: Stack): Service | undefined {
+  const routed = stack.proxy?.routes[0]?.service;
+  return stack.services.find((service) => service.name === routed) ?? stack.services.find((service) => service.port.kind !== "none");
+}
+
 /**
  * As root, a one-off command runs as the user the stack's processes would (src/supervisor/run-as-user.ts),
  * so what it creates (a migrated SQLite file, uploaded media) stays theirs.
  */
-function oneOffIdentity(stack: Stack, argv: string[], path: string, stackRoot: string): { ids: { uid?: number; gid?: number }; env: Record<string, string> } {
+function oneOffIdentity(stack: Stack, argv: string[], path: string, stackRoot: string, cwd: string, runAs: string | null): { ids: { uid?: number; gid?: number }; env: Record<string, string> } {
   if (!isRoot()) return { ids: {}, env: {} };
-  const { user } = chooseRunAs({ name: "run", command: argv.join(" "), cwd: stack.root, runAs: stack.user }, () => ensureStackUser(stack.name), path, stackUserName(stack.name), false);
+  const { user } = chooseRunAs({ name: "run", command: argv.join(" "), cwd, runAs }, () => ensureStackUser(stack.name), path, stackUserName(stack.name), false);
   if (!user) return { ids: {}, env: {} };
   const home = join(stackRoot, "home");
   mkdirSync(home, { recursive: true, mode: 0o700 });

@@ -1,0 +1,82 @@
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { berthOk, makeHome, tempDir, type BerthOptions } from "../helpers/berth-cli.js";
+import { addCeleryApp } from "../helpers/django-backing.js";
+import { createDjangoProject } from "../helpers/django-project.js";
+import { freePorts, proxyEnv, proxyRequest, type ProxyAnswer } from "../helpers/proxy-client.js";
+
+// `berth init` then `berth up -d`, with no edit in between: each kind of project answers over HTTPS
+// through the proxy. Debian's python3, gunicorn and celery come first on the PATH, as on a server.
+
+const EXPRESS_STYLE_SERVER = `const http = require("node:http");
+const fs = require("node:fs");
+http
+  .createServer((request, response) => {
+    if (request.url === "/assets/site.css") return response.writeHead(500).end("the proxy should have served this");
+    response.writeHead(200, { "content-type": "text/plain" }).end("hello from the node app\\n");
+  })
+  .listen(Number(process.env.PORT), "127.0.0.1");
+// Express would write: app.use('/assets', express.static(path.join(__dirname, 'public')));
+`;
+
+async function initAndUp(t: TestContext, home: string, cwd: string, httpsPort: number, env: Record<string, string>) {
+  const options: BerthOptions = { home, cwd, env: { ...env, PATH: `/usr/bin:/bin:${process.env.PATH}` }, timeoutMs: 240_000 };
+  const init = await berthOk(["init"], options);
+  const name = /^name: (.+)$/m.exec(readFileSync(join(cwd, "berth.yml"), "utf8"))![1]!;
+  // localhost has one owner: each project's stack is stopped before the next comes up (and
+  // before its directory is removed, so by name from berth's home).
+  t.after(() => berthOk(["--stack", name, "down"], { home, timeoutMs: 120_000 }).then(() => undefined));
+  await berthOk(["up", "-d"], options);
+  const ca = readFileSync(join(home, "ca", "ca.crt"));
+  const get = (path: string): Promise<ProxyAnswer> => proxyRequest({ port: httpsPort, host: "localhost", path, tls: { ca } });
+  return { options, init, get, file: readFileSync(join(cwd, "berth.yml"), "utf8") };
+}
+
+test("berth init + berth up -d serves a Django project with Celery, an Express-style app and a Procfile app over HTTPS", async (t) => {
+  const home = makeHome(t);
+  const [httpPort, httpsPort] = await freePorts(2);
+  const env = proxyEnv(httpPort!, httpsPort!);
+
+  await t.test("Django with Celery: gunicorn, worker, beat, Redis; CSS from the proxy", async (t) => {
+    const cwd = createDjangoProject(t);
+    addCeleryApp(cwd);
+    writeFileSync(join(cwd, "mysite", "settings.py"), readFileSync(join(cwd, "mysite", "settings.py"), "utf8").replace("DEBUG = True", "DEBUG = False"));
+    const { options, get, file } = await initAndUp(t, home, cwd, httpsPort!, env);
+    assert.match(file, /redis: true/);
+    const login = await get("/admin/login/");
+    assert.equal(login.status, 200);
+    assert.match(login.text, /Django/);
+    const css = await get("/static/admin/css/base.css");
+    assert.equal(css.status, 200, "gunicorn (DEBUG off) serves no static files: the proxy does");
+    assert.match(css.text, /DJANGO Admin styles/i);
+    const services = (await berthOk(["ps", "--json"], options)).stdout;
+    for (const service of ["redis", "web", "worker", "beat"]) assert.match(services, new RegExp(`"service": "${service}"`));
+  });
+
+  await t.test("Express-style Node app: npm start, its prefixed static directory from the proxy", async (t) => {
+    const cwd = tempDir(t, "berth-init-node-");
+    writeFileSync(join(cwd, "package.json"), JSON.stringify({ name: "expressish", main: "server.js", scripts: { start: "node server.js" } }));
+    writeFileSync(join(cwd, "server.js"), EXPRESS_STYLE_SERVER);
+    mkdirSync(join(cwd, "public"));
+    writeFileSync(join(cwd, "public", "site.css"), "body { margin: 0 }\n");
+    const { get } = await initAndUp(t, home, cwd, httpsPort!, env);
+    assert.equal((await get("/")).text, "hello from the node app\n");
+    const css = await get("/assets/site.css");
+    assert.equal(css.status, 200);
+    assert.equal(css.text, "body { margin: 0 }\n");
+  });
+
+  await t.test("Procfile app binding 0.0.0.0: rewritten to loopback, checked, served", async (t) => {
+    const cwd = tempDir(t, "berth-init-procfile-");
+    writeFileSync(join(cwd, "Procfile"), "web: python3 -m http.server --bind 0.0.0.0 $PORT\n");
+    writeFileSync(join(cwd, "index.html"), "<h1>procfile app</h1>\n");
+    const { get, file } = await initAndUp(t, home, cwd, httpsPort!, env);
+    assert.match(file, /--bind 127\.0\.0\.1 \$PORT/);
+    assert.match(file, /health:\n\s+http: \//);
+    const page = await get("/");
+    assert.equal(page.status, 200);
+    assert.equal(page.text, "<h1>procfile app</h1>\n");
+  });
+});
