@@ -1,7 +1,8 @@
 import { dirname } from "node:path";
 import type { Service, Stack } from "../config/types.js";
 import { renderEnvFile, serverPasswordNames } from "./export-secrets.js";
-import { renderNginxSite } from "./nginx-site.js";
+import { basicAuthFiles } from "./htpasswd.js";
+import { htpasswdPath, renderNginxSite } from "./nginx-site.js";
 import { withExec } from "./shell-exec.js";
 import { backupCommand, databaseUrls } from "./servers.js";
 import { cronToOnCalendar } from "./systemd-calendar.js";
@@ -151,6 +152,7 @@ export function exportSystemd(stack: Stack, options: ExportOptions): ExportResul
   if (stack.proxy) {
     const upstreams = new Map(stack.services.map((service) => [service.name, service.port.kind === "none" ? [] : (instancesByService.get(service.name) ?? []).map(Number)]));
     files.push({ path: `nginx/${name}.conf`, content: renderNginxSite(stack, stack.proxy, upstreams) });
+    if (stack.proxy.basicAuth) files.push(...basicAuthFiles(`nginx/${name}.htpasswd`, stack.proxy.basicAuth, options.secrets));
   }
 
   for (const file of files.filter((candidate) => /\.(service|timer|target)$/.test(candidate.path))) {
@@ -164,6 +166,7 @@ export function exportSystemd(stack: Stack, options: ExportOptions): ExportResul
       `install: cp *.service *.timer *.target /etc/systemd/system/; install -D -m 0600 ${name}-secrets.env ${configDir}/${name}-secrets.env; install -D -m 0644 ${name}.env ${configDir}/${name}.env`,
       `start: systemctl daemon-reload && systemctl enable --now ${name}.target`,
       ...(stack.proxy ? [`front proxy: nginx/${name}.conf is an nginx site (cp to /etc/nginx/sites-enabled/)`] : []),
+      ...(stack.proxy?.basicAuth ? [`basic auth: install -m 0640 -g www-data nginx/${name}.htpasswd ${htpasswdPath(stack)}`] : []),
     ],
   };
 }
