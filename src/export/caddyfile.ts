@@ -32,9 +32,11 @@ export function renderCaddyfile(stack: Stack, proxy: ProxyConfig, staticMounts: 
   if (proxy.hstsMaxAgeSeconds !== null && proxy.tls.mode !== "off") site.push(`header Strict-Transport-Security "max-age=${proxy.hstsMaxAgeSeconds}"`);
   site.push("request_body {", `\tmax_size ${proxy.maxBodyBytes}`, "}");
   site.push(...pathRedirects(proxy));
-  if (proxy.basicAuth) site.push("basicauth {", `\t${proxy.basicAuth.user} {$${BASIC_AUTH_HASH_VARIABLE}}`, "}");
+  // Inside each handle, not at the site's level: Caddy orders basicauth before every handle, and
+  // berth answers redirects before asking for the password.
+  const auth = proxy.basicAuth ? ["\tbasicauth {", `\t\t${proxy.basicAuth.user} {$${BASIC_AUTH_HASH_VARIABLE}}`, "\t}"] : [];
   for (const mount of staticMounts) {
-    site.push(`handle_path ${pathMatcher(mount.prefix)} {`, `\troot * ${mount.proxyPath}`, "\tfile_server", "}");
+    site.push(`handle_path ${pathMatcher(mount.prefix)} {`, ...auth, `\troot * ${mount.proxyPath}`, "\tfile_server", "}");
   }
   // Longest prefix first, as berth routes: Caddy's `handle` blocks are tried in order of specificity
   // only for paths, so the order written here is the order that applies.
@@ -46,6 +48,7 @@ export function renderCaddyfile(stack: Stack, proxy: ProxyConfig, staticMounts: 
     const matcher = route.prefix === "/" ? "" : ` ${pathMatcher(route.prefix)}`;
     site.push(
       `handle${matcher} {`,
+      ...auth,
       `\treverse_proxy ${route.service}:${port} {`,
       "\t\tlb_policy round_robin",
       // berth's `hold`: a request waits this long for a replica that accepts it, instead of failing at once.
@@ -86,7 +89,8 @@ function pathRedirects(proxy: ProxyConfig): string[] {
     if (rule.fromPath === undefined) return [];
     const prefix = rule.fromPath.replace(/\/+$/, "");
     const matcher = `@redirect${index}`;
-    return [`${matcher} path ${prefix || "/"} ${prefix}/*`, `handle ${matcher} {`, ...(prefix ? [`\turi strip_prefix ${prefix}`] : []), `\tredir * ${rule.to.replace(/\/+$/, "")}{uri} ${rule.status}`, "}"];
+    // `route` keeps the written order: Caddy would otherwise run redir before uri.
+    return [`${matcher} path ${prefix || "/"} ${prefix}/*`, `handle ${matcher} {`, "\troute {", ...(prefix ? [`\t\turi strip_prefix ${prefix}`] : []), `\t\tredir * ${rule.to.replace(/\/+$/, "")}{uri} ${rule.status}`, "\t}", "}"];
   });
 }
 

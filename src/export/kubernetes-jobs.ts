@@ -46,7 +46,7 @@ function cronJob(context: KubernetesContext, app: AppContainerParts, job: Job, s
           backoffLimit: 0,
           ...(job.timeoutMs !== null ? { activeDeadlineSeconds: Math.ceil(job.timeoutMs / 1000) } : {}),
           template: {
-            metadata: { labels },
+            metadata: { labels: { ...labels } },
             spec: {
               restartPolicy: "Never",
               containers: [{ name: "job", image: app.image, command: ["sh", "-c", job.command], envFrom: app.envFrom, env: app.env, volumeMounts: app.volumeMounts }],

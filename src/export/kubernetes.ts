@@ -199,7 +199,8 @@ export function exportKubernetes(stack: Stack, options: ExportOptions): ExportRe
   const secretGenerators: Record<string, unknown>[] = [];
   if (stack.proxy) {
     const ingress = ingressObjects(context, stack.proxy);
-    for (const object of ingress.objects) add(`ingress-${object.kind.toLowerCase()}.yaml`, object);
+    // The stack's own Ingress and Issuer keep their file names; a redirect's Ingress is named after it.
+    for (const object of ingress.objects) add(`ingress-${object.kind.toLowerCase()}${object.kind === "Ingress" && object.metadata.name !== name ? `-${object.metadata.name.slice(name.length + 1)}` : ""}.yaml`, object);
     extraFiles.push(...ingress.files);
     notes.push(...ingress.notes);
     unexpressed.push(...ingress.unexpressed);

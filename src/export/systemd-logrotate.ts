@@ -26,7 +26,8 @@ export function renderLogrotate(stack: Stack): string {
 function stanza(path: string, stack: Stack, how: readonly string[]): string {
   const logs = stack.logs;
   const options = [
-    `size ${logs.maxSizeBytes}`,
+    // `size` and a period override each other in logrotate; `maxsize` rotates on either.
+    logs.every ? `maxsize ${logs.maxSizeBytes}` : `size ${logs.maxSizeBytes}`,
     `rotate ${logs.keep}`,
     logs.compress ? "compress" : "nocompress",
     ...(logs.every ? [logs.every] : []),
