@@ -11,6 +11,8 @@ export interface StaticMount {
 }
 
 export const PROXY_CERT_DIR = "/etc/caddy/certs";
+/** Set by the proxy container's command from the password (caddy hash-password), never written to a file. */
+export const BASIC_AUTH_HASH_VARIABLE = "BERTH_BASIC_AUTH_HASH";
 
 export function renderCaddyfile(stack: Stack, proxy: ProxyConfig, staticMounts: readonly StaticMount[]): string {
   const global: string[] = [];
@@ -29,8 +31,12 @@ export function renderCaddyfile(stack: Stack, proxy: ProxyConfig, staticMounts: 
   if (proxy.tls.mode === "files") site.push(`tls ${PROXY_CERT_DIR}/cert.pem ${PROXY_CERT_DIR}/key.pem`);
   if (proxy.hstsMaxAgeSeconds !== null && proxy.tls.mode !== "off") site.push(`header Strict-Transport-Security "max-age=${proxy.hstsMaxAgeSeconds}"`);
   site.push("request_body {", `\tmax_size ${proxy.maxBodyBytes}`, "}");
+  site.push(...pathRedirects(proxy));
+  // Inside each handle, not at the site's level: Caddy orders basicauth before every handle, and
+  // berth answers redirects before asking for the password.
+  const auth = proxy.basicAuth ? ["\tbasicauth {", `\t\t${proxy.basicAuth.user} {$${BASIC_AUTH_HASH_VARIABLE}}`, "\t}"] : [];
   for (const mount of staticMounts) {
-    site.push(`handle_path ${pathMatcher(mount.prefix)} {`, `\troot * ${mount.proxyPath}`, "\tfile_server", "}");
+    site.push(`handle_path ${pathMatcher(mount.prefix)} {`, ...auth, `\troot * ${mount.proxyPath}`, "\tfile_server", "}");
   }
   // Longest prefix first, as berth routes: Caddy's `handle` blocks are tried in order of specificity
   // only for paths, so the order written here is the order that applies.
@@ -42,8 +48,11 @@ export function renderCaddyfile(stack: Stack, proxy: ProxyConfig, staticMounts: 
     const matcher = route.prefix === "/" ? "" : ` ${pathMatcher(route.prefix)}`;
     site.push(
       `handle${matcher} {`,
+      ...auth,
       `\treverse_proxy ${route.service}:${port} {`,
       "\t\tlb_policy round_robin",
+      // berth's `hold`: a request waits this long for a replica that accepts it, instead of failing at once.
+      ...(proxy.holdMs > 0 ? [`\t\tlb_try_duration ${proxy.holdMs / 1000}s`] : []),
       "\t\ttransport http {",
       `\t\t\tresponse_header_timeout ${Math.round(proxy.upstreamTimeoutMs / 1000)}s`,
       "\t\t}",
@@ -62,12 +71,37 @@ export function renderCaddyfile(stack: Stack, proxy: ProxyConfig, staticMounts: 
     ...site.map((line) => `\t${line}`),
     "}",
     "",
+    ...hostRedirectSites(proxy),
   ].join("\n");
 }
 
 function siteAddresses(proxy: ProxyConfig): string[] {
-  const hosts = proxy.hosts.length > 0 ? proxy.hosts : ["localhost"];
-  return proxy.tls.mode === "off" ? hosts.map((host) => `http://${host}`) : hosts;
+  const redirected = new Set(proxy.redirects.map((rule) => rule.fromHost));
+  const served = proxy.hosts.filter((host) => !redirected.has(host));
+  const hosts = served.length > 0 ? served : ["localhost"];
+  const own = proxy.listen.flatMap((listener) => (listener.tls && proxy.tls.mode !== "off" ? hosts.map((host) => `${host}:${listener.port}`) : [`http://:${listener.port}`]));
+  return [...(proxy.tls.mode === "off" ? hosts.map((host) => `http://${host}`) : hosts), ...own];
+}
+
+/** A path rule: its prefix (whole segments) replaced by `to`, query kept, before any route. */
+function pathRedirects(proxy: ProxyConfig): string[] {
+  return proxy.redirects.flatMap((rule, index) => {
+    if (rule.fromPath === undefined) return [];
+    const prefix = rule.fromPath.replace(/\/+$/, "");
+    const matcher = `@redirect${index}`;
+    // `route` keeps the written order: Caddy would otherwise run redir before uri.
+    return [`${matcher} path ${prefix || "/"} ${prefix}/*`, `handle ${matcher} {`, "\troute {", ...(prefix ? [`\t\turi strip_prefix ${prefix}`] : []), `\t\tredir * ${rule.to.replace(/\/+$/, "")}{uri} ${rule.status}`, "\t}", "}"];
+  });
+}
+
+/** A host rule: a site of its own that sends every request to `to`, path and query kept. */
+function hostRedirectSites(proxy: ProxyConfig): string[] {
+  const scheme = proxy.tls.mode === "off" ? "http" : "https";
+  return proxy.redirects.flatMap((rule) => {
+    if (rule.fromHost === undefined) return [];
+    const target = /^https?:\/\//.test(rule.to) ? rule.to.replace(/\/+$/, "") : `${scheme}://${rule.to}`;
+    return [`${proxy.tls.mode === "off" ? "http://" : ""}${rule.fromHost} {`, `\tredir ${target}{uri} ${rule.status}`, "}", ""];
+  });
 }
 
 /** `/static/` → `/static/*`; `/api` → `/api*`. */

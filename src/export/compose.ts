@@ -1,12 +1,13 @@
 import { relative } from "node:path";
 import { stringify } from "yaml";
 import type { Service, Stack } from "../config/types.js";
-import { renderCaddyfile, PROXY_CERT_DIR, type StaticMount } from "./caddyfile.js";
+import { BASIC_AUTH_HASH_VARIABLE, renderCaddyfile, PROXY_CERT_DIR, type StaticMount } from "./caddyfile.js";
 import { APP_DIR, containerCommand, containerPort, healthProbeCommand, pathInImage, projectKind } from "./container-command.js";
 import { CONTAINERFILE, renderContainerfile, renderDockerignore } from "./containerfile.js";
-import { renderEnvFile, SECRETS_FILE } from "./export-secrets.js";
+import { PROXY_SECRETS_FILE, renderEnvFile, SECRETS_FILE } from "./export-secrets.js";
 import { sharedDirectories } from "./shared-paths.js";
 import { composeServers } from "./compose-servers.js";
+import { composeJobServices, hostCronLine, JOBS_PROFILE } from "./compose-jobs.js";
 import { conditions, escapeDollars, escapeValues, pick, type ComposeService } from "./compose-values.js";
 import { databaseUrls, imageFor } from "./servers.js";
 import type { ExportFile, ExportOptions, ExportResult, Unexpressed } from "./types.js";
@@ -110,9 +111,22 @@ export function exportCompose(stack: Stack, options: ExportOptions): ExportResul
     };
   }
 
+  Object.assign(services, composeJobServices(stack, {
+    ...appImage,
+    environment: sharedEnvironment,
+    env_file: [SECRETS_FILE],
+    volumes: appVolumes,
+    ...(Object.keys(backing).length > 0 ? { depends_on: conditions(backing) } : {}),
+    logging,
+  }));
+
   if (stack.proxy) {
     const proxy = stack.proxy;
     files.push({ path: "Caddyfile", content: renderCaddyfile(stack, proxy, staticMounts) });
+    if (proxy.basicAuth) {
+      const secret = proxy.basicAuth.passwordSecret;
+      files.push({ path: PROXY_SECRETS_FILE, content: renderEnvFile(pick(options.secrets, [secret]), "The front proxy's basic auth password: keep this file 0600 and out of version control."), secret: true });
+    }
     volumes["caddy-data"] = {};
     const proxyVolumes = ["./Caddyfile:/etc/caddy/Caddyfile:ro", "caddy-data:/data", ...staticMounts.map((mount) => `${mount.proxyPath.slice("/srv/".length)}:${mount.proxyPath}:ro`)];
     if (proxy.tls.mode === "files") proxyVolumes.push(`${proxy.tls.certFile}:${PROXY_CERT_DIR}/cert.pem:ro`, `${proxy.tls.keyFile}:${PROXY_CERT_DIR}/key.pem:ro`);
@@ -123,12 +137,17 @@ export function exportCompose(stack: Stack, options: ExportOptions): ExportResul
     }
     services.proxy = {
       image: imageFor("caddy", stack, options),
-      command: ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"],
+      command: proxy.basicAuth ? ["sh", "-c", escapeDollars(hashThenRunCaddy(proxy.basicAuth.passwordSecret))] : CADDY_RUN,
+      ...(proxy.basicAuth ? { env_file: [PROXY_SECRETS_FILE] } : {}),
       // Certificates and the local CA go to the `caddy-data` volume, whatever the image's defaults.
       environment: { XDG_DATA_HOME: "/data", XDG_CONFIG_HOME: "/config" },
       // The address and ports are Compose variables, so one file serves a public host (the
       // defaults) and a test or staging box (BERTH_PUBLISH_ADDRESS=127.0.0.1).
-      ports: ["${BERTH_PUBLISH_ADDRESS:-0.0.0.0}:${BERTH_HTTP_PORT:-80}:80", "${BERTH_PUBLISH_ADDRESS:-0.0.0.0}:${BERTH_HTTPS_PORT:-443}:443"],
+      ports: [
+        "${BERTH_PUBLISH_ADDRESS:-0.0.0.0}:${BERTH_HTTP_PORT:-80}:80",
+        "${BERTH_PUBLISH_ADDRESS:-0.0.0.0}:${BERTH_HTTPS_PORT:-443}:443",
+        ...proxy.listen.map((listener) => `\${BERTH_PUBLISH_ADDRESS:-0.0.0.0}:${listener.port}:${listener.port}`),
+      ],
       volumes: proxyVolumes,
       depends_on: conditions(upstreams),
       restart: "always",
@@ -151,8 +170,17 @@ export function exportCompose(stack: Stack, options: ExportOptions): ExportResul
       options.images.app ? `the app runs from the image ${options.images.app}` : `build the app's image first (in the output directory): docker-compose build, or podman build -t ${stack.name}-app -f ${CONTAINERFILE} ${relativeRoot}`,
       "start it: docker-compose up -d (in the output directory)",
       ...(services.backup ? ["back up: docker-compose --profile backup run --rm backup (from cron for a schedule)"] : []),
+      ...((stack.jobs ?? []).length > 0 ? [`jobs: Compose has no scheduler; add these lines to the host's crontab (read in the host's time zone), or run one now with docker-compose --profile ${JOBS_PROFILE} run --rm job-<name>`] : []),
+      ...(stack.jobs ?? []).map((job) => `  ${hostCronLine(stack, job, options.outputDirectory)}`),
     ],
   };
+}
+
+const CADDY_RUN = ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"];
+
+/** The Caddyfile reads the password's hash from the environment; only the 0600 env file holds the password. */
+function hashThenRunCaddy(passwordVariable: string): string {
+  return `export ${BASIC_AUTH_HASH_VARIABLE}="$(caddy hash-password --plaintext "$${passwordVariable}")" && exec ${CADDY_RUN.join(" ")}`;
 }
 
 function appImageService(stack: Stack, options: ExportOptions): ComposeService {

@@ -57,3 +57,19 @@ export function fixtureOptions(stack: Stack, overrides: Partial<ExportOptions> =
 export function publicContents(files: readonly { content: string; secret?: boolean }[]): string {
   return files.filter((file) => !file.secret).map((file) => file.content).join("\n");
 }
+
+/** The Django stack with the keys added for operations: users, jobs, alerts, log limits, proxy extras. */
+export const OPERATIONS_STACK_YML = `${DJANGO_STACK_YML.replace("logs: { max_size: 10MB, keep: 5 }", "logs: { max_size: 10MB, keep: 5, every: daily, max_age: 14d, max_total: 500MB, files: [logs/celery.log, { path: logs/django.log, service: web, signal: SIGUSR1 }] }").replace("    command: celery -A pixel beat\n", "    command: celery -A pixel beat\n    user: pixel-beat\n")}user: pixel
+jobs:
+  clearsessions: { schedule: "0 3 * * *", command: python3 manage.py clearsessions, timezone: Europe/Paris, timeout: 10m }
+  send-digest: { schedule: "*/15 * * * *", command: python3 manage.py send_digest, overlap: queue }
+alerts: { webhook: "https://hooks.example.org/T000/XXXX", on: [crash-loop, job-failed] }
+`.replace("  static: { /static/: staticfiles, /media/: media }\n", `  static: { /static/: staticfiles, /media/: media }
+  hold: 3s
+  redirects:
+    - { from: www.pixel.example.org, to: pixel.example.org }
+    - { from: /old-blog/, to: /blog/, status: 308 }
+  basic_auth: { user: team, password_secret: STAGING_PASSWORD }
+  listen: [8902]
+  listen_tls: [8903]
+`);

@@ -9,6 +9,8 @@ import { parseEnvFile } from "../config/env-file.js";
 // in the export directory is kept, so exporting again does not lock the app out of its database.
 
 export const SECRETS_FILE = "secrets.env";
+/** The front proxy's own secret (the basic auth password), apart from the app's, so exporting again keeps it. */
+export const PROXY_SECRETS_FILE = "proxy.env";
 
 /** Names of the passwords the export itself generates for the servers it defines. */
 export function serverPasswordNames(stack: Stack): string[] {
@@ -22,7 +24,8 @@ export function serverPasswordNames(stack: Stack): string[] {
 /** Values for every secret and server password: kept from `previous`, then berth's store, else generated. */
 export function collectSecretValues(stack: Stack, sources: { previous: Record<string, string>; store: Record<string, string> }): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const name of [...stack.secrets, ...serverPasswordNames(stack)]) {
+  const basicAuthSecret = stack.proxy?.basicAuth?.passwordSecret;
+  for (const name of new Set([...stack.secrets, ...serverPasswordNames(stack), ...(basicAuthSecret ? [basicAuthSecret] : [])])) {
     values[name] = sources.previous[name] || sources.store[name] || randomBytes(32).toString("base64url");
   }
   return values;
@@ -30,7 +33,7 @@ export function collectSecretValues(stack: Stack, sources: { previous: Record<st
 
 /** Secret files of every target (Compose splits the servers' passwords into files of their own). */
 export function secretFileNames(stackName: string): string[] {
-  return [SECRETS_FILE, "postgres.env", "mariadb.env", "redis.env", `${stackName}-secrets.env`];
+  return [SECRETS_FILE, PROXY_SECRETS_FILE, "postgres.env", "mariadb.env", "redis.env", `${stackName}-secrets.env`];
 }
 
 /** The values in the secret files of an earlier export in `directory`, or {}. */

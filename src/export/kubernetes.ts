@@ -7,6 +7,7 @@ import { renderEnvFile, SECRETS_FILE } from "./export-secrets.js";
 import { sharedDirectories } from "./shared-paths.js";
 import { databaseObjects, redisObjects } from "./kubernetes-servers.js";
 import { ingressObjects } from "./kubernetes-ingress.js";
+import { jobCronJobs } from "./kubernetes-jobs.js";
 import { probesFor } from "./kubernetes-probes.js";
 import { backupCommand, databaseUrls, imageFor } from "./servers.js";
 import type { ExportFile, ExportOptions, ExportResult, Unexpressed } from "./types.js";
@@ -153,6 +154,10 @@ export function exportKubernetes(stack: Stack, options: ExportOptions): ExportRe
     }
   }
 
+  const jobs = jobCronJobs(context, { image, envFrom, env: databaseEnv, volumeMounts: mounts, volumes });
+  for (const object of jobs.objects) add(`${object.metadata.name.slice(name.length + 1)}-cronjob.yaml`, object);
+  unexpressed.push(...jobs.unexpressed);
+
   const dump = backupCommand(stack, "/backups");
   if (stack.backup.schedule && dump) {
     add("pvc-backups.yaml", pvc(`${name}-backups`, labels, "ReadWriteOnce", "5Gi"));
@@ -191,11 +196,15 @@ export function exportKubernetes(stack: Stack, options: ExportOptions): ExportRe
     unexpressed.push({ path: ["backup", "schedule"], instead: "no CronJob for a SQLite file on a ReadWriteOnce volume: back up the `data` PVC with your cluster's volume snapshots" });
   }
 
+  const secretGenerators: Record<string, unknown>[] = [];
   if (stack.proxy) {
     const ingress = ingressObjects(context, stack.proxy);
-    for (const object of ingress.objects) add(`ingress-${object.kind.toLowerCase()}.yaml`, object);
+    // The stack's own Ingress and Issuer keep their file names; a redirect's Ingress is named after it.
+    for (const object of ingress.objects) add(`ingress-${object.kind.toLowerCase()}${object.kind === "Ingress" && object.metadata.name !== name ? `-${object.metadata.name.slice(name.length + 1)}` : ""}.yaml`, object);
     extraFiles.push(...ingress.files);
     notes.push(...ingress.notes);
+    unexpressed.push(...ingress.unexpressed);
+    secretGenerators.push(...ingress.secretGenerators);
   }
 
   const files: ExportFile[] = objects.map(({ file, object }) => ({ path: file, content: stringify(object, { lineWidth: 0 }) }));
@@ -206,6 +215,7 @@ export function exportKubernetes(stack: Stack, options: ExportOptions): ExportRe
     secretGenerator: [
       { name: context.secretName, envs: [SECRETS_FILE] },
       ...(stack.proxy?.tls.mode === "files" ? [{ name: `${name}-tls`, type: "kubernetes.io/tls", files: ["tls.crt", "tls.key"] }] : []),
+      ...secretGenerators,
     ],
   };
   files.push({ path: "kustomization.yaml", content: `# ${name}, exported by berth from ${stack.file}: kubectl apply -k .\n${stringify(kustomization, { lineWidth: 0 })}` }, ...extraFiles);

@@ -1,10 +1,13 @@
 import { dirname } from "node:path";
 import type { Service, Stack } from "../config/types.js";
 import { renderEnvFile, serverPasswordNames } from "./export-secrets.js";
-import { renderNginxSite } from "./nginx-site.js";
+import { basicAuthFiles } from "./htpasswd.js";
+import { htpasswdPath, renderNginxSite } from "./nginx-site.js";
 import { withExec } from "./shell-exec.js";
 import { backupCommand, databaseUrls } from "./servers.js";
 import { cronToOnCalendar } from "./systemd-calendar.js";
+import { jobUnits } from "./systemd-jobs.js";
+import { renderLogrotate } from "./systemd-logrotate.js";
 import { findUnknownUnitKeys } from "./systemd-unit-keys.js";
 import type { ExportFile, ExportOptions, ExportResult, Unexpressed } from "./types.js";
 
@@ -37,7 +40,7 @@ export function exportSystemd(stack: Stack, options: ExportOptions): ExportResul
   if (stack.database.engine === "sqlite" && stack.database.file) readWritePaths.push(dirname(stack.database.file));
   const common = {
     environmentFiles: [`${configDir}/${name}.env`, `${configDir}/${name}-secrets.env`],
-    sandbox: sandboxLines(name, readWritePaths),
+    sandbox: sandboxLines(name, readWritePaths, stack.user),
   };
 
   const releaseSteps = [...stack.build, ...extensionSteps(stack), ...stack.release];
@@ -88,7 +91,7 @@ export function exportSystemd(stack: Stack, options: ExportOptions): ExportResul
           "RestartSec=1s",
           `TimeoutStopSec=${Math.ceil(service.stopGraceMs / 1000)}s`,
           ...(service.stopSignal ? [`KillSignal=${service.stopSignal}`] : []),
-          ...common.sandbox,
+          ...sandboxLines(name, readWritePaths, service.runAs),
           "StandardOutput=journal",
           "StandardError=journal",
           `SyslogIdentifier=${name}-${service.name}`,
@@ -133,6 +136,11 @@ export function exportSystemd(stack: Stack, options: ExportOptions): ExportResul
     wants.push(`${name}-backup.timer`);
   }
 
+  const jobs = jobUnits({ stack, environmentFiles: common.environmentFiles, sandbox: common.sandbox, backingUnits });
+  files.push(...jobs.files);
+  unexpressed.push(...jobs.unexpressed);
+  wants.push(...jobs.timers);
+
   files.push({
     path: `${name}.target`,
     content: unit([
@@ -140,24 +148,11 @@ export function exportSystemd(stack: Stack, options: ExportOptions): ExportResul
       ["Install", ["WantedBy=multi-user.target"]],
     ]),
   });
-  files.push({
-    path: `logrotate/${name}`,
-    content: [
-      `# Units log to journald; this covers log files the app writes itself under /var/log/${name}/.`,
-      `/var/log/${name}/*.log {`,
-      `\tsize ${stack.logs.maxSizeBytes}`,
-      `\trotate ${stack.logs.keep}`,
-      stack.logs.compress ? "\tcompress" : "\tnocompress",
-      "\tmissingok",
-      "\tnotifempty",
-      "\tcopytruncate",
-      "}",
-      "",
-    ].join("\n"),
-  });
+  files.push({ path: `logrotate/${name}`, content: renderLogrotate(stack) });
   if (stack.proxy) {
     const upstreams = new Map(stack.services.map((service) => [service.name, service.port.kind === "none" ? [] : (instancesByService.get(service.name) ?? []).map(Number)]));
     files.push({ path: `nginx/${name}.conf`, content: renderNginxSite(stack, stack.proxy, upstreams) });
+    if (stack.proxy.basicAuth) files.push(...basicAuthFiles(`nginx/${name}.htpasswd`, stack.proxy.basicAuth, options.secrets));
   }
 
   for (const file of files.filter((candidate) => /\.(service|timer|target)$/.test(candidate.path))) {
@@ -171,6 +166,7 @@ export function exportSystemd(stack: Stack, options: ExportOptions): ExportResul
       `install: cp *.service *.timer *.target /etc/systemd/system/; install -D -m 0600 ${name}-secrets.env ${configDir}/${name}-secrets.env; install -D -m 0644 ${name}.env ${configDir}/${name}.env`,
       `start: systemctl daemon-reload && systemctl enable --now ${name}.target`,
       ...(stack.proxy ? [`front proxy: nginx/${name}.conf is an nginx site (cp to /etc/nginx/sites-enabled/)`] : []),
+      ...(stack.proxy?.basicAuth ? [`basic auth: install -m 0640 -g www-data nginx/${name}.htpasswd ${htpasswdPath(stack)}`] : []),
     ],
   };
 }
@@ -199,11 +195,11 @@ function sqliteBackup(stack: Stack): string {
   return `set -e; sqlite3 ${file} ".backup /var/lib/${stack.name}/backups/${stack.name}-$(date -u +%Y%m%dT%H%M%SZ).sqlite3"`;
 }
 
-function sandboxLines(name: string, readWritePaths: readonly string[]): string[] {
+/** `user`: berth.yml's `user:` (the service's, else the stack's); null: the stack's dynamic user. */
+function sandboxLines(name: string, readWritePaths: readonly string[], user: string | null): string[] {
   return [
-    // Every unit of the stack shares one dynamic user, so they can all read what the others write.
-    "DynamicUser=yes",
-    `User=${name}`,
+    // Without a `user:`, every unit of the stack shares one dynamic user, so they can all read what the others write.
+    ...(user === null ? ["DynamicUser=yes", `User=${name}`] : [`User=${user}`]),
     `StateDirectory=${name}`,
     "ProtectSystem=strict",
     "ProtectHome=read-only",
@@ -219,11 +215,11 @@ function sandboxLines(name: string, readWritePaths: readonly string[]): string[]
   ];
 }
 
-function afterWants(units: readonly string[]): string[] {
+export function afterWants(units: readonly string[]): string[] {
   return units.length === 0 ? [] : [`After=${units.join(" ")}`, `Wants=${units.join(" ")}`];
 }
 
-function unit(sections: [string, string[]][]): string {
+export function unit(sections: [string, string[]][]): string {
   return sections.map(([section, lines]) => [`[${section}]`, ...lines].join("\n")).join("\n\n") + "\n";
 }
 

@@ -12,7 +12,8 @@ const run = promisify(execFile);
 const STACK = "exportsd";
 
 test("the stack exported to systemd passes systemd-analyze verify, uses no unknown key and keeps secrets in its 0600 file", async (t) => {
-  const project = createExportProject(t, STACK, "backup: { schedule: \"0 3 * * *\", keep: 3 }\n");
+  const jobs = "jobs:\n  clearsessions: { schedule: \"0 4 * * 1-5\", command: python3 manage.py clearsessions, timezone: Europe/Paris, timeout: 10m }\n";
+  const project = createExportProject(t, STACK, `backup: { schedule: "0 3 * * *", keep: 3 }\n${jobs}`);
   const home = makeHome(t);
   const output = join(tempDir(t, "berth-export-systemd-"), "units");
   const result = await berthOk(["export", "systemd", "--output", output], { home, cwd: project });
@@ -22,7 +23,9 @@ test("the stack exported to systemd passes systemd-analyze verify, uses no unkno
   assert.deepEqual(units.sort(), [
     `${STACK}-backup.service`, `${STACK}-backup.timer`, `${STACK}-beat@.service`, `${STACK}-release.service`,
     `${STACK}-web@.service`, `${STACK}-worker@.service`, `${STACK}.target`,
+    `${STACK}-job-clearsessions.service`, `${STACK}-job-clearsessions.timer`,
   ].sort());
+  assert.match(readFileSync(join(output, `${STACK}-job-clearsessions.timer`), "utf8"), /^OnCalendar=Mon\.\.Fri \*-\*-\* 04:00:00 Europe\/Paris$/m);
   // A template is verified through one of its instances, as systemd loads it.
   const target = readFileSync(join(output, `${STACK}.target`), "utf8");
   const instances = [...target.matchAll(/^Wants=(.+@.+\.service)$/gm)].map((match) => match[1] ?? "");
