@@ -73,6 +73,9 @@ export const DASHBOARD_SCRIPT = String.raw`
       const backup = button.dataset.backup;
       return confirmThen("Check " + backup + " against its SHA-256 checksum? This reads the whole file.", () => startAction({ kind, backup, label: "verify " + backup }));
     }
+    if (kind === "deploy") {
+      return confirmThen("Deploy " + button.dataset.source + " again, as berth deploy does? The build and release tasks run, the new replicas take over once healthy; if anything fails the live release keeps serving.", () => startAction({ kind, label: "deploy the current source" }));
+    }
     if (kind === "rollback") {
       const release = button.dataset.release;
       return confirmThen("Roll back to release " + release + "? Its replicas start beside the live ones and take over once healthy; migrations are not run again.", () => startAction({ kind, release, label: "roll back to " + release }));

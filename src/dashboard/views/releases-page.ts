@@ -16,6 +16,7 @@ export function renderReleasesPage(stack: string, releases: ReleaseRecord[], chr
     </tr>`,
   );
   const body = html`<h1>Releases</h1>
+  ${renderDeployControl(releases)}
   <div id="action-progress" class="progress" hidden></div>
   ${
     releases.length === 0
@@ -23,4 +24,13 @@ export function renderReleasesPage(stack: string, releases: ReleaseRecord[], chr
       : html`<table class="grid"><thead><tr><th>Release</th><th>Status</th><th>Source</th><th>Created</th><th>By</th><th>Took</th><th>Error</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
   }`;
   return renderPage({ title: `${stack} releases`, page: "releases", stack, ...chrome, body });
+}
+
+/** "Deploy the current source…": the source the live release was deployed from, deployed again by the berth CLI. */
+function renderDeployControl(releases: ReleaseRecord[]) {
+  const live = releases.find((release) => release.status === "live");
+  if (!live) return "";
+  if (!live.origin) return html`<p class="dim">The live release does not say where it was deployed from (made by an older berth): run <code>berth deploy</code> once, then it can be deployed again from here.</p>`;
+  const source = live.origin.source.kind === "ref" ? `git ref ${live.origin.source.ref} of ${live.origin.directory}` : live.origin.source.directory;
+  return html`<p class="dim">The live release came from <code>${source}</code>. <button data-action="deploy" data-source="${source}">Deploy the current source…</button></p>`;
 }
