@@ -268,6 +268,19 @@ test("the dashboard over a Django stack: login, live replicas, logs, rollback an
     assert.match(deployProgress, /building with SECRET_KEY=\*{8}/, "the build's output streamed, its secret redacted");
     assert.match(deployProgress, new RegExp(`exited with status 0; release ${deployed.id} is live`), "the CLI's exit status and the release it made");
 
+    // A deploy whose build fails: the CLI's exit status is the result, and v3 keeps serving.
+    writeFileSync(join(stack.cwd, "berth.yml"), stackFile("v4").replace("build:\n", "build:\n  - echo the build breaks; exit 3\n"));
+    await page.click('button[data-action="deploy"]');
+    await page.click("#confirm-ok");
+    const failedPanel = page.locator("#action-progress[data-state]");
+    await failedPanel.waitFor({ timeout: 120_000 });
+    const failedText = await failedPanel.innerText();
+    seen.push(failedText);
+    assert.equal(await failedPanel.getAttribute("data-state"), "failed", failedText);
+    assert.match(failedText, /the build breaks/);
+    assert.match(failedText, /berth deploy exited with status \d+; no release was recorded/);
+    assert.equal((await stack.get("/version/")).text, "hello from v3", "the live release kept serving");
+
     // The proxy's figures from the access log, and the page a reviewer looks at.
     await page.goto(`${url}stacks/${STACK}`);
     assert.ok(Number(await page.locator("#traffic-rps").innerText()) > 0, "requests/s from the access log");

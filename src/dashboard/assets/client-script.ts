@@ -22,6 +22,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     const panel = document.getElementById("action-progress");
     panel.hidden = false;
     panel.className = "progress";
+    delete panel.dataset.state;
     panel.textContent = request.label + ": asking the daemon…\n";
     document.querySelectorAll("[data-action]").forEach((button) => (button.disabled = true));
     const done = () => document.querySelectorAll("[data-action]").forEach((button) => (button.disabled = false));

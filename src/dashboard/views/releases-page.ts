@@ -1,5 +1,6 @@
 import { html } from "../html.js";
 import type { ReleaseRecord } from "../../release/history.js";
+import { renderDeployControl } from "./deploy-control.js";
 import { formatDuration, formatTime, renderPage, type PageChrome } from "./layout.js";
 
 export function renderReleasesPage(stack: string, releases: ReleaseRecord[], chrome: PageChrome): string {
@@ -26,11 +27,3 @@ export function renderReleasesPage(stack: string, releases: ReleaseRecord[], chr
   return renderPage({ title: `${stack} releases`, page: "releases", stack, ...chrome, body });
 }
 
-/** "Deploy the current source…": the source the live release was deployed from, deployed again by the berth CLI. */
-function renderDeployControl(releases: ReleaseRecord[]) {
-  const live = releases.find((release) => release.status === "live");
-  if (!live) return "";
-  if (!live.origin) return html`<p class="dim">The live release does not say where it was deployed from (made by an older berth): run <code>berth deploy</code> once, then it can be deployed again from here.</p>`;
-  const source = live.origin.source.kind === "ref" ? `git ref ${live.origin.source.ref} of ${live.origin.directory}` : live.origin.source.directory;
-  return html`<p class="dim">The live release came from <code>${source}</code>. <button data-action="deploy" data-source="${source}">Deploy the current source…</button></p>`;
-}
