@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
 import { berthJson, berthOk, makeHome, tempDir, waitFor, type PsRow } from "../helpers/berth-cli.js";
+import { storedSecret } from "../helpers/backing.js";
 import { createDjangoProject, DEBIAN_GUNICORN, DEBIAN_PYTHON } from "../helpers/django-project.js";
 import { startLoad } from "../helpers/load.js";
 import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
@@ -15,16 +16,17 @@ const HOST = "dash.test";
 export const SCREENSHOT_PATH = join(process.env.TMPDIR ?? tmpdir(), "berth-dashboard-stack.png");
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
-/** A Django project on Debian's gunicorn, as deploy-django.test.ts deploys it; the access log goes to the replica's log. */
+/** A Django project on Debian's gunicorn and berth's PostgreSQL, as deploy-django.test.ts deploys it; the access log goes to the replica's log. */
 function stackFile(version: string): string {
   return `name: ${STACK}
+database: { engine: postgres }
 secrets: [SECRET_KEY]
 env:
   ALLOWED_HOSTS: ${HOST}
   APP_VERSION: ${version}
-# Prints a secret on purpose: the dashboard must show it as ********.
+# Prints secrets on purpose: the dashboard must show them as ********.
 build:
-  - echo building with SECRET_KEY=$SECRET_KEY
+  - echo building with SECRET_KEY=$SECRET_KEY DATABASE_URL=$DATABASE_URL
 release:
   - ${DEBIAN_PYTHON} manage.py migrate --noinput
   - ${DEBIAN_PYTHON} manage.py collectstatic --noinput
@@ -76,7 +78,7 @@ async function startStack(t: TestContext) {
   const cwd = createDjangoProject(t);
   const [httpPort, httpsPort] = await freePorts(2);
   const options = { home, cwd, env: proxyEnv(httpPort!, httpsPort!), timeoutMs: 240_000 };
-  // Two releases, so that the UI can roll back; migrate makes the SQLite database "back up now" backs up.
+  // Two releases, so that the UI can roll back; migrate fills the database "back up now" backs up.
   writeFileSync(join(cwd, "berth.yml"), stackFile("v1"));
   await berthOk(["deploy"], options);
   writeFileSync(join(cwd, "berth.yml"), stackFile("v2"));
@@ -84,9 +86,9 @@ async function startStack(t: TestContext) {
   const ca = readFileSync(join(home, "ca", "ca.crt"));
   const get = (path: string) => proxyRequest({ port: httpsPort!, host: HOST, path, tls: { ca }, timeoutMs: 30_000 });
   await waitFor(async () => (await get("/version/")).text === "hello from v2", "v2 serving", 60_000);
-  const secret = (JSON.parse(readFileSync(join(home, "stacks", STACK, "secrets.json"), "utf8")) as Record<string, string>).SECRET_KEY!;
-  assert.ok(secret.length >= 20);
-  return { home, cwd, options, ca, get, httpsPort: httpsPort!, secret };
+  const secrets = ["SECRET_KEY", "BERTH_POSTGRES_PASSWORD"].map((name) => storedSecret(home, STACK, name));
+  for (const secret of secrets) assert.ok(secret.length >= 16, "the stack's secrets were generated");
+  return { home, cwd, options, ca, get, httpsPort: httpsPort!, secrets };
 }
 
 async function openDashboard(options: { home: string; cwd: string }): Promise<{ url: string; loginUrl: string; port: number }> {
@@ -169,7 +171,7 @@ test("the dashboard over a Django stack: login, live replicas, logs, rollback an
     await page.goto(loginUrl);
     assert.equal(new URL(page.url()).pathname, "/", "logged in and sent to the stacks page");
     await page.locator(`tr[data-stack="${STACK}"]`).waitFor();
-    assert.match(await page.locator(`tr[data-stack="${STACK}"]`).innerText(), /2\/2 ready/);
+    assert.match(await page.locator(`tr[data-stack="${STACK}"]`).innerText(), /3\/3 ready/);
     assert.match(await page.locator(`tr[data-stack="${STACK}"] td.disk`).innerText(), /data: \d/);
     assert.match(await page.locator(`tr[data-stack="${STACK}"] td.cert`).innerText(), /\d+ days left\s+\d{4}-\d{2}-\d{2}, self-signed/);
     await page.screenshot({ path: SCREENSHOT_PATH.replace("stack.png", "stacks.png") });
@@ -177,6 +179,7 @@ test("the dashboard over a Django stack: login, live replicas, logs, rollback an
     await page.click(`a[href="/stacks/${STACK}"]`);
     const state = (replica: string) => page.locator(`tr[data-replica="${replica}"] td.state`);
     for (const replica of ["web.0", "web.1"]) await waitForText(page, state(replica), "running");
+    await page.locator('tr[data-replica^="postgres"] td.state', { hasText: "running" }).waitFor();
     await page.waitForFunction(() => document.getElementById("live-status")?.textContent?.startsWith("live"));
 
     // Kill -9 a replica: the open page shows it leave "running", then come back, with no reload.
@@ -265,11 +268,13 @@ test("the dashboard over a Django stack: login, live replicas, logs, rollback an
     const deployProgress = await page.locator("#action-progress").innerText();
     seen.push(deployProgress);
     assert.match(deployProgress, /\$ berth -f .*berth\.yml deploy --path /, "the CLI call is shown");
-    assert.match(deployProgress, /building with SECRET_KEY=\*{8}/, "the build's output streamed, its secret redacted");
+    assert.match(deployProgress, /building with SECRET_KEY=\*{8} DATABASE_URL=postgres:\/\/\w+:\*{8}@/, "the build's output streamed, its secrets redacted");
     assert.match(deployProgress, new RegExp(`exited with status 0; release ${deployed.id} is live`), "the CLI's exit status and the release it made");
 
     // A deploy whose build fails: the CLI's exit status is the result, and v3 keeps serving.
     writeFileSync(join(stack.cwd, "berth.yml"), stackFile("v4").replace("build:\n", "build:\n  - echo the build breaks; exit 3\n"));
+    // A fresh page: the panel must not still hold the last action's state when this one is awaited.
+    await page.reload();
     await page.click('button[data-action="deploy"]');
     await page.click("#confirm-ok");
     const failedPanel = page.locator("#action-progress[data-state]");
@@ -291,7 +296,7 @@ test("the dashboard over a Django stack: login, live replicas, logs, rollback an
 
   await t.test("no secret value appears in any page or API answer", () => {
     assert.ok(seen.length > 15, `answers were collected (${seen.length})`);
-    for (const body of seen) assert.ok(!body.includes(stack.secret), "a secret value reached the browser");
+    for (const body of seen) for (const secret of stack.secrets) assert.ok(!body.includes(secret), "a secret value reached the browser");
   });
 
   const rssAfter = rssOf(pid);
