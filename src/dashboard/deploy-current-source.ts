@@ -9,6 +9,7 @@ import { berthHome } from "../util/paths.js";
 // the live release): build steps run in a child process, not in the daemon, and the deploy takes
 // the same lock and queue as `berth deploy` from a terminal. Its output is the action's progress.
 
+const RELEASE_PREPARING = /\brelease (\S+): preparing /;
 const BERTH_BIN = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
 
 export interface ReleaseLister {
@@ -31,11 +32,15 @@ export async function deployCurrentSource(manager: ReleaseLister, stack: string,
       hint: "run `berth deploy` once in the stack's directory; its later deploys can be started from here",
     });
   }
-  const known = new Set(manager.releases(stack).map((release) => release.id));
   const args = deployArguments(live.origin);
   progress(`$ berth ${args.join(" ")}   (in ${live.origin.directory})`);
-  const exit = await runBerth(args, live.origin.directory, progress);
-  const made = manager.releases(stack).find((release) => !known.has(release.id));
+  // The CLI names its release first thing ("release <id>: preparing …"): that one, not another deploy's made meanwhile.
+  let releaseId: string | null = null;
+  const exit = await runBerth(args, live.origin.directory, (line) => {
+    releaseId ??= RELEASE_PREPARING.exec(line)?.[1] ?? null;
+    progress(line);
+  });
+  const made = releaseId === null ? undefined : manager.releases(stack).find((release) => release.id === releaseId);
   const madeText = made ? `release ${made.id} is ${made.status}${made.error ? ` (${made.error})` : ""}` : "no release was recorded";
   if (exit !== 0) throw new UserError(`berth deploy ${exit}; ${madeText}`);
   if (!made) throw new UserError(`berth deploy exited with status 0 but ${madeText}`);
