@@ -193,6 +193,7 @@ test("the dashboard over a Django stack: login, live replicas, logs, rollback an
       }).observe(document.getElementById("replica-rows")!, { childList: true, subtree: true, characterData: true });
     });
     const web0 = (await berthJson<PsRow[]>(["ps"], stack.options)).find((row) => row.service === "web" && row.replica === 0)!;
+    assert.match(await page.locator('tr[data-replica="web.0"]').innerText(), new RegExp(`\\b${web0.pid} :${web0.port}\\b`), "the page shows the replica berth ps shows (gunicorn's master)");
     process.kill(web0.pid!, "SIGKILL");
     await page.waitForFunction(() => {
       const states = (window as unknown as { webStates: string[] }).webStates;
