@@ -12,6 +12,7 @@ export type ActionRequest =
   | { kind: "restart"; service?: string }
   | { kind: "scale"; service: string; count: number }
   | { kind: "rollback"; release: string }
+  | { kind: "deploy" }
   | { kind: "backup" }
   | { kind: "verify-backup"; backup: string };
 
@@ -25,6 +26,8 @@ export function describeAction(request: ActionRequest): string {
       return `scale ${request.service} to ${request.count}`;
     case "rollback":
       return `roll back to ${request.release}`;
+    case "deploy":
+      return "deploy the current source";
     case "backup":
       return "back up now";
     case "verify-backup":
@@ -50,6 +53,8 @@ export function parseActionRequest(body: unknown): ActionRequest {
       return { kind: "rollback", release: value.release };
     case "backup":
       return { kind: "backup" };
+    case "deploy":
+      return { kind: "deploy" };
     case "verify-backup":
       if (typeof value.backup !== "string" || value.backup === "") throw new UserError("verify needs a backup name");
       return { kind: "verify-backup", backup: value.backup };
@@ -73,6 +78,11 @@ export async function runAction(manager: StackManager, stack: string, request: A
     }
     case "rollback":
       return rollback(manager, stack, request.release, progress, signal);
+    case "deploy": {
+      // The CLI is only loaded (and run, in a child process) when a deploy is asked for.
+      const { deployCurrentSource } = await import("./deploy-current-source.js");
+      return deployCurrentSource(manager, stack, progress);
+    }
     case "verify-backup":
       // Read-only: it needs no place on the stack's queue.
       progress(`reading ${request.backup}`);

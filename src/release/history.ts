@@ -16,10 +16,22 @@ export interface ReleaseRecord {
   error: string | null;
   /** berth.yml's path inside the release directory. */
   configPath: string;
+  /** How `berth deploy` was called, so the dashboard can deploy the same source again (absent for releases made before it was recorded). */
+  origin?: DeployOrigin;
+}
+
+/** What a `berth deploy` was given: where it ran, its stack files and its source option, all paths absolute. */
+export interface DeployOrigin {
+  /** The directory of berth.yml (the stack's directory). */
+  directory: string;
+  /** The stack file, then the -f files merged over it. */
+  files: string[];
+  destination?: string;
+  source: { kind: "path"; directory: string } | { kind: "ref"; ref: string };
 }
 
 /** What the CLI tells the daemon about a release it built. */
-export type ReleaseInfo = Pick<ReleaseRecord, "id" | "source" | "createdAt" | "user" | "configPath">;
+export type ReleaseInfo = Pick<ReleaseRecord, "id" | "source" | "createdAt" | "user" | "configPath" | "origin">;
 
 export function releasesDir(stackRoot: string): string {
   return join(stackRoot, "releases");

@@ -5,28 +5,37 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
-import { berthJson, berthOk, FIXTURES, makeHome, tempDir, waitFor, type PsRow } from "../helpers/berth-cli.js";
+import { berthJson, berthOk, makeHome, tempDir, waitFor, type PsRow } from "../helpers/berth-cli.js";
+import { storedSecret } from "../helpers/backing.js";
+import { createDjangoProject, DEBIAN_GUNICORN, DEBIAN_PYTHON } from "../helpers/django-project.js";
 import { startLoad } from "../helpers/load.js";
 import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
 
-const STREAM_APP = join(FIXTURES, "apps", "stream-app.mjs");
 const STACK = "dash";
 const HOST = "dash.test";
 export const SCREENSHOT_PATH = join(process.env.TMPDIR ?? tmpdir(), "berth-dashboard-stack.png");
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
-function stackFile(version: string, markerFile: string): string {
+/** A Django project on Debian's gunicorn and berth's PostgreSQL, as deploy-django.test.ts deploys it; the access log goes to the replica's log. */
+function stackFile(version: string): string {
   return `name: ${STACK}
+database: { engine: postgres }
 secrets: [SECRET_KEY]
 env:
+  ALLOWED_HOSTS: ${HOST}
   APP_VERSION: ${version}
+# Prints secrets on purpose: the dashboard must show them as ********.
+build:
+  - echo building with SECRET_KEY=$SECRET_KEY DATABASE_URL=$DATABASE_URL
+release:
+  - ${DEBIAN_PYTHON} manage.py migrate --noinput
+  - ${DEBIAN_PYTHON} manage.py collectstatic --noinput
 services:
   web:
-    command: ${process.execPath} ${STREAM_APP}
+    command: ${DEBIAN_GUNICORN} mysite.wsgi --bind 127.0.0.1:$PORT --workers 2 --graceful-timeout 20 --access-logfile -
     replicas: 2
-    health: { http: /health, interval: 500ms, timeout: 1s, retries: 2 }
-  talker:
-    command: sh -c 'echo talker up; while sleep 0.2; do if [ -f ${markerFile} ]; then cat ${markerFile}; rm -f ${markerFile}; fi; done'
+    health: { http: /admin/login/, host: ${HOST}, interval: 500ms, timeout: 2s, retries: 2, start_period: 20s }
+    stop_grace: 20s
 proxy:
   hosts: [${HOST}]
 `;
@@ -66,22 +75,20 @@ function rssOf(pid: number): number {
 
 async function startStack(t: TestContext) {
   const home = makeHome(t);
-  const cwd = tempDir(t, "berth-dashboard-");
-  const marker = join(cwd, "print-this");
+  const cwd = createDjangoProject(t);
   const [httpPort, httpsPort] = await freePorts(2);
-  const options = { home, cwd, env: proxyEnv(httpPort!, httpsPort!), timeoutMs: 180_000 };
-  writeFileSync(join(cwd, "berth.yml"), stackFile("v1", marker));
+  const options = { home, cwd, env: proxyEnv(httpPort!, httpsPort!), timeoutMs: 240_000 };
+  // Two releases, so that the UI can roll back; migrate fills the database "back up now" backs up.
+  writeFileSync(join(cwd, "berth.yml"), stackFile("v1"));
   await berthOk(["deploy"], options);
-  writeFileSync(join(cwd, "berth.yml"), stackFile("v2", marker));
+  writeFileSync(join(cwd, "berth.yml"), stackFile("v2"));
   await berthOk(["deploy"], options);
-  // The stack's SQLite database, for "back up now" to have something to back up.
-  await berthOk(["run", "sh", "-c", 'sqlite3 "${DATABASE_URL#sqlite:///}" "create table t (x); insert into t values (1)"'], options);
   const ca = readFileSync(join(home, "ca", "ca.crt"));
-  const get = (path: string) => proxyRequest({ port: httpsPort!, host: HOST, path, tls: { ca } });
-  await waitFor(async () => (await get("/")).text.startsWith("hello from v2"), "v2 serving");
-  const secret = (JSON.parse(readFileSync(join(home, "stacks", STACK, "secrets.json"), "utf8")) as Record<string, string>).SECRET_KEY!;
-  assert.ok(secret.length >= 20);
-  return { home, cwd, marker, options, ca, get, httpsPort: httpsPort!, secret };
+  const get = (path: string) => proxyRequest({ port: httpsPort!, host: HOST, path, tls: { ca }, timeoutMs: 30_000 });
+  await waitFor(async () => (await get("/version/")).text === "hello from v2", "v2 serving", 60_000);
+  const secrets = ["SECRET_KEY", "BERTH_POSTGRES_PASSWORD"].map((name) => storedSecret(home, STACK, name));
+  for (const secret of secrets) assert.ok(secret.length >= 16, "the stack's secrets were generated");
+  return { home, cwd, options, ca, get, httpsPort: httpsPort!, secrets };
 }
 
 async function openDashboard(options: { home: string; cwd: string }): Promise<{ url: string; loginUrl: string; port: number }> {
@@ -90,9 +97,9 @@ async function openDashboard(options: { home: string; cwd: string }): Promise<{ 
 }
 
 // Bounds, so that a wedged browser fails the test with its step instead of hanging the suite.
-const BROWSER_TEST_TIMEOUT_MS = 300_000;
+const BROWSER_TEST_TIMEOUT_MS = 480_000;
 
-test("the dashboard: login, live replicas, logs, rollback under load; nothing without a session", { timeout: 2 * BROWSER_TEST_TIMEOUT_MS }, async (t) => {
+test("the dashboard over a Django stack: login, live replicas, logs, rollback and deploy under load; nothing without a session", { timeout: 2 * BROWSER_TEST_TIMEOUT_MS }, async (t) => {
   const stack = await startStack(t);
   const pid = await daemonPid(stack.options);
   const rssBefore = rssOf(pid);
@@ -148,7 +155,7 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
     }
   });
 
-  await t.test("in Chromium: replicas live, a killed replica restarts without a reload, logs stream, a rollback switches with 0 failed requests", { timeout: BROWSER_TEST_TIMEOUT_MS }, async (t) => {
+  await t.test("in Chromium: replicas live, a killed replica restarts without a reload, logs stream, a rollback and a deploy of the current source switch with 0 failed requests", { timeout: BROWSER_TEST_TIMEOUT_MS }, async (t) => {
     const browser = await chromium.launchPersistentContext(tempDir(t, "berth-chromium-"), {
       executablePath: "/usr/bin/chromium",
       headless: true,
@@ -171,7 +178,8 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
 
     await page.click(`a[href="/stacks/${STACK}"]`);
     const state = (replica: string) => page.locator(`tr[data-replica="${replica}"] td.state`);
-    for (const replica of ["web.0", "web.1", "talker.0"]) await waitForText(page, state(replica), "running");
+    for (const replica of ["web.0", "web.1"]) await waitForText(page, state(replica), "running");
+    await page.locator('tr[data-replica^="postgres"] td.state', { hasText: "running" }).waitFor();
     await page.waitForFunction(() => document.getElementById("live-status")?.textContent?.startsWith("live"));
 
     // Kill -9 a replica: the open page shows it leave "running", then come back, with no reload.
@@ -185,6 +193,7 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
       }).observe(document.getElementById("replica-rows")!, { childList: true, subtree: true, characterData: true });
     });
     const web0 = (await berthJson<PsRow[]>(["ps"], stack.options)).find((row) => row.service === "web" && row.replica === 0)!;
+    assert.match(await page.locator('tr[data-replica="web.0"]').innerText(), new RegExp(`\\b${web0.pid} :${web0.port}\\b`), "the page shows the replica berth ps shows (gunicorn's master)");
     process.kill(web0.pid!, "SIGKILL");
     await page.waitForFunction(() => {
       const states = (window as unknown as { webStates: string[] }).webStates;
@@ -198,9 +207,10 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
     // A line the app prints after the log page opened shows up in it.
     await page.click('nav.tabs a[href$="/logs"]');
     await page.waitForFunction(() => document.getElementById("log-status")?.textContent === "following");
-    const line = `printed after the page opened ${Date.now()}`;
-    writeFileSync(stack.marker, `${line}\n`);
-    await page.locator("#log-lines .line", { hasText: line }).waitFor();
+    // gunicorn's access line for a request made now, through berth's proxy.
+    const printed = `printed-after-the-page-opened-${Date.now()}`;
+    assert.equal((await stack.get(`/version/?${printed}`)).status, 200);
+    await page.locator("#log-lines .line", { hasText: `GET /version/?${printed}` }).waitFor();
     await page.fill("#log-filter", "no line has this text");
     assert.equal(await page.locator("#log-lines .line:not(.hidden)").count(), 0, "the filter hides lines that do not match");
 
@@ -229,11 +239,11 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
     assert.match(diff, /- +APP_VERSION: v1/);
     assert.match(diff, /\+ +APP_VERSION: v2/);
     await page.goBack();
-    const load = startLoad({ port: stack.httpsPort, host: HOST, ca: stack.ca, concurrency: 4 });
+    const load = startLoad({ port: stack.httpsPort, host: HOST, ca: stack.ca, path: "/version/", concurrency: 3 });
     await page.click(`button[data-release="${previous.id}"]`);
     await page.click("#confirm-ok");
     await actionSucceeded(page);
-    await waitFor(async () => (await stack.get("/")).text.startsWith("hello from v1"), "v1 serving after the rollback", 10_000);
+    await waitFor(async () => (await stack.get("/version/")).text === "hello from v1", "v1 serving after the rollback", 10_000);
     const report = await load.stop();
     assert.equal(report.failures, 0, `failed requests during the rollback: ${report.failureSamples.join(" | ")}`);
     assert.ok((report.bodies.get("hello from v1") ?? 0) > 0, "the load saw v1 after the switch");
@@ -242,17 +252,52 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
     await page.goto(`${url}stacks/${STACK}/events`);
     await page.locator('#timeline li[data-kind="rollback"]').first().waitFor();
 
+    // Deploy the current source: the directory the live release (v1) came from, now holding v3.
+    writeFileSync(join(stack.cwd, "berth.yml"), stackFile("v3"));
+    await page.goto(`${url}stacks/${STACK}/releases`);
+    const deployLoad = startLoad({ port: stack.httpsPort, host: HOST, ca: stack.ca, path: "/version/", concurrency: 3 });
+    await page.click('button[data-action="deploy"]');
+    assert.match(await page.locator("#confirm-text").innerText(), new RegExp(`Deploy ${stack.cwd}`));
+    await page.click("#confirm-ok");
+    await actionSucceeded(page, 300_000);
+    await waitFor(async () => (await stack.get("/version/")).text === "hello from v3", "v3 serving after the deploy from the dashboard", 10_000);
+    const deployReport = await deployLoad.stop();
+    assert.equal(deployReport.failures, 0, `failed requests during the deploy: ${deployReport.failureSamples.join(" | ")}`);
+    const deployed = (await berthJson<{ id: string; status: string; source: string }[]>(["releases"], stack.options)).find((release) => release.status === "live")!;
+    assert.ok(![...releases, ...after].some((release) => release.id === deployed.id), "a new release is live");
+    assert.equal(deployed.source, `path ${stack.cwd}`);
+    const deployProgress = await page.locator("#action-progress").innerText();
+    seen.push(deployProgress);
+    assert.match(deployProgress, /\$ berth -f .*berth\.yml deploy --path /, "the CLI call is shown");
+    assert.match(deployProgress, /building with SECRET_KEY=\*{8} DATABASE_URL=postgres:\/\/\w+:\*{8}@/, "the build's output streamed, its secrets redacted");
+    assert.match(deployProgress, new RegExp(`exited with status 0; release ${deployed.id} is live`), "the CLI's exit status and the release it made");
+
+    // A deploy whose build fails: the CLI's exit status is the result, and v3 keeps serving.
+    writeFileSync(join(stack.cwd, "berth.yml"), stackFile("v4").replace("build:\n", "build:\n  - echo the build breaks; exit 3\n"));
+    // A fresh page: the panel must not still hold the last action's state when this one is awaited.
+    await page.reload();
+    await page.click('button[data-action="deploy"]');
+    await page.click("#confirm-ok");
+    const failedPanel = page.locator("#action-progress[data-state]");
+    await failedPanel.waitFor({ timeout: 120_000 });
+    const failedText = await failedPanel.innerText();
+    seen.push(failedText);
+    assert.equal(await failedPanel.getAttribute("data-state"), "failed", failedText);
+    assert.match(failedText, /the build breaks/);
+    assert.match(failedText, /berth deploy exited with status \d+; no release was recorded/);
+    assert.equal((await stack.get("/version/")).text, "hello from v3", "the live release kept serving");
+
     // The proxy's figures from the access log, and the page a reviewer looks at.
     await page.goto(`${url}stacks/${STACK}`);
     assert.ok(Number(await page.locator("#traffic-rps").innerText()) > 0, "requests/s from the access log");
-    for (const replica of ["web.0", "web.1", "talker.0"]) await waitForText(page, state(replica), "running");
+    for (const replica of ["web.0", "web.1"]) await waitForText(page, state(replica), "running");
     await page.screenshot({ path: SCREENSHOT_PATH });
     t.diagnostic(`screenshot of the stack page: ${SCREENSHOT_PATH}`);
   });
 
   await t.test("no secret value appears in any page or API answer", () => {
     assert.ok(seen.length > 15, `answers were collected (${seen.length})`);
-    for (const body of seen) assert.ok(!body.includes(stack.secret), "a secret value reached the browser");
+    for (const body of seen) for (const secret of stack.secrets) assert.ok(!body.includes(secret), "a secret value reached the browser");
   });
 
   const rssAfter = rssOf(pid);
@@ -261,9 +306,9 @@ test("the dashboard: login, live replicas, logs, rollback under load; nothing wi
 });
 
 /** Waits for the action panel's final state, then requires it to be a success (showing what the daemon said if not). */
-async function actionSucceeded(page: Page): Promise<void> {
+async function actionSucceeded(page: Page, timeout = 120_000): Promise<void> {
   const panel = page.locator("#action-progress[data-state]");
-  await panel.waitFor({ timeout: 120_000 });
+  await panel.waitFor({ timeout });
   assert.equal(await panel.getAttribute("data-state"), "succeeded", await panel.innerText());
 }
 

@@ -1,19 +1,20 @@
 import type { Command } from "commander";
 import { existsSync, rmSync } from "node:fs";
 import { userInfo } from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { durationToMs } from "../../config/index.js";
 import { loadStackWithSecrets } from "../../config/load.js";
 import { callDaemon } from "../../daemon/client.js";
 import { UserError } from "../../errors.js";
 import { acquireDeployLock } from "../../release/deploy-lock.js";
-import { newReleaseId, releaseDirectory, type ReleaseRecord } from "../../release/history.js";
+import { newReleaseId, releaseDirectory, type DeployOrigin, type ReleaseRecord } from "../../release/history.js";
+import type { Stack } from "../../config/types.js";
 import { runStep } from "../../release/run-step.js";
 import { scrubSecretsFromEnvFiles } from "../../release/scrub-env-files.js";
 import { copyBuildOutputs, linkSharedPaths, populateRelease, type ReleaseSource } from "../../release/workspace.js";
 import { stackPaths } from "../../util/paths.js";
 import { appEnvironment } from "../app-env.js";
-import { globalOptions, keepGivenSecrets, loadStackAndFiles } from "../context.js";
+import { globalOptions, keepGivenSecrets, loadStackAndFiles, type GlobalOptions } from "../context.js";
 import { printJson, printLine, printProgress } from "../output.js";
 import { oneOffEnv, secretValuesOf } from "../task-env.js";
 
@@ -51,7 +52,7 @@ export function registerDeploy(program: Command): void {
       const startedAt = Date.now();
       let handedToDaemon = false;
       try {
-        const source: ReleaseSource = flags.ref ? { kind: "ref", repository: current.root, ref: flags.ref } : { kind: "path", directory: flags.path ?? current.root };
+        const source: ReleaseSource = flags.ref ? { kind: "ref", repository: current.root, ref: flags.ref } : { kind: "path", directory: resolve(flags.path ?? current.root) };
         printProgress(`release ${id}: preparing ${flags.ref ?? flags.path ?? current.root}`);
         const described = populateRelease(source, releaseDir);
         const live = await liveReleaseDirectory(current.name, paths.root);
@@ -86,7 +87,7 @@ export function registerDeploy(program: Command): void {
             op: "deploy",
             stack: next,
             options: {
-              release: { id, source: described, createdAt: new Date(startedAt).toISOString(), user, configPath },
+              release: { id, source: described, createdAt: new Date(startedAt).toISOString(), user, configPath, origin: deployOrigin(current, global, flags) },
               appEnv: appEnvironment(),
               runReleaseTasks: true,
               rollback: false,
@@ -110,6 +111,16 @@ export function registerDeploy(program: Command): void {
         unlock();
       }
     });
+}
+
+/** This call, recorded with the release, so that "deploy the current source" (dashboard) can make it again. */
+function deployOrigin(current: Stack, global: GlobalOptions, flags: DeployFlags): DeployOrigin {
+  return {
+    directory: current.root,
+    files: [resolve(current.file), ...global.overlays.map((file) => resolve(file))],
+    ...(global.destination ? { destination: global.destination } : {}),
+    source: flags.ref ? { kind: "ref", ref: flags.ref } : { kind: "path", directory: resolve(flags.path ?? current.root) },
+  };
 }
 
 /** The directory of the release that serves now, if the stack was deployed and the directory is there. */

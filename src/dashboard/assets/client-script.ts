@@ -22,6 +22,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     const panel = document.getElementById("action-progress");
     panel.hidden = false;
     panel.className = "progress";
+    delete panel.dataset.state;
     panel.textContent = request.label + ": asking the daemon…\n";
     document.querySelectorAll("[data-action]").forEach((button) => (button.disabled = true));
     const done = () => document.querySelectorAll("[data-action]").forEach((button) => (button.disabled = false));
@@ -72,6 +73,9 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (kind === "verify-backup") {
       const backup = button.dataset.backup;
       return confirmThen("Check " + backup + " against its SHA-256 checksum? This reads the whole file.", () => startAction({ kind, backup, label: "verify " + backup }));
+    }
+    if (kind === "deploy") {
+      return confirmThen("Deploy " + button.dataset.source + " again, as berth deploy does? The build and release tasks run, the new replicas take over once healthy; if anything fails the live release keeps serving.", () => startAction({ kind, label: "deploy the current source" }));
     }
     if (kind === "rollback") {
       const release = button.dataset.release;

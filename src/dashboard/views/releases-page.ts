@@ -1,5 +1,6 @@
 import { html } from "../html.js";
 import type { ReleaseRecord } from "../../release/history.js";
+import { renderDeployControl } from "./deploy-control.js";
 import { formatDuration, formatTime, renderPage, type PageChrome } from "./layout.js";
 
 export function renderReleasesPage(stack: string, releases: ReleaseRecord[], chrome: PageChrome): string {
@@ -16,6 +17,7 @@ export function renderReleasesPage(stack: string, releases: ReleaseRecord[], chr
     </tr>`,
   );
   const body = html`<h1>Releases</h1>
+  ${renderDeployControl(releases)}
   <div id="action-progress" class="progress" hidden></div>
   ${
     releases.length === 0
@@ -24,3 +26,4 @@ export function renderReleasesPage(stack: string, releases: ReleaseRecord[], chr
   }`;
   return renderPage({ title: `${stack} releases`, page: "releases", stack, ...chrome, body });
 }
+

@@ -1,6 +1,7 @@
 import { html } from "../html.js";
 import type { ActionRecord } from "../action-runner.js";
 import type { StackDetail } from "../stack-data.js";
+import { renderDeployButton } from "./deploy-control.js";
 import { renderTimeline } from "./events.js";
 import { formatTime, renderPage, type PageChrome } from "./layout.js";
 import { renderReplicaRows } from "./replicas.js";
@@ -26,6 +27,7 @@ export function renderStackPage(detail: StackDetail, actions: ActionRecord[], tr
       <button data-action="scale">Scale…</button>
       <span class="sep"></span>
       <button data-action="backup">Back up now…</button>
+      ${live?.origin ? html`<span class="sep"></span>${renderDeployButton(live)}` : ""}
     </div>
     <div id="action-progress" class="progress" hidden></div>
     ${actions.length > 0 ? html`<details class="past-actions"><summary>Earlier actions from this dashboard</summary><ul>${actions.map((action) => html`<li class="${action.state}">${formatTime(action.startedAt)} · ${action.label} · <b>${action.state}</b>${action.outcome ? html`: ${action.outcome}` : ""}</li>`)}</ul></details>` : ""}
