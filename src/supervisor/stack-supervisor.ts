@@ -246,22 +246,12 @@ export class StackSupervisor {
 
   async runReleaseTasksFor(stack: Stack, progress: ProgressReporter, signal?: AbortSignal): Promise<void> {
     if (stack.release.length === 0) return;
-    const runAs = this.runAs(stack, { name: "release", command: stack.release[0]!, cwd: stack.root, runAs: stack.user });
+    const task = this.taskIdentity(stack, "release", stack.release[0]!);
     await runReleaseTasks({
-      user: runAs.user,
+      user: task.user,
       commands: stack.release,
       cwd: stack.root,
-      env: {
-        ...buildTaskEnv({
-        stack,
-        secrets: this.secrets,
-        dataDir: this.options.paths.data,
-        baseEnv: this.options.appEnv,
-        release: stack.releaseId ?? undefined,
-        backingEnv: this.backingEnv.env,
-      }),
-        ...this.identityEnv(runAs.user),
-      },
+      env: task.env,
       log: this.logFile(releaseLogPath(this.options.paths.logs)),
       secretValues: this.secretValues(),
       onProgress: progress,
@@ -317,6 +307,20 @@ export class StackSupervisor {
       }
     }
     return choice;
+  }
+
+  /** Who runs a one-off task of the stack (a release task, a job) in its directory, and with what environment. */
+  private taskIdentity(stack: Stack, name: string, command: string): { user: SystemUser | null; env: Record<string, string> } {
+    const { user } = this.runAs(stack, { name, command, cwd: stack.root, runAs: stack.user });
+    const env = buildTaskEnv({
+      stack,
+      secrets: this.secrets,
+      dataDir: this.options.paths.data,
+      baseEnv: this.options.appEnv,
+      release: stack.releaseId ?? undefined,
+      backingEnv: this.backingEnv.env,
+    });
+    return { user, env: { ...env, ...this.identityEnv(user) } };
   }
 
   /** HOME, USER and LOGNAME of the user a process runs as, when berth switches to it. */
@@ -438,18 +442,7 @@ export class StackSupervisor {
     this.jobs = new JobScheduler({
       stack: () => this.stack,
       // As release tasks run: the same user (the stack's own, when berth is root) and environment.
-      launch: (stack, job) => {
-        const { user } = this.runAs(stack, { name: job.name, command: job.command, cwd: stack.root, runAs: stack.user });
-        const env = buildTaskEnv({
-          stack,
-          secrets: this.secrets,
-          dataDir: this.options.paths.data,
-          baseEnv: this.options.appEnv,
-          release: stack.releaseId ?? undefined,
-          backingEnv: this.backingEnv.env,
-        });
-        return { user, env: { ...env, ...this.identityEnv(user) } };
-      },
+      launch: (stack, job) => this.taskIdentity(stack, job.name, job.command),
       log: (name) => this.logFile(jobLogPath(this.options.paths.logs, name)),
       statePath: jobStatePath(this.options.paths.root),
       report: this.options.report,
