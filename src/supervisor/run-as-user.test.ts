@@ -26,5 +26,5 @@ test("services running as root for one reason are named in one warning", () => {
     ]),
   );
   assert.match(warning!, /^release, web run as root: the stack's user berth-shop cannot write to \/root\/shop \(/);
-  assert.match(other!, /^worker runs as root: .*celery/);
+  assert.match(other!, /^worker runs as root: .*celery \(give it access/);
 });

@@ -118,8 +118,11 @@ export function commandNeeds(command: string): { program: string | null; paths: 
 
 /** One warning per reason: "web, worker run as root: the stack's user … (what to do)". */
 export function describeRunningAsRoot(namesByReason: Map<string, string[]>): string[] {
-  return [...namesByReason].map(
-    ([reason, names]) =>
-      `${names.join(", ")} ${names.length === 1 ? "runs" : "run"} as root: ${reason} (\`berth deploy\` gives it a release of its own; or give it access, or write \`user: root\` to say so; see docs/security.md)`,
-  );
+  return [...namesByReason].map(([reason, names]) => {
+    // A directory it cannot write is what a deploy fixes; a program under /root is not.
+    const fix = reason.includes("cannot write to") || reason.includes("cannot enter")
+      ? "`berth deploy` gives it a release of its own; or give it access, or write `user: root` to say so"
+      : "give it access (or use a program it can run, e.g. from /usr), or write `user: root` to say so";
+    return `${names.join(", ")} ${names.length === 1 ? "runs" : "run"} as root: ${reason} (${fix}; see docs/security.md)`;
+  });
 }
