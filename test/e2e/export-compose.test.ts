@@ -15,7 +15,8 @@ import { freePorts, proxyRequest } from "../helpers/proxy-client.js";
 // docker-compose 1.29, with images built here from a Debian root filesystem.
 
 const run = promisify(execFile);
-const STACK = "exportdj";
+// Per test process: two copies of the suite at once must not share containers, volumes or images.
+const STACK = `exportdj-${process.pid}`;
 const HOST = `${STACK}.test`;
 
 test("a Django + PostgreSQL + Redis + Celery stack exported to Compose runs under podman and keeps its data", { timeout: 1_500_000 }, async (t) => {

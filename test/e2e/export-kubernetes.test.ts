@@ -13,7 +13,8 @@ import { freePorts, proxyRequest } from "../helpers/proxy-client.js";
 // (kubernetes-models, offline), and the app's Deployment with its ConfigMap runs under
 // `podman kube play` and serves the admin login page.
 
-const STACK = "exportk8s";
+// Per test process: two copies of the suite at once must not share pods or images.
+const STACK = `exportk8s-${process.pid}`;
 
 test("every object of the Kubernetes export validates against the API schemas, for each way to run PostgreSQL", async (t) => {
   const project = createExportProject(t, STACK, "backup: { schedule: \"0 3 * * *\", keep: 3 }\n");
