@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { anyCommandLineMentions } from "../supervisor/procfs.js";
 import { dirname } from "node:path";
 
 // PostgreSQL and MariaDB refuse to run as root, and no stack should read another's data. When berth
@@ -18,19 +19,25 @@ export function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
-/** A user from /etc/passwd, or null. */
-export function lookupSystemUser(name: string, passwdFile = "/etc/passwd"): SystemUser | null {
+/** Every user of /etc/passwd (name, uid, gid); empty when it cannot be read. */
+export function systemUsers(passwdFile = "/etc/passwd"): SystemUser[] {
   let text: string;
   try {
     text = readFileSync(passwdFile, "utf8");
   } catch {
-    return null;
+    return [];
   }
+  const users: SystemUser[] = [];
   for (const line of text.split("\n")) {
-    const [user, , uid, gid] = line.split(":");
-    if (user === name && uid !== undefined && gid !== undefined) return { name, uid: Number(uid), gid: Number(gid) };
+    const [name, , uid, gid] = line.split(":");
+    if (name && uid !== undefined && gid !== undefined) users.push({ name, uid: Number(uid), gid: Number(gid) });
   }
-  return null;
+  return users;
+}
+
+/** A user from /etc/passwd, or null. */
+export function lookupSystemUser(name: string, passwdFile = "/etc/passwd"): SystemUser | null {
+  return systemUsers(passwdFile).find((user) => user.name === name) ?? null;
 }
 
 /**
@@ -43,35 +50,12 @@ export function createOwnedDirectory(dir: string, user: SystemUser | null): Syst
   if (!user) return null;
   const owner = statSync(dir).uid;
   // A server still running from it (adopted from an earlier berth) keeps its files until it stops.
-  if (owner !== user.uid && owner !== 0 && processMentions(dir)) return lookupUserById(owner) ?? user;
+  if (owner !== user.uid && owner !== 0 && anyCommandLineMentions(dir)) return systemUsers().find((candidate) => candidate.uid === owner) ?? user;
   chownTree(dir, user);
   return user;
 }
 
-/** Whether a running process names `path` on its command line (a server's data directory or config). */
-function processMentions(path: string): boolean {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(path)) return true;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return false;
-}
 
-function lookupUserById(uid: number, passwdFile = "/etc/passwd"): SystemUser | null {
-  try {
-    for (const line of readFileSync(passwdFile, "utf8").split("\n")) {
-      const [name, , id, gid] = line.split(":");
-      if (name && Number(id) === uid && gid !== undefined) return { name, uid, gid: Number(gid) };
-    }
-  } catch {
-    // no passwd file
-  }
-  return null;
-}
 
 /** Gives `dir` and everything in it to `user`; unless `always`, only when the top is not theirs yet. */
 export function chownTree(dir: string, user: SystemUser, always = false): void {

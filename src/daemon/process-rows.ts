@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
+import { systemUsers } from "../backing/run-as.js";
 import { CLOCK_TICKS_PER_SECOND, listProcesses } from "../supervisor/procfs.js";
 import type { ReplicaSnapshot } from "../supervisor/replica.js";
 
@@ -70,15 +71,6 @@ function processUser(pid: number, names: Map<number, string>): string | null {
   }
 }
 
-function userNames(passwdFile = "/etc/passwd"): Map<number, string> {
-  const names = new Map<number, string>();
-  try {
-    for (const line of readFileSync(passwdFile, "utf8").split("\n")) {
-      const [name, , uid] = line.split(":");
-      if (name && uid !== undefined) names.set(Number(uid), name);
-    }
-  } catch {
-    // no passwd file: numeric ids
-  }
-  return names;
+function userNames(): Map<number, string> {
+  return new Map(systemUsers().map((user) => [user.uid, user.name]));
 }

@@ -56,6 +56,19 @@ export function listProcesses(): ProcessStat[] {
   return result;
 }
 
+/** Whether a running process names `text` on its command line (a server's data directory or config). */
+export function anyCommandLineMentions(text: string): boolean {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
+
 export function listProcessGroup(processGroup: number): ProcessStat[] {
   return listProcesses().filter((stat) => stat.processGroup === processGroup);
 }

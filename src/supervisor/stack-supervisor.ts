@@ -25,7 +25,7 @@ import { throwIfCancelled } from "../daemon/operation-queue.js";
 import { endRecordedProcesses } from "../daemon/leftovers.js";
 import type { NewStackEvent } from "../events/stack-event.js";
 import { allowTraversal, chownTree, isRoot, type SystemUser } from "../backing/run-as.js";
-import { ensureStackUser, stackUserName } from "./stack-user.js";
+import { ensureStackUser, identityEnv, stackUserName } from "./stack-user.js";
 import { chooseRunAs, describeRunningAsRoot, type RunAsChoice } from "./run-as-user.js";
 
 export interface StackSupervisorOptions {
@@ -320,22 +320,7 @@ export class StackSupervisor {
       release: stack.releaseId ?? undefined,
       backingEnv: this.backingEnv.env,
     });
-    return { user, env: { ...env, ...this.identityEnv(user) } };
-  }
-
-  /** HOME, USER and LOGNAME of the user a process runs as, when berth switches to it. */
-  private identityEnv(user: SystemUser | null): Record<string, string> {
-    if (!user) return {};
-    return { HOME: this.userHome(user), USER: user.name, LOGNAME: user.name };
-  }
-
-  private userHome(user: SystemUser): string {
-    const home = join(this.options.paths.root, "home");
-    if (!existsSync(home)) {
-      mkdirSync(home, { mode: 0o700 });
-      chownSync(home, user.uid, user.gid);
-    }
-    return home;
+    return { user, env: { ...env, ...identityEnv(this.options.paths.root, user) } };
   }
 
   /**
@@ -391,7 +376,7 @@ export class StackSupervisor {
               release: stack.releaseId ?? undefined,
               backingEnv: this.backingEnv.env,
             }),
-            ...this.identityEnv(user ?? null),
+            ...identityEnv(this.options.paths.root, user ?? null),
           },
       log: this.logFile(replicaLogPath(this.options.paths.logs, service.name, index)),
       logger: this.options.logger.child({ stack: stack.name }),

@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import { chownSync, existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { UserError } from "../errors.js";
 import { lookupSystemUser, type SystemUser } from "../backing/run-as.js";
@@ -39,4 +41,20 @@ export function ensureStackUser(stack: string, passwdFile?: string): SystemUser 
   throw new UserError(`could not create the system user ${name} for stack ${stack}${detail ? `: ${detail}` : ""}`, {
     hint: `berth runs each stack as its own user when it runs as root: create it with \`useradd --system --user-group ${name}\`, or set \`user:\` in berth.yml`,
   });
+}
+
+/** `$HOME` of the stack's processes when they run as its user: `stacks/<name>/home` (0700, theirs). */
+export function stackUserHome(stackRoot: string, user: SystemUser): string {
+  const home = join(stackRoot, "home");
+  if (!existsSync(home)) {
+    mkdirSync(home, { mode: 0o700 });
+    chownSync(home, user.uid, user.gid);
+  }
+  return home;
+}
+
+/** HOME, USER and LOGNAME of a process berth runs as `user` (none when it keeps berth's own). */
+export function identityEnv(stackRoot: string, user: SystemUser | null): Record<string, string> {
+  if (!user) return {};
+  return { HOME: stackUserHome(stackRoot, user), USER: user.name, LOGNAME: user.name };
 }

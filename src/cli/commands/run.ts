@@ -7,7 +7,7 @@ import { UserError } from "../../errors.js";
 import type { Stack } from "../../config/types.js";
 import { isRoot } from "../../backing/run-as.js";
 import { chooseRunAs } from "../../supervisor/run-as-user.js";
-import { ensureStackUser, stackUserName } from "../../supervisor/stack-user.js";
+import { ensureStackUser, identityEnv, stackUserName } from "../../supervisor/stack-user.js";
 import { stackPaths } from "../../util/paths.js";
 import { globalOptions, loadStackFromOptions } from "../context.js";
 import type { Service } from "../../config/types.js";
@@ -61,11 +61,8 @@ function oneOffIdentity(stack: Stack, argv: string[], path: string, stackRoot: s
   if (!isRoot()) return { ids: {}, env: {} };
   const { user } = chooseRunAs({ name: "run", command: argv.join(" "), cwd, runAs }, () => ensureStackUser(stack.name), path, stackUserName(stack.name), false);
   if (!user) return { ids: {}, env: {} };
-  const home = join(stackRoot, "home");
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  chownSync(home, user.uid, user.gid);
   chownSync(join(stackRoot, "data"), user.uid, user.gid);
-  return { ids: { uid: user.uid, gid: user.gid }, env: { HOME: home, USER: user.name, LOGNAME: user.name } };
+  return { ids: { uid: user.uid, gid: user.gid }, env: identityEnv(stackRoot, user) };
 }
 
 /** 128 + the signal's number, as shells report a command killed by a signal. */
