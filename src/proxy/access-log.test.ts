@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { AccessLogs, type AccessRecord } from "./access-log.js";
+import { AccessLogs, chunksOf, type AccessRecord } from "./access-log.js";
 
 function directory(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), "berth-access-"));
@@ -33,6 +33,26 @@ test("two workers appending to one access log rotate it within max_size and keep
   for (const name of files) assert.ok(statSync(join(dir, name)).size <= 4096, `${name} within max_size`);
   const ids = files.flatMap((name) => readFileSync(join(dir, name), "utf8").trim().split("\n").map((line) => (JSON.parse(line) as AccessRecord).requestId));
   assert.equal(new Set(ids).size, total);
+});
+
+test("a batch larger than max_size (a flush a busy worker delayed) is spread over files within max_size", async (t) => {
+  const dir = directory(t);
+  const path = join(dir, "access.log");
+  const policy = { maxSizeBytes: 4096, keep: 500, compress: false };
+  const logs = new AccessLogs();
+  const total = 300;
+  for (let n = 0; n < total; n++) logs.write(path, record(n), policy);
+  await logs.close();
+  const files = readdirSync(dir).filter((name) => name.startsWith("access.log"));
+  assert.ok(files.length > 5, `rotated: ${files.join(", ")}`);
+  for (const name of files) assert.ok(statSync(join(dir, name)).size <= 4096, `${name} within max_size`);
+  const ids = files.flatMap((name) => readFileSync(join(dir, name), "utf8").trim().split("\n").map((line) => (JSON.parse(line) as AccessRecord).requestId));
+  assert.equal(new Set(ids).size, total);
+});
+
+test("chunksOf keeps whole lines, at most maxBytes a chunk, a longer line alone", () => {
+  const chunks = chunksOf(["aaaa\n", "bb\n", "cccccccccc\n", "d\n"], 8);
+  assert.deepEqual(chunks.map((chunk) => chunk.toString()), ["aaaa\nbb\n", "cccccccccc\n", "d\n"]);
 });
 
 test("every: daily rotates an access log whose first record is from an earlier day", async (t) => {

@@ -59,7 +59,8 @@ export class AccessLogs {
     this.timer = null;
     for (const [path, { lines, policy }] of this.pending) {
       try {
-        this.append(path, Buffer.from(lines.join("")), policy);
+        // A late flush (a busy worker) may hold more than a whole file: one write per max_size at most.
+        for (const chunk of chunksOf(lines, policy.maxSizeBytes)) this.append(path, chunk, policy);
       } catch {
         // A full disk loses access lines, never requests.
         this.forget(path);
@@ -106,6 +107,25 @@ export class AccessLogs {
     if (open) closeSync(open.fd);
     this.files.delete(path);
   }
+}
+
+/** Whole lines joined into buffers of at most `maxBytes` each (a longer single line stands alone). */
+export function chunksOf(lines: string[], maxBytes: number): Buffer[] {
+  const chunks: Buffer[] = [];
+  let current: Buffer[] = [];
+  let size = 0;
+  for (const line of lines) {
+    const bytes = Buffer.from(line);
+    if (current.length > 0 && size + bytes.length > maxBytes) {
+      chunks.push(Buffer.concat(current));
+      current = [];
+      size = 0;
+    }
+    current.push(bytes);
+    size += bytes.length;
+  }
+  if (current.length > 0) chunks.push(Buffer.concat(current));
+  return chunks;
 }
 
 /** The time of the file's first record, read back when a worker (re)opens a file another one started. */
