@@ -65,3 +65,20 @@ test("every: daily rotates an access log whose first record is from an earlier d
   assert.deepEqual(readdirSync(dir).sort(), ["access.log", "access.log.1"]);
   assert.match(readFileSync(path, "utf8"), /"requestId":"r1"/);
 });
+
+test("a batch due a rotation while another worker holds the rotation lock waits for it instead of passing max_size", async (t) => {
+  const dir = directory(t);
+  const path = join(dir, "access.log");
+  const policy = { maxSizeBytes: 4096, keep: 5, compress: false };
+  writeFileSync(path, "x".repeat(4000) + "\n");
+  writeFileSync(`${path}.rotating`, "");
+  const logs = new AccessLogs();
+  for (let n = 0; n < 5; n++) logs.write(path, record(n), policy);
+  logs.flush();
+  assert.equal(statSync(path).size, 4001, "nothing appended past max_size while the lock is held");
+  rmSync(`${path}.rotating`);
+  await logs.close();
+  assert.deepEqual(readdirSync(dir).sort(), ["access.log", "access.log.1"]);
+  const ids = readFileSync(path, "utf8").trim().split("\n").map((line) => (JSON.parse(line) as AccessRecord).requestId);
+  assert.deepEqual(ids, ["r0", "r1", "r2", "r3", "r4"]);
+});

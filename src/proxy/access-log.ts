@@ -23,6 +23,8 @@ export interface AccessRecord {
 
 /** Lines are gathered for this long, then written in one go: one write per request was a measurable cost. */
 const FLUSH_INTERVAL_MS = 50;
+/** How long a stopping worker waits for another one's rotation before it writes past max_size rather than lose lines. */
+const CLOSE_WAIT_MS = 2000;
 /** Until the daemon sends the stack's policy (an older table): the berth.yml defaults. */
 const DEFAULT_POLICY: LogPolicy = { maxSizeBytes: 10 * 1024 * 1024, keep: 5, compress: true };
 
@@ -38,7 +40,9 @@ interface OpenLog {
  * processes append to the same file: each batch of whole lines is a single write to a file opened
  * with O_APPEND, which the kernel keeps whole. The worker whose batch would take the file past
  * max_size rotates it, under a lock file so two workers never shift generations at once; the others
- * notice the new inode at their next batch and reopen.
+ * notice the new inode at their next batch and reopen. A worker whose batch is due a rotation while
+ * another holds the lock keeps the batch for its next flush: appending anyway would land it in the
+ * file being rotated out, past max_size.
  */
 export class AccessLogs {
   private readonly files = new Map<string, OpenLog>();
@@ -57,37 +61,74 @@ export class AccessLogs {
 
   flush(): void {
     this.timer = null;
-    for (const [path, { lines, policy }] of this.pending) {
+    const pending = [...this.pending];
+    this.pending.clear();
+    for (const [path, { lines, policy }] of pending) {
+      // A late flush (a busy worker) may hold more than a whole file: one write per max_size at most.
+      const chunks = chunksOf(lines, policy.maxSizeBytes);
       try {
-        // A late flush (a busy worker) may hold more than a whole file: one write per max_size at most.
-        for (const chunk of chunksOf(lines, policy.maxSizeBytes)) this.append(path, chunk, policy);
+        const written = chunks.findIndex((chunk) => !this.append(path, chunk, policy));
+        if (written >= 0) this.keepForNextFlush(path, chunks.slice(written), policy);
       } catch {
         // A full disk loses access lines, never requests.
+        this.forget(path);
+      }
+    }
+  }
+
+  /** Writes what is pending and closes the files (a worker stopping). */
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    const deadline = Date.now() + CLOSE_WAIT_MS;
+    this.flush();
+    while (this.pending.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (this.timer) clearTimeout(this.timer);
+      this.flush();
+    }
+    this.writeAnyway();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const path of [...this.files.keys()]) this.forget(path);
+  }
+
+  private keepForNextFlush(path: string, chunks: Buffer[], policy: LogPolicy): void {
+    const batch = this.pending.get(path);
+    const lines = chunks.map((chunk) => chunk.toString("utf8"));
+    if (batch) batch.lines.unshift(...lines);
+    else this.pending.set(path, { lines, policy });
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
+  }
+
+  /** A rotation lock held past CLOSE_WAIT_MS (a worker that died holding it): lines matter more than the bound. */
+  private writeAnyway(): void {
+    for (const [path, { lines }] of this.pending) {
+      try {
+        const bytes = Buffer.from(lines.join(""));
+        const fd = this.current(path).fd;
+        let written = 0;
+        while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      } catch {
         this.forget(path);
       }
     }
     this.pending.clear();
   }
 
-  /** Writes what is pending and closes the files (a worker stopping). */
-  async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.flush();
-    for (const path of [...this.files.keys()]) this.forget(path);
-  }
-
-  private append(path: string, bytes: Buffer, policy: LogPolicy): void {
+  /** False, writing nothing, when the batch is due a rotation that another worker is doing now. */
+  private append(path: string, bytes: Buffer, policy: LogPolicy): boolean {
     let file = this.current(path);
     const now = Date.now();
     const size = fstatSync(file.fd).size;
     const newPeriod = policy.every !== undefined && policy.every !== null && file.startedAt !== null && periodIndex(policy.every, file.startedAt) !== periodIndex(policy.every, now);
     if (size > 0 && (newPeriod || size + bytes.length > policy.maxSizeBytes)) {
-      rotateUnderLock(path, file.inode, (current) => newPeriod || current.size + bytes.length > policy.maxSizeBytes, policy);
+      if (!rotateUnderLock(path, file.inode, (current) => newPeriod || current.size + bytes.length > policy.maxSizeBytes, policy)) return false;
       file = this.current(path);
     }
     let written = 0;
     while (written < bytes.length) written += writeSync(file.fd, bytes, written, bytes.length - written);
     file.startedAt ??= now;
+    return true;
   }
 
   /** The open file at `path`, reopened when another worker rotated it away. */
@@ -137,13 +178,14 @@ function firstLineTime(fd: number): number | null {
   return Number.isNaN(at) ? (read > 0 ? Date.now() : null) : at;
 }
 
-function rotateUnderLock(path: string, inode: number, stillDue: (current: { size: number }) => boolean, policy: LogPolicy): void {
+/** False when another process holds the rotation lock; true once the file is rotated or no longer due. */
+function rotateUnderLock(path: string, inode: number, stillDue: (current: { size: number }) => boolean, policy: LogPolicy): boolean {
   const lock = `${path}.rotating`;
-  if (!takeLock(lock)) return;
+  if (!takeLock(lock)) return false;
   try {
     // Another worker may have rotated between our look and the lock.
     const stats = statIfExists(path);
-    if (!stats || stats.ino !== inode || !stillDue(stats)) return;
+    if (!stats || stats.ino !== inode || !stillDue(stats)) return true;
     holdForFollowers(path, policy.maxSizeBytes);
     shiftGenerations(path, policy.keep);
   } finally {
@@ -151,6 +193,7 @@ function rotateUnderLock(path: string, inode: number, stillDue: (current: { size
   }
   if (policy.compress) void compressNewestGeneration(path, lock);
   enforceRetention(dirname(path), policy);
+  return true;
 }
 
 function inodeAt(path: string): number | null {
