@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { AccessLogs, chunksOf, type AccessRecord } from "./access-log.js";
+import { accessLine, AccessLogs, chunksOf, type AccessRecord } from "./access-log.js";
 
 function directory(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), "berth-access-"));
@@ -51,7 +51,7 @@ test("a batch larger than max_size (a flush a busy worker delayed) is spread ove
 });
 
 test("chunksOf keeps whole lines, at most maxBytes a chunk, a longer line alone", () => {
-  const chunks = chunksOf(["aaaa\n", "bb\n", "cccccccccc\n", "d\n"], 8);
+  const chunks = chunksOf(Buffer.from("aaaa\nbb\ncccccccccc\nd\n"), 8);
   assert.deepEqual(chunks.map((chunk) => chunk.toString()), ["aaaa\nbb\n", "cccccccccc\n", "d\n"]);
 });
 
@@ -81,4 +81,13 @@ test("a batch due a rotation while another worker holds the rotation lock waits 
   assert.deepEqual(readdirSync(dir).sort(), ["access.log", "access.log.1"]);
   const ids = readFileSync(path, "utf8").trim().split("\n").map((line) => (JSON.parse(line) as AccessRecord).requestId);
   assert.deepEqual(ids, ["r0", "r1", "r2", "r3", "r4"]);
+});
+
+test("an access line is the record's JSON, escaping what the client sent", () => {
+  const tricky = { ...record(7), path: '/a"b\\c\u0001\ud800é', userAgent: "curl/8 \"x\"\n", host: "ü.test" };
+  for (const each of [record(1), tricky, { ...record(2), upstream: null, userAgent: null }]) {
+    const line = accessLine(each);
+    assert.equal(line, JSON.stringify(each) + "\n");
+    assert.deepEqual(JSON.parse(line), each);
+  }
 });

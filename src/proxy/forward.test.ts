@@ -39,7 +39,7 @@ describe("forwardRequest", () => {
       forwardRequest(incoming, outgoing, {
         upstreams,
         pool: "pool",
-        headers: { ...incoming.headers },
+        headers: incoming.rawHeaders.slice(),
         limits: LIMITS,
         requestId: "test",
         responseHeaders: {},

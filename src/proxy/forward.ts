@@ -1,29 +1,25 @@
-import { request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Dispatcher } from "undici";
 import { formatBytes } from "../util/format-bytes.js";
 import { sendErrorPage } from "./error-pages.js";
 import { clientResponseHeaders } from "./headers.js";
 import { hasHttp2Body, isHttp2Response } from "./http2-listener.js";
-import { clientResponseRawHeaders } from "./raw-headers.js";
+import { clientResponseRawHeaders, headerObject } from "./raw-headers.js";
+import { RequestBody } from "./request-body.js";
 import type { ProxyLimits } from "./types.js";
 import { targetKey, type Upstreams } from "./upstreams.js";
 
 /** RFC 9110 §9.2.2: repeating these has the same effect as sending them once. */
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 /** A keep-alive connection the upstream closed meanwhile: the request may or may not have been read. */
-const STALE_CONNECTION_ERRORS = new Set(["ECONNRESET", "EPIPE"]);
-/**
- * How long a request body may stall between two reads before the request gets 408 and its
- * upstream request is aborted (nginx's client_body_timeout is 60 s). Without it a few slow
- * uploads hold every worker of a synchronous app (gunicorn sync workers read the body themselves).
- */
-export const BODY_IDLE_TIMEOUT_MS = 30_000;
+const STALE_CONNECTION_ERRORS = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
+export { BODY_IDLE_TIMEOUT_MS } from "./request-body.js";
 
 export interface ForwardRequest {
   upstreams: Upstreams;
   pool: string;
-  /** For the app: an object, or a raw array (raw-headers.ts). */
-  headers: OutgoingHttpHeaders | string[];
+  /** For the app, as a raw array (raw-headers.ts): no hop-by-hop fields, no Expect. */
+  headers: string[];
   limits: ProxyLimits;
   requestId: string;
   /** Extra headers for the client (HSTS, request id). */
@@ -70,150 +66,157 @@ function holdThenRetry(request: IncomingMessage, response: ServerResponse, forwa
   });
 }
 
-/**
- * One try on one replica. A retry on another replica is safe whatever the method when nothing of
- * this request can have reached the app: the connection was refused or never opened, or the
- * socket failed before a byte of the request was written. The body is read from the client only
- * once the upstream connection is open, so a refused connection leaves it unread for the retry.
- */
+/** One try on one replica (see Exchange). */
 function attempt(request: IncomingMessage, response: ServerResponse, forward: ForwardRequest, shape: RequestShape, failed: Set<string>): void {
   const target = forward.upstreams.pick(forward.pool, failed);
   if (!target) return holdThenRetry(request, response, forward, shape, failed);
   const upstreamName = targetKey(target);
-  const release = forward.upstreams.trackRequest(target);
-  let answered = false;
-  let bodyStarted = false;
-  let connected = false;
-  /** Whether no byte of this request has been written to its socket (a reused one carries earlier requests' bytes). */
-  let nothingWritten = () => true;
-  const upstreamRequest = httpRequest({
-    host: target.host,
-    port: target.port,
-    method: request.method,
-    path: request.url,
-    headers: forward.headers,
-    agent: forward.upstreams.agentFor(target),
-  });
-  const markAnswered = () => {
-    answered = true;
-    clearTimeout(timer);
-  };
-  const timer = setTimeout(() => {
-    upstreamRequest.destroy();
-    if (answered) return;
-    markAnswered();
-    sendErrorPage(response, 504, forward.requestId);
-    forward.onFinish(504, upstreamName);
-  }, forward.limits.upstreamTimeoutMs);
-
-  upstreamRequest.on("socket", (assigned: Socket) => {
-    const bytesWrittenBefore = assigned.bytesWritten;
-    nothingWritten = () => assigned.bytesWritten === bytesWrittenBefore;
-    const startBody = () => {
-      connected = true;
-      if (!shape.hasBody || answered) return;
-      bodyStarted = true;
-      pipeBody(request, response, upstreamRequest, forward, upstreamName, markAnswered);
-    };
-    if (assigned.connecting) assigned.once("connect", startBody);
-    else startBody();
-  });
-
-  upstreamRequest.on("response", (upstreamResponse) => {
-    clearTimeout(timer);
-    if (answered) return upstreamResponse.resume();
-    answered = true;
-    const status = upstreamResponse.statusCode ?? 502;
-    // HTTP/2 responses take the object form, which keeps repeated Set-Cookie fields apart.
-    if (isHttp2Response(response)) response.writeHead(status, { ...clientResponseHeaders(upstreamResponse.headers), ...forward.responseHeaders });
-    else response.writeHead(status, clientResponseRawHeaders(upstreamResponse.rawHeaders, forward.responseHeaders));
-    // Server-sent events and long polls must not wait for a first body chunk, but flushing headers
-    // unconditionally costs a second write (and a second wake-up of the client) per request:
-    // flush only if no body arrives within this turn of the event loop.
-    const flush = setImmediate(() => response.flushHeaders());
-    upstreamResponse.once("data", () => clearImmediate(flush));
-    upstreamResponse.once("end", () => clearImmediate(flush));
-    upstreamResponse.pipe(response);
-    upstreamResponse.on("error", () => response.destroy());
-    response.on("finish", () => forward.onFinish(status, upstreamName));
-  });
-
-  upstreamRequest.on("error", (error: NodeJS.ErrnoException) => {
-    clearTimeout(timer);
-    if (answered) {
-      // Our own 408/413/504 page is already complete: let it reach the client.
-      if (!response.writableEnded) response.destroy();
-      return;
-    }
-    const nothingSent = !connected || nothingWritten();
-    const staleAndRepeatable = shape.idempotent && !shape.hasBody && STALE_CONNECTION_ERRORS.has(error.code ?? "");
-    if (!bodyStarted && (nothingSent || staleAndRepeatable)) {
-      failed.add(upstreamName);
-      attempt(request, response, forward, shape, failed);
-      return;
-    }
-    markAnswered();
-    sendErrorPage(response, 502, forward.requestId);
-    forward.onFinish(502, upstreamName);
-  });
-
-  upstreamRequest.once("close", release);
-  response.on("close", () => {
-    if (!response.writableFinished) upstreamRequest.destroy();
-  });
-
-  if (!shape.hasBody) upstreamRequest.end();
+  const exchange = new Exchange(request, response, forward, shape, failed, upstreamName, forward.upstreams.trackRequest(target));
+  // The body is read from the client only once undici writes the request on an open connection,
+  // so a refused connection leaves it unread for the retry.
+  const body = shape.hasBody ? new RequestBody(request, forward.limits, (status, idleTimeoutMs) => exchange.abandon(status, idleTimeoutMs)) : null;
+  exchange.body = body;
+  forward.upstreams.connectionsTo(upstreamName).dispatch(
+    {
+      path: request.url ?? "/",
+      method: (request.method ?? "GET") as Dispatcher.HttpMethod,
+      headers: forward.headers,
+      // Dispatcher.md lists async iterables as bodies; the type declarations leave them out.
+      body: body as unknown as Dispatcher.DispatchOptions["body"],
+      headersTimeout: forward.limits.upstreamTimeoutMs,
+      // Server-sent events and long polls may go quiet for as long as they like.
+      bodyTimeout: 0,
+    },
+    exchange,
+  );
 }
 
 /**
- * Pipes the body to the upstream with two guards: chunked bodies have no declared length, so they
- * are counted as they stream and stopped at the limit; and a body that stalls for the idle
- * timeout between two reads gets 408 (RFC 9110 §15.5.9) and its upstream request is aborted.
+ * One request to one replica, as undici's dispatch handler (its core calls these hooks directly,
+ * with the raw header list). A retry on another replica is safe whatever the method when nothing of
+ * this request can have reached the app: the connection was refused or never opened (an error
+ * before onConnect); a GET-like request without a body is also retried when a reused keep-alive
+ * connection turns out to be closed.
  */
-function pipeBody(
-  request: IncomingMessage,
-  response: ServerResponse,
-  upstreamRequest: ClientRequest,
-  forward: ForwardRequest,
-  upstreamName: string,
-  markAnswered: () => void,
-): void {
-  let received = 0;
-  const idleTimeoutMs = forward.limits.bodyIdleTimeoutMs ?? BODY_IDLE_TIMEOUT_MS;
-  const abandon = (status: 408 | 413) => {
-    clearTimeout(idle);
-    request.unpipe(upstreamRequest);
-    upstreamRequest.destroy();
-    if (!response.headersSent) {
-      markAnswered();
-      if (status === 413) refuseTooLarge(response, forward);
+class Exchange implements Dispatcher.DispatchHandler {
+  body: RequestBody | null = null;
+  private abort: ((error?: Error) => void) | null = null;
+  /** The client has an answer (the app's, or our own 408/413/504 page). */
+  private answered = false;
+  private abandoned = false;
+  private status = 502;
+  private flushTimer: NodeJS.Immediate | null = null;
+  constructor(
+    private readonly request: IncomingMessage,
+    private readonly response: ServerResponse,
+    private readonly forward: ForwardRequest,
+    private readonly shape: RequestShape,
+    private readonly failed: Set<string>,
+    private readonly upstreamName: string,
+    private readonly release: () => void,
+  ) {
+    response.once("close", () => {
+      if (response.writableFinished) return;
+      this.abandoned = true;
+      this.abort?.();
+    });
+  }
+
+  onConnect(abort: (error?: Error) => void): void {
+    this.abort = abort;
+    if (this.abandoned) abort();
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (this.answered) return true;
+    this.answered = true;
+    this.status = status;
+    const response = this.response;
+    const raw = new Array<string>(rawHeaders.length);
+    for (let index = 0; index < rawHeaders.length; index++) raw[index] = rawHeaders[index]!.toString("latin1");
+    // HTTP/2 responses take the object form, which keeps repeated Set-Cookie fields apart.
+    if (isHttp2Response(response)) response.writeHead(status, { ...clientResponseHeaders(headerObject(raw)), ...this.forward.responseHeaders });
+    else response.writeHead(status, clientResponseRawHeaders(raw, this.forward.responseHeaders));
+    // Server-sent events and long polls must not wait for a first body chunk, but flushing headers
+    // unconditionally costs a second write (and a second wake-up of the client) per request:
+    // flush only if no body arrives within this turn of the event loop.
+    this.flushTimer = setImmediate(() => response.flushHeaders());
+    response.on("drain", resume);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.flushTimer) this.flushTimer = clearFlush(this.flushTimer);
+    if (this.response.destroyed) return true;
+    // false pauses the upstream socket until the client reads (the "drain" → resume above).
+    return this.response.write(chunk);
+  }
+
+  onComplete(): void {
+    if (this.flushTimer) this.flushTimer = clearFlush(this.flushTimer);
+    this.release();
+    if (this.abandoned) return;
+    this.response.end();
+    this.forward.onFinish(this.status, this.upstreamName);
+  }
+
+  onError(error: NodeJS.ErrnoException): void {
+    if (this.flushTimer) this.flushTimer = clearFlush(this.flushTimer);
+    this.release();
+    this.body?.stop();
+    const response = this.response;
+    if (this.abandoned) return;
+    if (this.answered) {
+      // The app's response broke off midway, or our own 408/413 page is on its way: the client gets what it got.
+      if (response.headersSent && !response.writableEnded) response.destroy();
+      return;
+    }
+    if (error.code === "UND_ERR_INVALID_ARG" || error.code === "UND_ERR_NOT_SUPPORTED") {
+      // A request undici will not send (a header it refuses): no replica would take it.
+      this.answered = true;
+      sendErrorPage(response, 502, this.forward.requestId);
+      this.forward.onFinish(502, null);
+      return;
+    }
+    const nothingSent = this.abort === null;
+    const staleAndRepeatable = this.shape.idempotent && !this.shape.hasBody && STALE_CONNECTION_ERRORS.has(error.code ?? "");
+    if (!this.body?.started && (nothingSent || staleAndRepeatable)) {
+      this.failed.add(this.upstreamName);
+      attempt(this.request, response, this.forward, this.shape, this.failed);
+      return;
+    }
+    this.answered = true;
+    const status = error.code === "UND_ERR_HEADERS_TIMEOUT" ? 504 : 502;
+    sendErrorPage(response, status, this.forward.requestId);
+    this.forward.onFinish(status, this.upstreamName);
+  }
+
+  /**
+   * The client's body broke a limit (RequestBody): the upstream request is aborted, the client gets
+   * 413 or 408 if it has no answer yet, and its connection closes once that is sent.
+   */
+  abandon(status: 408 | 413, idleTimeoutMs: number): void {
+    const response = this.response;
+    const alreadyAnswered = this.answered;
+    this.answered = true;
+    this.abort?.();
+    if (!alreadyAnswered && !response.headersSent) {
+      if (status === 413) refuseTooLarge(response, this.forward);
       else {
-        sendErrorPage(response, 408, forward.requestId, `No part of the request body arrived for ${Math.round(idleTimeoutMs / 1000)} s.`);
-        forward.onFinish(408, upstreamName);
+        sendErrorPage(response, 408, this.forward.requestId, `No part of the request body arrived for ${Math.round(idleTimeoutMs / 1000)} s.`);
+        this.forward.onFinish(408, this.upstreamName);
       }
     }
     // Stop reading the rest; the answer goes out, then the connection closes.
-    request.pause();
-    if (response.writableFinished) request.socket.destroy();
-    else response.once("finish", () => request.socket.destroy());
-  };
-  const idle = setTimeout(() => {
-    // Waiting for the app to read what it was sent is not the client's stall.
-    if (upstreamRequest.writableNeedDrain) idle.refresh();
-    else abandon(408);
-  }, idleTimeoutMs);
-  const stopIdleTimer = () => clearTimeout(idle);
-  request.once("end", stopIdleTimer);
-  request.once("close", stopIdleTimer);
-  response.once("close", stopIdleTimer);
-  upstreamRequest.once("close", stopIdleTimer);
+    this.request.pause();
+    if (response.writableFinished) this.request.socket.destroy();
+    else response.once("finish", () => this.request.socket.destroy());
+  }
+}
 
-  request.on("data", (chunk: Buffer) => {
-    idle.refresh();
-    received += chunk.length;
-    if (received > forward.limits.maxBodyBytes) abandon(413);
-  });
-  request.pipe(upstreamRequest);
+function clearFlush(timer: NodeJS.Immediate): null {
+  clearImmediate(timer);
+  return null;
 }
 
 function refuseTooLarge(response: ServerResponse, forward: ForwardRequest): void {

@@ -1,4 +1,4 @@
-import type { OutgoingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { connectionTokens, FORWARDING_HEADERS, forwardedNode, hasUnderscore, HOP_BY_HOP, quoteIfNeeded, type ForwardingContext } from "./headers.js";
 
 // The rules of headers.ts on node's flat raw header arrays ([name, value, name, value, …]), for
@@ -25,6 +25,8 @@ export function upstreamRequestRawHeaders(raw: readonly string[], context: Forwa
       continue;
     }
     if (dropAuthorization && name === "authorization") continue;
+    // node answered "100 Continue" to the client already; the app's own would be one too many (and undici refuses to send it).
+    if (name === "expect") continue;
     if (name === "host") {
       // RFC 9112 §3.2: one Host; the handler already refused requests with more.
       if (sawHost) continue;
@@ -66,4 +68,17 @@ export function clientResponseRawHeaders(raw: readonly string[], extra: Outgoing
     else out.push(name, String(value));
   }
   return out;
+}
+
+/** A raw list as node's header object: names lower-cased, Set-Cookie as a list, other repeats joined by ", ". */
+export function headerObject(raw: readonly string[]): IncomingHttpHeaders {
+  const headers: Record<string, string | string[]> = {};
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index]!.toLowerCase();
+    const value = raw[index + 1]!;
+    const existing = headers[name];
+    if (name === "set-cookie") headers[name] = Array.isArray(existing) ? [...existing, value] : [value];
+    else headers[name] = existing === undefined ? value : `${existing as string}, ${value}`;
+  }
+  return headers;
 }

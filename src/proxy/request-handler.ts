@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { AccessLogs } from "./access-log.js";
+import { AccessLogs, isoNow } from "./access-log.js";
 import { basicAuthChallenge, isAuthorized } from "./basic-auth.js";
 import { sendErrorPage, sendMaintenancePage } from "./error-pages.js";
 import { forwardRequest } from "./forward.js";
@@ -235,7 +235,7 @@ export class ProxyRequestHandler {
     response: ServerResponse | null,
   ): void {
     this.accessLogs.write(site.accessLogPath, {
-      time: new Date().toISOString(),
+      time: isoNow(),
       requestId,
       client: request.socket.remoteAddress ?? "",
       method: request.method ?? "",

@@ -1,8 +1,13 @@
-import { Agent } from "node:http";
 import type { Socket } from "node:net";
+import { Pool } from "undici";
 import type { UpstreamPools, UpstreamTarget } from "./types.js";
 
-const KEEP_ALIVE_MS = 30_000;
+/**
+ * How long an idle keep-alive connection to a replica is kept (an app's `Keep-Alive: timeout=N`
+ * shortens it). Below gunicorn's default keepalive (2 s), so the app is rarely the one to close
+ * a connection the proxy is about to reuse.
+ */
+const IDLE_CONNECTION_MS = 1_500;
 
 /** WebSocket close frame, server to client, code 1001 "going away" (RFC 6455 §5.5.1, §7.4.1). */
 const GOING_AWAY_FRAME = Buffer.from([0x88, 0x02, 0x03, 0xe9]);
@@ -46,7 +51,8 @@ function targetKey(target: UpstreamTarget): string {
 export class Upstreams {
   private pools: UpstreamPools = {};
   private readonly cursors = new Map<string, number>();
-  private readonly agents = new Map<string, Agent>();
+  /** A keep-alive connection pool per replica ("host:port"). */
+  private readonly connections = new Map<string, Pool>();
   private readonly websockets = new Map<string, Set<WebsocketTunnel>>();
   private readonly draining = new Map<string, NodeJS.Timeout>();
   /** Requests sent to each target and not finished yet. */
@@ -70,7 +76,7 @@ export class Upstreams {
       if (timer) clearTimeout(timer);
       this.draining.delete(key);
     }
-    const retired = [...new Set([...this.agents.keys(), ...this.websockets.keys()])].filter((key) => !live.has(key) && !this.draining.has(key));
+    const retired = [...new Set([...this.connections.keys(), ...this.websockets.keys()])].filter((key) => !live.has(key) && !this.draining.has(key));
     for (const key of retired) {
       const timer = setTimeout(() => this.closeTarget(key), drainTimeoutMs);
       timer.unref();
@@ -92,14 +98,15 @@ export class Upstreams {
     return undefined;
   }
 
-  agentFor(target: UpstreamTarget): Agent {
-    const key = targetKey(target);
-    let agent = this.agents.get(key);
-    if (!agent) {
-      agent = new Agent({ keepAlive: true, keepAliveMsecs: KEEP_ALIVE_MS, maxSockets: Infinity, maxFreeSockets: 256, scheduling: "lifo" });
-      this.agents.set(key, agent);
+  /** The replica's connection pool: undici's, which cost about a quarter less proxy CPU per request than node:http's Agent and ClientRequest (bench/proxy). */
+  connectionsTo(key: string): Pool {
+    let pool = this.connections.get(key);
+    if (!pool) {
+      // No pipelining (a slow answer must not hold up the next request); as many connections as requests in flight.
+      pool = new Pool(`http://${key}`, { connections: null, pipelining: 1, keepAliveTimeout: IDLE_CONNECTION_MS, keepAliveTimeoutThreshold: 500 });
+      this.connections.set(key, pool);
     }
-    return agent;
+    return pool;
   }
 
   /**
@@ -196,8 +203,9 @@ export class Upstreams {
     const timer = this.draining.get(key);
     if (timer) clearTimeout(timer);
     this.draining.delete(key);
-    this.agents.get(key)?.destroy();
-    this.agents.delete(key);
+    // In-flight requests on it fail (502, or a cut response); ones not yet written go to another replica.
+    void this.connections.get(key)?.destroy().catch(() => undefined);
+    this.connections.delete(key);
     const closed = [...(this.websockets.get(key) ?? [])].map((tunnel) => closeWebsocketGoingAway(tunnel));
     this.websockets.delete(key);
     return closed;
