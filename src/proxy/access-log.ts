@@ -46,14 +46,16 @@ interface OpenLog {
  */
 export class AccessLogs {
   private readonly files = new Map<string, OpenLog>();
-  /** Lines waiting for the next flush, per file, as one string: one Buffer per flush, not one per line. */
-  private readonly pending = new Map<string, { text: string; policy: LogPolicy }>();
+  private readonly pending = new Map<string, PendingLines>();
   private timer: NodeJS.Timeout | null = null;
 
   write(path: string, record: AccessRecord, policy: LogPolicy = DEFAULT_POLICY): void {
-    const batch = this.pending.get(path);
-    if (batch) batch.text += accessLine(record);
-    else this.pending.set(path, { text: accessLine(record), policy });
+    let batch = this.pending.get(path);
+    if (!batch) {
+      batch = new PendingLines(policy);
+      this.pending.set(path, batch);
+    }
+    batch.add(accessLine(record));
     this.timer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
   }
 
@@ -61,12 +63,12 @@ export class AccessLogs {
     this.timer = null;
     const pending = [...this.pending];
     this.pending.clear();
-    for (const [path, { text, policy }] of pending) {
+    for (const [path, batch] of pending) {
       // A late flush (a busy worker) may hold more than a whole file: one write per max_size at most.
-      const chunks = chunksOf(Buffer.from(text), policy.maxSizeBytes);
+      const chunks = chunksOf(batch.bytes(), batch.policy.maxSizeBytes);
       try {
-        const written = chunks.findIndex((chunk) => !this.append(path, chunk, policy));
-        if (written >= 0) this.keepForNextFlush(path, chunks.slice(written), policy);
+        const written = chunks.findIndex((chunk) => !this.append(path, chunk, batch.policy));
+        if (written >= 0) this.keepForNextFlush(path, chunks.slice(written), batch.policy);
       } catch {
         // A full disk loses access lines, never requests.
         this.forget(path);
@@ -91,18 +93,19 @@ export class AccessLogs {
   }
 
   private keepForNextFlush(path: string, chunks: Buffer[], policy: LogPolicy): void {
-    const kept = Buffer.concat(chunks).toString("utf8");
-    const batch = this.pending.get(path);
-    if (batch) batch.text = kept + batch.text;
-    else this.pending.set(path, { text: kept, policy });
+    const kept = new PendingLines(policy);
+    for (const chunk of chunks) kept.addBytes(chunk);
+    const newer = this.pending.get(path);
+    if (newer) kept.addBytes(newer.bytes());
+    this.pending.set(path, kept);
     this.timer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
   }
 
   /** A rotation lock held past CLOSE_WAIT_MS (a worker that died holding it): lines matter more than the bound. */
   private writeAnyway(): void {
-    for (const [path, { text }] of this.pending) {
+    for (const [path, batch] of this.pending) {
       try {
-        const bytes = Buffer.from(text);
+        const bytes = batch.bytes();
         const fd = this.current(path).fd;
         let written = 0;
         while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
@@ -145,6 +148,39 @@ export class AccessLogs {
     const open = this.files.get(path);
     if (open) closeSync(open.fd);
     this.files.delete(path);
+  }
+}
+
+/**
+ * Lines waiting for the next flush, encoded into one growing buffer as they come: encoding a batch
+ * kept as one long string at flush time cost more than the lines themselves (bench/proxy).
+ */
+class PendingLines {
+  private buffer = Buffer.allocUnsafe(16 * 1024);
+  private length = 0;
+
+  constructor(readonly policy: LogPolicy) {}
+
+  add(text: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    this.reserve(text.length * 3);
+    this.length += this.buffer.write(text, this.length);
+  }
+
+  addBytes(bytes: Buffer): void {
+    this.reserve(bytes.length);
+    this.length += bytes.copy(this.buffer, this.length);
+  }
+
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  private reserve(extra: number): void {
+    if (this.buffer.length - this.length >= extra) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + extra));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
   }
 }
 

@@ -105,7 +105,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   private answered = false;
   private abandoned = false;
   private status = 502;
-  private flushTimer: NodeJS.Immediate | null = null;
+  /** Whether a body chunk (or the end) came after the headers: then they went out with it. */
+  private bodySeen = false;
+  private resumeUpstream: (() => void) | null = null;
   constructor(
     private readonly request: IncomingMessage,
     private readonly response: ServerResponse,
@@ -139,21 +141,27 @@ class Exchange implements Dispatcher.DispatchHandler {
     else response.writeHead(status, clientResponseRawHeaders(raw, this.forward.responseHeaders));
     // Server-sent events and long polls must not wait for a first body chunk, but flushing headers
     // unconditionally costs a second write (and a second wake-up of the client) per request:
-    // flush only if no body arrives within this turn of the event loop.
-    this.flushTimer = setImmediate(() => response.flushHeaders());
-    response.on("drain", resume);
+    // flush only if no body came in the same read from the upstream (undici parses it all before
+    // the microtask runs).
+    this.resumeUpstream = resume;
+    queueMicrotask(() => {
+      if (!this.bodySeen && !response.destroyed) response.flushHeaders();
+    });
     return true;
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.flushTimer) this.flushTimer = clearFlush(this.flushTimer);
-    if (this.response.destroyed) return true;
-    // false pauses the upstream socket until the client reads (the "drain" → resume above).
-    return this.response.write(chunk);
+    this.bodySeen = true;
+    const response = this.response;
+    if (response.destroyed) return true;
+    if (response.write(chunk)) return true;
+    // The client reads slower than the app writes: the upstream socket waits until it catches up.
+    response.once("drain", this.resumeUpstream!);
+    return false;
   }
 
   onComplete(): void {
-    if (this.flushTimer) this.flushTimer = clearFlush(this.flushTimer);
+    this.bodySeen = true;
     this.release();
     if (this.abandoned) return;
     this.response.end();
@@ -161,7 +169,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onError(error: NodeJS.ErrnoException): void {
-    if (this.flushTimer) this.flushTimer = clearFlush(this.flushTimer);
+    this.bodySeen = true;
     this.release();
     this.body?.stop();
     const response = this.response;
@@ -212,11 +220,6 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (response.writableFinished) this.request.socket.destroy();
     else response.once("finish", () => this.request.socket.destroy());
   }
-}
-
-function clearFlush(timer: NodeJS.Immediate): null {
-  clearImmediate(timer);
-  return null;
 }
 
 function refuseTooLarge(response: ServerResponse, forward: ForwardRequest): void {
