@@ -9,6 +9,7 @@ import { Upstreams } from "./upstreams.js";
 // forwardRequest between real loopback servers: a client, a proxy server calling it, and an app.
 
 const LIMITS: ProxyLimits = { maxBodyBytes: 1024 * 1024, upstreamTimeoutMs: 10_000, drainTimeoutMs: 0, bodyIdleTimeoutMs: 1000 };
+const LARGE = Buffer.alloc(16 * 1024 * 1024, 120);
 
 describe("forwardRequest", () => {
   let app: Server;
@@ -19,6 +20,16 @@ describe("forwardRequest", () => {
 
   before(async () => {
     app = createServer((incoming, outgoing) => {
+      if (incoming.url === "/hang") return; // never answers
+      if (incoming.url === "/hints") {
+        outgoing.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
+        outgoing.writeHead(200, { "content-type": "text/plain" }).end("final");
+        return;
+      }
+      if (incoming.url === "/large") {
+        outgoing.writeHead(200, { "content-length": LARGE.length }).end(LARGE);
+        return;
+      }
       let bytes = 0;
       let ended = false;
       incoming.on("data", (chunk: Buffer) => (bytes += chunk.length));
@@ -40,7 +51,7 @@ describe("forwardRequest", () => {
         upstreams,
         pool: "pool",
         headers: incoming.rawHeaders.slice(),
-        limits: LIMITS,
+        limits: incoming.url === "/hang" ? { ...LIMITS, upstreamTimeoutMs: 500 } : LIMITS,
         requestId: "test",
         responseHeaders: {},
         onFinish: () => {},
@@ -88,6 +99,35 @@ describe("forwardRequest", () => {
       }, 200);
     });
     assert.deepEqual(answer, { status: 200, body: "POST 5" });
+  });
+
+  it("answers 504 when the app sends no response headers within upstream_timeout", async () => {
+    const startedAt = performance.now();
+    const answer = await send(port(proxy), "GET", "/hang", (outgoing) => outgoing.end());
+    assert.equal(answer.status, 504);
+    assert.ok(performance.now() - startedAt >= 450, "504 came before the timeout");
+  });
+
+  it("passes on the final answer, not a 103 Early Hints before it", async () => {
+    const answer = await send(port(proxy), "GET", "/hints", (outgoing) => outgoing.end());
+    assert.deepEqual(answer, { status: 200, body: "final" });
+  });
+
+  it("streams a large answer whole to a client that reads slowly", async () => {
+    const received = await new Promise<number>((resolve, reject) => {
+      const outgoing = request({ host: "127.0.0.1", port: port(proxy), path: "/large", agent: false }, (incoming) => {
+        let bytes = 0;
+        incoming.pause();
+        // The proxy has to hold the app back while the client does not read.
+        setTimeout(() => incoming.resume(), 300);
+        incoming.on("data", (chunk: Buffer) => (bytes += chunk.length));
+        incoming.on("end", () => resolve(bytes));
+        incoming.on("error", reject);
+      });
+      outgoing.on("error", reject);
+      outgoing.end();
+    });
+    assert.equal(received, LARGE.length);
   });
 });
 

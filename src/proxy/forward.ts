@@ -76,7 +76,7 @@ function attempt(request: IncomingMessage, response: ServerResponse, forward: Fo
   // so a refused connection leaves it unread for the retry.
   const body = shape.hasBody ? new RequestBody(request, forward.limits, (status, idleTimeoutMs) => exchange.abandon(status, idleTimeoutMs)) : null;
   exchange.body = body;
-  forward.upstreams.connectionsTo(upstreamName).dispatch(
+  forward.upstreams.connectionsTo(target).dispatch(
     {
       path: request.url ?? "/",
       method: (request.method ?? "GET") as Dispatcher.HttpMethod,
@@ -105,6 +105,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private answered = false;
   private abandoned = false;
   private status = 502;
+  /** The app's answer is what the client gets (not our own 408/413 page). */
+  private relaying = false;
   /** Whether a body chunk (or the end) came after the headers: then they went out with it. */
   private bodySeen = false;
   private resumeUpstream: (() => void) | null = null;
@@ -130,8 +132,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (this.answered) return true;
+    // Informational answers (103 Early Hints) are not passed on; the final one follows.
+    if (this.answered || status < 200) return true;
     this.answered = true;
+    this.relaying = true;
     this.status = status;
     const response = this.response;
     const raw = new Array<string>(rawHeaders.length);
@@ -153,7 +157,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     this.bodySeen = true;
     const response = this.response;
-    if (response.destroyed) return true;
+    // Writing after our own page ended the response would be an unhandled error.
+    if (!this.relaying || response.writableEnded || response.destroyed) return true;
     if (response.write(chunk)) return true;
     // The client reads slower than the app writes: the upstream socket waits until it catches up.
     response.once("drain", this.resumeUpstream!);
@@ -163,7 +168,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onComplete(): void {
     this.bodySeen = true;
     this.release();
-    if (this.abandoned) return;
+    if (this.abandoned || !this.relaying) return;
     this.response.end();
     this.forward.onFinish(this.status, this.upstreamName);
   }

@@ -99,11 +99,13 @@ export class Upstreams {
   }
 
   /** The replica's connection pool: undici's, which cost about a quarter less proxy CPU per request than node:http's Agent and ClientRequest (bench/proxy). */
-  connectionsTo(key: string): Pool {
+  connectionsTo(target: UpstreamTarget): Pool {
+    const key = targetKey(target);
     let pool = this.connections.get(key);
     if (!pool) {
+      const origin = `http://${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`;
       // No pipelining (a slow answer must not hold up the next request); as many connections as requests in flight.
-      pool = new Pool(`http://${key}`, { connections: null, pipelining: 1, keepAliveTimeout: IDLE_CONNECTION_MS, keepAliveTimeoutThreshold: 500 });
+      pool = new Pool(origin, { connections: null, pipelining: 1, keepAliveTimeout: IDLE_CONNECTION_MS, keepAliveTimeoutThreshold: 500 });
       this.connections.set(key, pool);
     }
     return pool;
