@@ -24,13 +24,19 @@ export class StackListeners {
     private readonly address: string,
     private readonly create: (listener: StackListener) => Server,
     private readonly reportFailure: (listener: StackListener, error: Error) => void,
+    /** Called for each port kept open across a table (its certificate may have been renewed). */
+    private readonly refresh: (listener: StackListener, server: Server) => void = () => undefined,
   ) {}
 
   async apply(sites: SiteEntry[]): Promise<void> {
     const wanted = new Map<string, StackListener>();
     for (const site of sites) for (const { port, tls } of site.listen ?? []) wanted.set(listenerKey({ stack: site.stack, port, tls }), { stack: site.stack, port, tls });
     for (const [key, server] of this.servers) {
-      if (wanted.has(key)) continue;
+      const kept = wanted.get(key);
+      if (kept) {
+        this.refresh(kept, server);
+        continue;
+      }
       this.servers.delete(key);
       closeServer(server);
     }

@@ -37,8 +37,19 @@ export async function runProxyWorker(settings: ListenerSettings, staticCacheDir:
   const handler = new ProxyRequestHandler({ httpsPort: settings.httpsPort, staticCacheDir });
   const certificates = new CertificateContexts();
   const shared: { https?: HttpsServer } = {};
-  const stackListeners = new StackListeners(settings.address, (listener) => createListener(listener), (listener, error) =>
-    report({ type: "listen-failed", stack: listener.stack, port: listener.port, message: error.message }),
+  /** The certificate each stack's own TLS port gives clients that send no server name. */
+  const ownPortCertificates = new WeakMap<Server | HttpsServer, string>();
+  const stackListeners = new StackListeners(
+    settings.address,
+    (listener) => createListener(listener),
+    (listener, error) => report({ type: "listen-failed", stack: listener.stack, port: listener.port, message: error.message }),
+    (listener, server) => {
+      const certificate = listener.tls ? certificates.certificateOf(handler.sites, listener.stack) : null;
+      if (!certificate || ownPortCertificates.get(server) === certificate.certPem) return;
+      // A renewed (or reissued, for new hosts) certificate: SNI clients get it from the callback, these from here.
+      ownPortCertificates.set(server, certificate.certPem);
+      (server as HttpsServer).setSecureContext(secureContextOptions(certificate));
+    },
   );
 
   const serverOptions = {
@@ -72,6 +83,7 @@ export async function runProxyWorker(settings: ListenerSettings, staticCacheDir:
     serveHttp2(server, { maxHeaderBytes: settings.maxHeaderBytes, idleTimeoutMs: settings.idleTimeoutMs }, (request, response) =>
       handler.handleRequest("https", request, response, owner),
     );
+    if (owner !== undefined && fallback) ownPortCertificates.set(server, fallback.certPem);
     return server;
   };
   const createListener = (listener: StackListener): Server => (listener.tls ? createHttps(listener.stack) : createHttp(listener.stack));

@@ -86,3 +86,28 @@ test("with two stacks on TLS, a client without a server name gets the local CA's
   assert.match(answer.certificate.subjectaltname ?? "", /IP Address:127\.0\.0\.1/);
   assert.match(answer.certificate.subjectaltname ?? "", /IP Address:0:0:0:0:0:0:0:1|IP Address:::1/);
 });
+
+test("a stack's own TLS port gives clients without a server name its current certificate, reissued when its hosts change", async (t) => {
+  const home = makeHome(t);
+  const [httpPort, httpsPort, ownPort] = await freePorts(3);
+  const env = proxyEnv(httpPort!, httpsPort!);
+  const cwd = writeStack(t, "own", "own.test");
+  const stackFile = join(cwd, "berth.yml");
+  writeFileSync(stackFile, readFileSync(stackFile, "utf8") + `  listen_tls: [${ownPort}]\n`);
+  await berthOk(["up", "-d"], { home, cwd, env });
+  const ca = readFileSync(join(home, "ca", "ca.crt"), "utf8");
+  const first = await waitFor(async () => {
+    const reply = await getWithoutServerName(ownPort!, ca).catch(() => undefined);
+    return reply?.status === 200 ? reply : undefined;
+  }, "the own TLS port answered without SNI");
+  assert.match(first.certificate.subjectaltname ?? "", /DNS:own\.test/);
+  assert.doesNotMatch(first.certificate.subjectaltname ?? "", /DNS:www\.own\.test/);
+
+  writeFileSync(stackFile, readFileSync(stackFile, "utf8").replace("hosts: [own.test]", "hosts: [own.test, www.own.test]"));
+  await berthOk(["up", "-d"], { home, cwd, env });
+  const second = await waitFor(async () => {
+    const reply = await getWithoutServerName(ownPort!, ca).catch(() => undefined);
+    return reply?.status === 200 && /DNS:www\.own\.test/.test(reply.certificate.subjectaltname ?? "") ? reply : undefined;
+  }, "the reissued certificate on the own TLS port, without SNI");
+  assert.match(second.certificate.subjectaltname ?? "", /DNS:own\.test/);
+});
