@@ -11,6 +11,7 @@ import { PortAllocator } from "../supervisor/ports.js";
 import { readWorkingDirectory } from "../supervisor/procfs.js";
 import { DEFAULT_READY_TIMEOUT_MS, readinessTarget, waitUntilStackReady, type ReadinessTarget } from "../supervisor/readiness.js";
 import { StackSupervisor, type ProgressReporter } from "../supervisor/stack-supervisor.js";
+import type { Replica } from "../supervisor/replica.js";
 import type { Logger } from "../util/logger.js";
 import { stackPaths } from "../util/paths.js";
 import { EventJournal } from "../events/event-journal.js";
@@ -249,7 +250,14 @@ export class StackManager {
       for (const definition of services) {
         progress(`restarting ${definition.name}`);
         for (const replica of supervisor.replicasOf(definition.name)) {
-          await replica.restart();
+          // One at a time, each out of the proxy's table until its requests have finished: the others serve meanwhile.
+          replica.holdTraffic(true);
+          try {
+            await this.drainBeforeStopping(supervisor.stack, definition.name, [replica]);
+            await replica.restart();
+          } finally {
+            replica.holdTraffic(false);
+          }
           await waitUntilStackReady([readinessTarget(definition, [replica])], supervisor.secretValues(), operation);
         }
       }
@@ -266,6 +274,20 @@ export class StackManager {
       const options = { appEnv: {}, wait: true, restartAll: true, noRestart: [], runReleaseTasks: false };
       return { plan: (await this.apply(managed, managed.record.stack, options, progress, operation)).plan };
     });
+  }
+
+  /**
+   * Replicas about to stop that the proxy routes to: once a table without them is in use, their
+   * in-flight requests and websockets get up to `proxy.drain_timeout` to finish (websockets then
+   * get a 1001 close), as the old release's replicas do after a deploy's switch.
+   */
+  private async drainBeforeStopping(stack: Stack, serviceName: string, replicas: Replica[]): Promise<void> {
+    const proxy = stack.proxy;
+    if (!proxy || !proxy.routes.some((route) => route.service === serviceName)) return;
+    const ports = replicas.flatMap((replica) => (replica.port === null ? [] : [replica.port]));
+    if (ports.length === 0) return;
+    await this.frontDoor.refresh();
+    await this.frontDoor.drain(ports, proxy.drainTimeoutMs);
   }
 
   /** The file watchers of a stack's `watch:` services (dev mode): a change restarts the service through the queue. */
@@ -297,7 +319,7 @@ export class StackManager {
         const service = supervisor.service(serviceName);
         managed.record.scale[serviceName] = count;
         progress(`${serviceName}: ${count} replica${count === 1 ? "" : "s"}`);
-        const added = await supervisor.scaleService(service, count);
+        const added = await supervisor.scaleService(service, count, undefined, (surplus) => this.drainBeforeStopping(supervisor.stack, serviceName, surplus));
         targets.push(readinessTarget(service, added));
       }
       const services = supervisor.stack.services.map((service) => (service.name in counts ? { ...service, replicas: counts[service.name]! } : service));

@@ -22,7 +22,7 @@ export function poolKey(stackName: string, serviceName: string): string {
 
 /** A replica takes traffic once it is running and, when it has a health check, healthy. */
 export function isServing(replica: ReplicaSnapshot): boolean {
-  return replica.status === "running" && replica.port !== null && (replica.health === "healthy" || replica.health === "none");
+  return replica.status === "running" && replica.port !== null && replica.draining !== true && (replica.health === "healthy" || replica.health === "none");
 }
 
 /**
@@ -31,7 +31,7 @@ export function isServing(replica: ReplicaSnapshot): boolean {
  * takes the traffic rather than every request waiting, then failing with 503.
  */
 function isAnsweringThoughFlapping(replica: ReplicaSnapshot): boolean {
-  return replica.status === "crash-loop" && replica.pid !== null && replica.port !== null && replica.health === "healthy";
+  return replica.status === "crash-loop" && replica.pid !== null && replica.port !== null && replica.draining !== true && replica.health === "healthy";
 }
 
 /** The replicas of one service that take its traffic. */

@@ -21,6 +21,8 @@ export interface ReplicaSnapshot {
   lastExit: string | null;
   /** The FIFOs the process writes its output to; a new daemon reopens them when it adopts it. */
   outputPipes: OutputPipePaths | null;
+  /** Kept out of the proxy's table while its requests finish, before a restart. */
+  draining?: boolean;
 }
 
 /** What a new daemon needs, from the previous one's snapshot, to take a running process over. */

@@ -50,6 +50,7 @@ export class Replica {
     lastProbe: () => this.monitor?.lastResult?.detail ?? this.lastProbe,
   });
   private status: ReplicaStatus = "stopped";
+  private trafficHeld = false;
   private health: HealthState | "none" = "none";
   private readySince: number | null = null;
   private restarts = 0;
@@ -92,7 +93,14 @@ export class Replica {
       port: this.options.port,
       lastExit: this.lastExit,
       outputPipes: this.outputPipes,
+      ...(this.trafficHeld ? { draining: true } : {}),
     };
+  }
+
+  /** Takes the replica out of (or back into) the proxy's table, whatever its state: `berth restart` drains it first. */
+  holdTraffic(held: boolean): void {
+    this.trafficHeld = held;
+    this.options.onChange();
   }
 
   /** Ready means healthy when the service has a health check, else up for START_UPTIME_MS. */

@@ -155,7 +155,8 @@ export class StackSupervisor {
   }
 
   /** Starts `service`'s replicas (adopting any the previous daemon left) up to its count; stops the surplus. */
-  async scaleService(service: Service, count: number, adopt: AdoptionRecordFor = () => null): Promise<Replica[]> {
+  /** `beforeStopping` runs with the surplus replicas once they are out of the service's list (so out of the next proxy table). */
+  async scaleService(service: Service, count: number, adopt: AdoptionRecordFor = () => null, beforeStopping?: (surplus: Replica[]) => Promise<void>): Promise<Replica[]> {
     const current = this.replicas.get(service.name) ?? [];
     this.replicas.set(service.name, current);
     const added: Replica[] = [];
@@ -166,6 +167,7 @@ export class StackSupervisor {
       added.push(replica);
     }
     const surplus = current.splice(count);
+    if (surplus.length > 0 && beforeStopping) await beforeStopping(surplus).catch(() => undefined);
     await Promise.all(surplus.reverse().map((replica) => this.retire(replica)));
     this.options.onChange();
     return added;

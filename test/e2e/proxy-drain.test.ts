@@ -1,9 +1,10 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { berthOk, FIXTURES, makeHome, tempDir, waitFor } from "../helpers/berth-cli.js";
+import { startLoad } from "../helpers/load.js";
 import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
 
 const STREAM_APP = join(FIXTURES, "apps", "stream-app.mjs");
@@ -95,4 +96,65 @@ test("a deploy drains: an open websocket stays on the old release until drain_ti
   assert.equal(await echo(after, "still on v2"), "echo: still on v2", "the new release's websocket is untouched by the drain");
   after.socket.close();
   await after.closed;
+});
+
+/** An app that exits at once on SIGTERM, as a node server without a handler does: only draining saves its in-flight requests. */
+const ABRUPT_APP = `import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+let started = 0;
+createServer((request, response) => {
+  const url = new URL(request.url, "http://app");
+  const answer = () => response.writeHead(200).end("done pid=" + process.pid);
+  if (url.pathname !== "/slow") return answer();
+  // Tells the test this slow request reached an app.
+  writeFileSync(process.env.STARTED_DIR + "/" + process.pid + "-" + ++started, "");
+  setTimeout(answer, Number(url.searchParams.get("ms")));
+}).listen(Number(process.env.PORT), "127.0.0.1");
+process.on("SIGTERM", () => process.exit(0));
+`;
+
+test("berth restart and scale-down drain: replicas leave the proxy's table and finish their requests before they stop", async (t) => {
+  const home = makeHome(t);
+  const cwd = tempDir(t, "berth-drain-restart-");
+  const startedDir = tempDir(t, "berth-drain-started-");
+  writeFileSync(join(cwd, "app.mjs"), ABRUPT_APP);
+  writeFileSync(
+    join(cwd, "berth.yml"),
+    `name: rolling
+services:
+  web:
+    command: ${process.execPath} app.mjs
+    env: { STARTED_DIR: ${startedDir} }
+    replicas: 2
+    health: { http: /, interval: 300ms }
+proxy:
+  hosts: [rolling.test]
+  drain_timeout: 20s
+`,
+  );
+  const [httpPort, httpsPort] = await freePorts(2);
+  const options = { home, cwd, env: proxyEnv(httpPort!, httpsPort!), timeoutMs: 120_000 };
+  await berthOk(["up", "-d"], options);
+  const ca = readFileSync(join(home, "ca", "ca.crt"), "utf8");
+  const get = (path: string) => proxyRequest({ port: httpsPort!, host: "rolling.test", path, tls: { ca }, timeoutMs: 30_000 });
+  // POSTs: a GET cut by its replica's exit would be retried on the other one, and hide the cut.
+  const post = (path: string) => proxyRequest({ port: httpsPort!, host: "rolling.test", path, method: "POST", body: "order=1", tls: { ca }, timeoutMs: 30_000 });
+  await waitFor(async () => (await get("/").catch(() => undefined))?.status === 200, "the app serving");
+  // Slow requests on both replicas (round robin), then the operation, while fast requests keep coming.
+  const slowRequests = () => Array.from({ length: 6 }, () => post("/slow?ms=2500").then((answer) => answer.status, (error: Error) => error.message));
+  const load = startLoad({ port: httpsPort!, host: "rolling.test", ca, concurrency: 4 });
+  t.after(() => load.stop());
+
+  for (const operation of [["restart", "web"], ["scale", "web=1"]]) {
+    const startedBefore = readdirSync(startedDir).length;
+    const inFlight = slowRequests();
+    await waitFor(() => readdirSync(startedDir).length >= startedBefore + 6, "the slow requests in the apps");
+    const before = load.peek().requests;
+    await berthOk(operation, options);
+    assert.deepEqual(await Promise.all(inFlight), Array(6).fill(200), `every in-flight request finished across \`berth ${operation.join(" ")}\``);
+    await waitFor(() => load.peek().requests > before + 20, "load served after the operation");
+  }
+  const report = await load.stop();
+  assert.equal(report.failures, 0, `failed requests: ${report.failureSamples.join(" | ")}`);
+  await berthOk(["down"], options);
 });
