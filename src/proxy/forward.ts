@@ -13,7 +13,6 @@ import { targetKey, type Upstreams } from "./upstreams.js";
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 /** A keep-alive connection the upstream closed meanwhile: the request may or may not have been read. */
 const STALE_CONNECTION_ERRORS = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
-export { BODY_IDLE_TIMEOUT_MS } from "./request-body.js";
 
 export interface ForwardRequest {
   upstreams: Upstreams;

@@ -35,7 +35,7 @@ export interface ProxyLimits {
   drainTimeoutMs: number;
   /** How long a request waits for a ready replica when its service has none, before 503; 0 answers at once. */
   holdMs?: number;
-  /** How long a request body may stall between two reads before 408; default BODY_IDLE_TIMEOUT_MS (forward.ts). */
+  /** How long a request body may stall between two reads before 408; default BODY_IDLE_TIMEOUT_MS (request-body.ts). */
   bodyIdleTimeoutMs?: number;
 }
 

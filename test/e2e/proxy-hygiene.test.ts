@@ -12,7 +12,7 @@ import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
 // berth stack whose app (test/fixtures/apps/echo-app.mjs) echoes what reached it.
 
 const ECHO_APP = join(FIXTURES, "apps", "echo-app.mjs");
-/** The proxy's body idle timeout (BODY_IDLE_TIMEOUT_MS in src/proxy/forward.ts). */
+/** The proxy's body idle timeout (BODY_IDLE_TIMEOUT_MS in src/proxy/request-body.ts). */
 const BODY_IDLE_TIMEOUT_MS = 30_000;
 
 interface Stack {
