@@ -4,8 +4,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Page } from "playwright-core";
-import { berthJson, berthOk, makeHome, tempDir, waitFor, type PsRow } from "../helpers/berth-cli.js";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../helpers/chromium.js";
+import { berthJson, berthOk, makeHome, waitFor, type PsRow } from "../helpers/berth-cli.js";
 import { storedSecret } from "../helpers/backing.js";
 import { createDjangoProject, DEBIAN_GUNICORN, DEBIAN_PYTHON } from "../helpers/django-project.js";
 import { startLoad } from "../helpers/load.js";
@@ -14,7 +15,6 @@ import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
 const STACK = "dash";
 const HOST = "dash.test";
 export const SCREENSHOT_PATH = join(process.env.TMPDIR ?? tmpdir(), "berth-dashboard-stack.png");
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /** A Django project on Debian's gunicorn and berth's PostgreSQL, as deploy-django.test.ts deploys it; the access log goes to the replica's log. */
 function stackFile(version: string): string {
@@ -156,14 +156,7 @@ test("the dashboard over a Django stack: login, live replicas, logs, rollback an
   });
 
   await t.test("in Chromium: replicas live, a killed replica restarts without a reload, logs stream, a rollback and a deploy of the current source switch with 0 failed requests", { timeout: BROWSER_TEST_TIMEOUT_MS }, async (t) => {
-    const browser = await chromium.launchPersistentContext(tempDir(t, "berth-chromium-"), {
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 },
-    });
-    // A browser that will not close must not hold the suite: give it 30 s.
-    t.after(() => Promise.race([browser.close(), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]));
+    const browser = await launchChromium(t, { viewport: { width: 1280, height: 800 } });
     const page = await browser.newPage();
     page.setDefaultTimeout(60_000);
     page.on("response", (response) => void response.text().then((text) => seen.push(text), () => {}));

@@ -3,13 +3,12 @@ import assert from "node:assert/strict";
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { berthJson, berthOk, makeHome, tempDir, waitFor, type PsRow } from "../helpers/berth-cli.js";
+import { launchChromium } from "../helpers/chromium.js";
+import { berthJson, berthOk, makeHome, waitFor, type PsRow } from "../helpers/berth-cli.js";
 import { createDjangoProject, DEBIAN_GUNICORN, DEBIAN_PYTHON } from "../helpers/django-project.js";
 import { freePorts, proxyEnv, proxyRequest } from "../helpers/proxy-client.js";
 
 /** Debian's Chromium (package `chromium`), driven over CDP by playwright-core. */
-const CHROMIUM = "/usr/bin/chromium";
 const HOST = "djh2.test";
 
 const STACK = `name: djhttp2
@@ -45,22 +44,12 @@ test("Chromium loads the Django admin through the proxy over HTTPS with HTTP/2",
   const ca = readFileSync(join(home, "ca", "ca.crt"));
   await waitFor(async () => (await proxyRequest({ port: httpsPort!, host: HOST, path: "/admin/login/", tls: { ca } })).status === 200, "the admin through the proxy");
 
-  const browser = await chromium.launchPersistentContext(tempDir(t, "berth-chromium-"), {
-    executablePath: CHROMIUM,
-    headless: true,
+  const browser = await launchChromium(t, {
     args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
       `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
       `--ignore-certificate-errors-spki-list=${leafSpkiHash(readFileSync(join(home, "certs", "djhttp2", "cert.pem"), "utf8"))}`,
     ],
   });
-  t.after(() => browser.close());
   const page = await browser.newPage();
   const response = await page.goto(`https://${HOST}:${httpsPort}/admin/login/`, { waitUntil: "load" });
   assert.equal(response?.status(), 200);
