@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { chromium, type BrowserContext } from "playwright-core";
-import { tempDir } from "./berth-cli.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 const BASE_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -11,10 +12,11 @@ const CLOSE_TIMEOUT_MS = 30_000;
 /**
  * Debian's Chromium, headless, in its own profile directory. After the test it is closed, and
  * whatever is left of it is killed: a browser whose close hangs (seen on a loaded machine) keeps
- * its pipe to the test process open, and the test file would then never exit.
+ * its pipe to the test process open, and the test file would then never exit. Its profile
+ * directory is removed last: removed while Chromium still wrote to it, it failed the test (ENOTEMPTY).
  */
 export async function launchChromium(t: TestContext, options: { args?: string[]; viewport?: { width: number; height: number } } = {}): Promise<BrowserContext> {
-  const profile = tempDir(t, "berth-chromium-");
+  const profile = mkdtempSync(join(tmpdir(), "berth-chromium-"));
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -33,6 +35,7 @@ export async function launchChromium(t: TestContext, options: { args?: string[];
         // gone meanwhile
       }
     }
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
   });
   return browser;
 }
