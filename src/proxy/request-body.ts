@@ -69,6 +69,8 @@ export class RequestBody implements AsyncIterable<Buffer> {
     const request = this.request;
     this.idle = setTimeout(() => this.onIdle(), this.idleTimeoutMs);
     request.on("data", (chunk: Buffer) => {
+      // Stopped (the exchange failed or was abandoned): node discards the rest of the body after the answer.
+      if (this.failure) return;
       this.idle?.refresh();
       this.received += chunk.length;
       if (this.received > this.limits.maxBodyBytes) {
