@@ -12,7 +12,7 @@ import { targetKey, type Upstreams } from "./upstreams.js";
 /** RFC 9110 §9.2.2: repeating these has the same effect as sending them once. */
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 /** A keep-alive connection the upstream closed meanwhile: the request may or may not have been read. */
-const STALE_CONNECTION_ERRORS = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
+export const STALE_CONNECTION_ERRORS = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
 
 export interface ForwardRequest {
   upstreams: Upstreams;

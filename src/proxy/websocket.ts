@@ -1,6 +1,7 @@
 import { request as httpRequest, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { STALE_CONNECTION_ERRORS } from "./forward.js";
 import { clientResponseHeaders } from "./headers.js";
 import { targetKey, type Upstreams } from "./upstreams.js";
 import { FrameBoundaryRelay } from "./websocket-frames.js";
@@ -115,10 +116,12 @@ function attemptUpgrade(request: IncomingMessage, client: Duplex, head: Buffer, 
     forward.onFinish(upstreamResponse.statusCode ?? 502, upstreamName);
   });
 
-  upstreamRequest.on("error", () => {
+  upstreamRequest.on("error", (error: NodeJS.ErrnoException) => {
     if (settled) return;
-    if (!connected) {
-      // Refused or never opened: nothing reached the app, so another replica may take it.
+    // Refused or never opened: nothing reached the app, so another replica may take it. Reset
+    // before any answer (a replica killed as it accepted): the handshake is a GET without a body,
+    // safe to repeat (RFC 9110 §9.2.2).
+    if (!connected || STALE_CONNECTION_ERRORS.has(error.code ?? "")) {
       clearTimeout(timer);
       failed.add(upstreamName);
       attemptUpgrade(request, client, head, forward, failed, holdUntil);
