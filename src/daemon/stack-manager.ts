@@ -250,10 +250,13 @@ export class StackManager {
       for (const definition of services) {
         progress(`restarting ${definition.name}`);
         for (const replica of supervisor.replicasOf(definition.name)) {
-          // One at a time, each out of the proxy's table until its requests have finished: the others serve meanwhile.
-          replica.holdTraffic(true);
+          // One at a time, each out of the proxy's table until its requests have finished while the
+          // others serve. A replica with no ready sibling restarts at once: draining it would leave
+          // new requests nowhere to go (they wait for it, up to proxy.hold).
+          const siblingsServe = supervisor.replicasOf(definition.name).some((other) => other !== replica && other.isReady());
+          replica.holdTraffic(siblingsServe);
           try {
-            await this.drainBeforeStopping(supervisor.stack, definition.name, [replica]);
+            if (siblingsServe) await this.drainBeforeStopping(supervisor.stack, definition.name, [replica]);
             await replica.restart();
           } finally {
             replica.holdTraffic(false);
