@@ -33,12 +33,16 @@ export async function compressNewestGeneration(path: string, lock: string): Prom
   }
 }
 
-/** An exclusive lock file; false when another process holds it (a stale one is removed for next time). */
+/**
+ * An exclusive lock file; false when another process holds it (a stale one is removed for next
+ * time). Any other failure (no directory, a full or read-only disk) is thrown, not taken for "held".
+ */
 export function takeLock(lock: string): boolean {
   try {
     closeSync(openSync(lock, "wx", 0o600));
     return true;
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     const stats = statIfExists(lock);
     if (stats && Date.now() - stats.mtimeMs > STALE_LOCK_MS) rmSync(lock, { force: true });
     return false;

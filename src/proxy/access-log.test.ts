@@ -91,3 +91,17 @@ test("an access line is the record's JSON, escaping what the client sent", () =>
     assert.deepEqual(JSON.parse(line), each);
   }
 });
+
+test("every batch is written under the file's lock, so two workers never both fill the room left below max_size", async (t) => {
+  const dir = directory(t);
+  const path = join(dir, "access.log");
+  writeFileSync(path, "x".repeat(100) + "\n");
+  writeFileSync(`${path}.rotating`, "");
+  const logs = new AccessLogs();
+  logs.write(path, record(0), { maxSizeBytes: 1_000_000, keep: 5, compress: false });
+  logs.flush();
+  assert.equal(statSync(path).size, 101, "a batch that fits waits for the lock too");
+  rmSync(`${path}.rotating`);
+  await logs.close();
+  assert.match(readFileSync(path, "utf8"), /"requestId":"r0"/);
+});

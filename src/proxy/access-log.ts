@@ -37,12 +37,11 @@ interface OpenLog {
 
 /**
  * One JSON line per request, per stack, rotated under the stack's `logs:` policy. Several worker
- * processes append to the same file: each batch of whole lines is a single write to a file opened
- * with O_APPEND, which the kernel keeps whole. The worker whose batch would take the file past
- * max_size rotates it, under a lock file so two workers never shift generations at once; the others
- * notice the new inode at their next batch and reopen. A worker whose batch is due a rotation while
- * another holds the lock keeps the batch for its next flush: appending anyway would land it in the
- * file being rotated out, past max_size.
+ * processes append to the same file, each batch of whole lines in a single write, under a lock file
+ * (one per flush, every 50 ms at most): the size check, the rotation when the batch would take the
+ * file past max_size, and the write happen together, so no two workers fill the same room and no
+ * batch lands in a file being rotated out. A worker that finds the lock held keeps its batch for its
+ * next flush; the others notice a new inode at their next batch and reopen.
  */
 export class AccessLogs {
   private readonly files = new Map<string, OpenLog>();
@@ -116,19 +115,37 @@ export class AccessLogs {
     this.pending.clear();
   }
 
-  /** False, writing nothing, when the batch is due a rotation that another worker is doing now. */
+  /**
+   * Checks the size, rotates if due and writes, all under the file's lock, so two workers never
+   * both write into the room left below max_size. False, writing nothing, when another worker holds
+   * the lock (the batch waits for the next flush).
+   */
   private append(path: string, bytes: Buffer, policy: LogPolicy): boolean {
-    let file = this.current(path);
-    const now = Date.now();
-    const size = fstatSync(file.fd).size;
-    const newPeriod = policy.every !== undefined && policy.every !== null && file.startedAt !== null && periodIndex(policy.every, file.startedAt) !== periodIndex(policy.every, now);
-    if (size > 0 && (newPeriod || size + bytes.length > policy.maxSizeBytes)) {
-      if (!rotateUnderLock(path, file.inode, (current) => newPeriod || current.size + bytes.length > policy.maxSizeBytes, policy)) return false;
-      file = this.current(path);
+    if (!this.files.has(path)) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const lock = lockPath(path);
+    if (!takeLock(lock)) return false;
+    let rotated = false;
+    try {
+      let file = this.current(path);
+      const now = Date.now();
+      const size = fstatSync(file.fd).size;
+      const newPeriod = policy.every !== undefined && policy.every !== null && file.startedAt !== null && periodIndex(policy.every, file.startedAt) !== periodIndex(policy.every, now);
+      if (size > 0 && (newPeriod || size + bytes.length > policy.maxSizeBytes)) {
+        holdForFollowers(path, policy.maxSizeBytes);
+        shiftGenerations(path, policy.keep);
+        rotated = true;
+        file = this.current(path);
+      }
+      let written = 0;
+      while (written < bytes.length) written += writeSync(file.fd, bytes, written, bytes.length - written);
+      file.startedAt ??= now;
+    } finally {
+      rmSync(lock, { force: true });
     }
-    let written = 0;
-    while (written < bytes.length) written += writeSync(file.fd, bytes, written, bytes.length - written);
-    file.startedAt ??= now;
+    if (rotated) {
+      if (policy.compress) void compressNewestGeneration(path, lock);
+      enforceRetention(dirname(path), policy);
+    }
     return true;
   }
 
@@ -243,22 +260,9 @@ function firstLineTime(fd: number): number | null {
   return Number.isNaN(at) ? (read > 0 ? Date.now() : null) : at;
 }
 
-/** False when another process holds the rotation lock; true once the file is rotated or no longer due. */
-function rotateUnderLock(path: string, inode: number, stillDue: (current: { size: number }) => boolean, policy: LogPolicy): boolean {
-  const lock = `${path}.rotating`;
-  if (!takeLock(lock)) return false;
-  try {
-    // Another worker may have rotated between our look and the lock.
-    const stats = statIfExists(path);
-    if (!stats || stats.ino !== inode || !stillDue(stats)) return true;
-    holdForFollowers(path, policy.maxSizeBytes);
-    shiftGenerations(path, policy.keep);
-  } finally {
-    rmSync(lock, { force: true });
-  }
-  if (policy.compress) void compressNewestGeneration(path, lock);
-  enforceRetention(dirname(path), policy);
-  return true;
+/** The file's lock: held to write a batch or rotate (and briefly by the gzip of generation 1). */
+function lockPath(path: string): string {
+  return `${path}.rotating`;
 }
 
 function inodeAt(path: string): number | null {

@@ -186,8 +186,24 @@ export async function composeUpWithHealthChecks(project: string, options: { cwd:
   })();
   try {
     await up;
+  } catch (error) {
+    // "Container … exited with code 1" alone says nothing: add what the exited containers printed.
+    done = true;
+    await pump;
+    throw new Error(`${(error as Error).message}\n${await exitedContainerLogs(project, options.env)}`);
   } finally {
     done = true;
     await pump;
   }
+}
+
+async function exitedContainerLogs(project: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const names = (await podman(["ps", "-a", "--filter", `label=com.docker.compose.project=${project}`, "--filter", "status=exited", "--format", "{{.Names}}"], env).catch(() => "")).split("\n").filter(Boolean);
+  const logs = await Promise.all(
+    names.map(async (name) => {
+      const printed = await run("podman", ["logs", "--tail", "40", name], { env, timeout: 30_000 }).then(({ stdout, stderr }) => stdout + stderr, (failure: Error) => failure.message);
+      return `--- ${name} (last 40 lines)\n${printed}`;
+    }),
+  );
+  return logs.join("\n");
 }
