@@ -100,7 +100,7 @@ export class AccessLogs {
     this.timer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
   }
 
-  /** A rotation lock held past CLOSE_WAIT_MS (a worker that died holding it): lines matter more than the bound. */
+  /** The lock held past CLOSE_WAIT_MS (a worker that died holding it): lines matter more than the bound. */
   private writeAnyway(): void {
     for (const [path, batch] of this.pending) {
       try {
