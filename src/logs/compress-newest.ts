@@ -57,6 +57,6 @@ export function statIfExists(path: string): { ino: number; size: number; mtimeMs
   }
 }
 
-function inodeAt(path: string): number | null {
+export function inodeAt(path: string): number | null {
   return statIfExists(path)?.ino ?? null;
 }

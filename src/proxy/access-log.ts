@@ -2,7 +2,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeSync 
 import { dirname } from "node:path";
 import type { LogPolicy } from "../config/types.js";
 import { holdForFollowers } from "../logs/follow-holds.js";
-import { compressNewestGeneration, statIfExists, takeLock } from "../logs/compress-newest.js";
+import { compressNewestGeneration, inodeAt, takeLock } from "../logs/compress-newest.js";
 import { enforceRetention } from "../logs/retention.js";
 import { periodIndex } from "../logs/rotation-period.js";
 import { shiftGenerations } from "../logs/rotate.js";
@@ -263,8 +263,4 @@ function firstLineTime(fd: number): number | null {
 /** The file's lock: held to write a batch or rotate (and briefly by the gzip of generation 1). */
 function lockPath(path: string): string {
   return `${path}.rotating`;
-}
-
-function inodeAt(path: string): number | null {
-  return statIfExists(path)?.ino ?? null;
 }

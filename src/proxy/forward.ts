@@ -52,13 +52,9 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
  * scratch: a one-replica app restarting after a crash costs its clients a delay, not an error.
  */
 function holdThenRetry(request: IncomingMessage, response: ServerResponse, forward: ForwardRequest, shape: RequestShape, failed: Set<string>): void {
-  const abandoned = new AbortController();
-  const onClose = () => abandoned.abort();
-  response.once("close", onClose);
-  void forward.upstreams.waitForTargets(forward.pool, shape.holdUntil, abandoned.signal).then((found) => {
-    response.off("close", onClose);
-    if (response.destroyed) return;
-    if (found) return attempt(request, response, forward, shape, new Set());
+  void forward.upstreams.waitForTargets(forward.pool, shape.holdUntil, response).then((outcome) => {
+    if (outcome === "gone") return;
+    if (outcome === "found") return attempt(request, response, forward, shape, new Set());
     const status = failed.size > 0 ? 502 : 503;
     sendErrorPage(response, status, forward.requestId);
     forward.onFinish(status, null);

@@ -9,6 +9,13 @@ import type { UpstreamPools, UpstreamTarget } from "./types.js";
  */
 const IDLE_CONNECTION_MS = 1_500;
 
+/** The client side of a held request: an HTTP response or a websocket's socket. */
+export interface ClientConnection {
+  readonly destroyed: boolean;
+  once(event: "close", listener: () => void): unknown;
+  off(event: "close", listener: () => void): unknown;
+}
+
 /** WebSocket close frame, server to client, code 1001 "going away" (RFC 6455 §5.5.1, §7.4.1). */
 const GOING_AWAY_FRAME = Buffer.from([0x88, 0x02, 0x03, 0xe9]);
 
@@ -112,13 +119,14 @@ export class Upstreams {
   }
 
   /**
-   * Waits until a new table gives `pool` at least one target (true), or until `deadline`
-   * (performance.now() milliseconds) or `abandoned` fires (false): how requests are held while a
-   * service has no ready replica.
+   * Waits until a new table gives `pool` at least one target ("found"), until `deadline`
+   * (performance.now() milliseconds, "timeout"), or until the client's connection closes ("gone"):
+   * how requests and websocket handshakes are held while a service has no ready replica.
    */
-  waitForTargets(pool: string, deadline: number, abandoned: AbortSignal): Promise<boolean> {
+  waitForTargets(pool: string, deadline: number, connection: ClientConnection): Promise<"found" | "timeout" | "gone"> {
     const delay = deadline - performance.now();
-    if (delay <= 0 || abandoned.aborted) return Promise.resolve(false);
+    if (connection.destroyed) return Promise.resolve("gone");
+    if (delay <= 0) return Promise.resolve("timeout");
     return new Promise((resolve) => {
       let waiters = this.targetWaiters.get(pool);
       if (!waiters) {
@@ -127,14 +135,14 @@ export class Upstreams {
       }
       const wake = (found: boolean) => {
         clearTimeout(timer);
-        abandoned.removeEventListener("abort", giveUp);
+        connection.off("close", onClose);
         waiters.delete(wake);
         if (waiters.size === 0 && this.targetWaiters.get(pool) === waiters) this.targetWaiters.delete(pool);
-        resolve(found);
+        resolve(connection.destroyed ? "gone" : found ? "found" : "timeout");
       };
-      const giveUp = () => wake(false);
-      const timer = setTimeout(giveUp, delay);
-      abandoned.addEventListener("abort", giveUp, { once: true });
+      const onClose = () => wake(false);
+      const timer = setTimeout(() => wake(false), delay);
+      connection.once("close", onClose);
       waiters.add(wake);
     });
   }

@@ -45,13 +45,9 @@ function attemptUpgrade(request: IncomingMessage, client: Duplex, head: Buffer, 
   const target = forward.upstreams.pick(forward.pool, failed);
   if (!target) {
     // As for requests (forward.ts): wait up to proxy.hold for a ready replica before refusing.
-    const abandoned = new AbortController();
-    const onClose = () => abandoned.abort();
-    client.once("close", onClose);
-    void forward.upstreams.waitForTargets(forward.pool, holdUntil, abandoned.signal).then((found) => {
-      client.off("close", onClose);
-      if (client.destroyed) return;
-      if (found) return attemptUpgrade(request, client, head, forward, new Set(), holdUntil);
+    void forward.upstreams.waitForTargets(forward.pool, holdUntil, client).then((outcome) => {
+      if (outcome === "gone") return;
+      if (outcome === "found") return attemptUpgrade(request, client, head, forward, new Set(), holdUntil);
       const status = failed.size > 0 ? 502 : 503;
       endWithStatus(client, status, forward);
       forward.onFinish(status, null);

@@ -58,15 +58,21 @@ export function listProcesses(): ProcessStat[] {
 
 /** Whether a running process names `text` on its command line (a server's data directory or config). */
 export function anyCommandLineMentions(text: string): boolean {
+  return processesMentioning(text).length > 0;
+}
+
+/** The pids of live processes whose command line contains `text`. */
+export function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) return true;
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
     } catch {
       // gone meanwhile
     }
   }
-  return false;
+  return pids;
 }
 
 export function listProcessGroup(processGroup: number): ProcessStat[] {

@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { chromium, type BrowserContext } from "playwright-core";
+import { processesMentioning } from "../../src/supervisor/procfs.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 const BASE_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -38,17 +39,4 @@ export async function launchChromium(t: TestContext, options: { args?: string[];
     rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
   });
   return browser;
-}
-
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
-    } catch {
-      // ended while we looked
-    }
-  }
-  return pids;
 }
