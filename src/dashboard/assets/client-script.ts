@@ -82,6 +82,8 @@ export const DASHBOARD_SCRIPT = String.raw`
       return confirmThen("Roll back to release " + release + "? Its replicas start beside the live ones and take over once healthy; migrations are not run again.", () => startAction({ kind, release, label: "roll back to " + release }));
     }
   });
+  // Action buttons are rendered disabled: a click before this handler exists would be lost.
+  document.querySelectorAll("[data-action]").forEach((button) => (button.disabled = false));
 
   function followStack(onEvent) {
     const source = new EventSource(api("/live"));

@@ -12,11 +12,11 @@ export function renderBackupsPage(stack: string, backups: BackupRow[], directory
       <td class="num">${formatBytes(backup.sizeBytes)}</td>
       <td>${formatTime(backup.createdAt)}</td>
       <td>${backup.hasChecksum ? html`<span class="ok">checksum kept</span> <span class="dim">(not checked yet)</span>` : html`<span class="bad">no checksum file: cannot be restored</span>`}</td>
-      <td>${backup.hasChecksum ? html`<button data-action="verify-backup" data-backup="${backup.name}">Verify…</button>` : ""}</td>
+      <td>${backup.hasChecksum ? html`<button disabled data-action="verify-backup" data-backup="${backup.name}">Verify…</button>` : ""}</td>
     </tr>`,
   );
   const body = html`<h1>Backups</h1>
-  <p class="dim">In <code>${directory}</code>, newest first (<code>berth backups</code>). <button data-action="backup">Back up now…</button></p>
+  <p class="dim">In <code>${directory}</code>, newest first (<code>berth backups</code>). <button disabled data-action="backup">Back up now…</button></p>
   <div id="action-progress" class="progress" hidden></div>
   ${
     backups.length === 0

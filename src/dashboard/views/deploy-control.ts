@@ -10,7 +10,7 @@ export function describeDeploySource(origin: DeployOrigin): string {
 /** The button, when the live release says where it came from; nothing otherwise. */
 export function renderDeployButton(live: ReleaseRecord | undefined) {
   if (!live?.origin) return "";
-  return html`<button data-action="deploy" data-source="${describeDeploySource(live.origin)}">Deploy the current source…</button>`;
+  return html`<button disabled data-action="deploy" data-source="${describeDeploySource(live.origin)}">Deploy the current source…</button>`;
 }
 
 /** The releases page's line: where the live release came from and the button, or why there is none. */

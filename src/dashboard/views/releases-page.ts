@@ -13,7 +13,7 @@ export function renderReleasesPage(stack: string, releases: ReleaseRecord[], chr
       <td>${release.user}</td>
       <td class="num">${release.durationMs === null ? "-" : formatDuration(release.durationMs / 1000)}</td>
       <td class="error">${release.error ?? ""}</td>
-      <td>${release.status === "previous" || release.status === "rolled-back" ? html`<button data-action="rollback" data-release="${release.id}">Roll back to this…</button>` : ""}</td>
+      <td>${release.status === "previous" || release.status === "rolled-back" ? html`<button disabled data-action="rollback" data-release="${release.id}">Roll back to this…</button>` : ""}</td>
     </tr>`,
   );
   const body = html`<h1>Releases</h1>

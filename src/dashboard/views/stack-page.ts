@@ -20,13 +20,13 @@ export function renderStackPage(detail: StackDetail, actions: ActionRecord[], tr
     <h2>Actions</h2>
     <div class="action-row">
       <label>Restart <select id="restart-service"><option value="">every service</option>${[...services.keys()].map((service) => html`<option value="${service}">${service}</option>`)}</select></label>
-      <button data-action="restart">Restart…</button>
+      <button disabled data-action="restart">Restart…</button>
       <span class="sep"></span>
       <label>Scale <select id="scale-service">${[...services.keys()].map((service) => html`<option value="${service}">${service}</option>`)}</select></label>
       <input id="scale-count" type="number" min="0" max="64" value="${[...services.values()][0] ?? 1}" aria-label="replicas">
-      <button data-action="scale">Scale…</button>
+      <button disabled data-action="scale">Scale…</button>
       <span class="sep"></span>
-      <button data-action="backup">Back up now…</button>
+      <button disabled data-action="backup">Back up now…</button>
       ${live?.origin ? html`<span class="sep"></span>${renderDeployButton(live)}` : ""}
     </div>
     <div id="action-progress" class="progress" hidden></div>

@@ -39,6 +39,6 @@ test("deploy the current source is offered only for a live release that says whe
   assert.match(render([{ ...live }]), /does not say where it was deployed from/);
   assert.doesNotMatch(render([{ ...live }]), /data-action="deploy"/);
   const fromRef = render([{ ...live, origin: { directory: "/srv/<app>", files: ["/srv/<app>/berth.yml"], source: { kind: "ref", ref: "main" } } }]);
-  assert.match(fromRef, /<button data-action="deploy" data-source="git ref main of \/srv\/&#60;app&#62;">/);
+  assert.match(fromRef, /<button disabled data-action="deploy" data-source="git ref main of \/srv\/&#60;app&#62;">/);
   assert.equal(render([{ ...live, status: "previous" }]), "");
 });
