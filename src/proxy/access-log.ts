@@ -220,14 +220,16 @@ const NEWLINE = 0x0a;
 /**
  * The record as one JSON line, written out by hand: JSON.stringify of the record was most of the
  * access log's cost per request (bench/proxy). The same keys in the same order, so readers parse
- * it as before; strings from the client go through JSON.stringify only when they need escaping.
+ * it as before. Strings from the client go through JSON.stringify only when they need escaping;
+ * the proxy's own (request id, client and upstream addresses) and the method, which node's parser
+ * allows only as a token, never do.
  */
 export function accessLine(record: AccessRecord): string {
   return (
-    `{"time":"${record.time}","requestId":${jsonString(record.requestId)},"client":${jsonString(record.client)},` +
-    `"method":${jsonString(record.method)},"host":${jsonString(record.host)},"path":${jsonString(record.path)},` +
+    `{"time":"${record.time}","requestId":"${record.requestId}","client":"${record.client}",` +
+    `"method":"${record.method}","host":${jsonString(record.host)},"path":${jsonString(record.path)},` +
     `"status":${record.status},"bytes":${record.bytes},"durationMs":${record.durationMs},` +
-    `"upstream":${record.upstream === null ? "null" : jsonString(record.upstream)},"userAgent":${record.userAgent === null ? "null" : jsonString(record.userAgent)}}\n`
+    `"upstream":${record.upstream === null ? "null" : `"${record.upstream}"`},"userAgent":${record.userAgent === null ? "null" : jsonString(record.userAgent)}}\n`
   );
 }
 

@@ -1,4 +1,4 @@
-import type { ServerResponse } from "node:http";
+import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { isHttp2Response } from "./http2-listener.js";
 
 const EXPLANATIONS: Record<number, [string, string]> = {
@@ -24,7 +24,7 @@ export function sendMaintenancePage(response: ServerResponse, requestId: string)
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}small{color:#777}</style></head>
 <body><h1>Down for maintenance</h1><p>This site is being worked on and will be back shortly.</p><p><small>request id ${requestId} · berth</small></p></body></html>
 `;
-  response.writeHead(503, {
+  writeHeadKept(response, 503, {
     "content-type": "text/html; charset=utf-8",
     "content-length": Buffer.byteLength(body),
     "cache-control": "no-store",
@@ -46,7 +46,7 @@ export function sendErrorPage(response: ServerResponse, status: number, requestI
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}small{color:#777}</style></head>
 <body><h1>${status} ${title}</h1><p>${explanation}${detail ? ` ${escapeHtml(detail)}` : ""}</p><p><small>request id ${requestId} · berth</small></p></body></html>
 `;
-  response.writeHead(status, {
+  writeHeadKept(response, status, {
     "content-type": "text/html; charset=utf-8",
     "content-length": Buffer.byteLength(body),
     "cache-control": "no-store",
@@ -55,6 +55,12 @@ export function sendErrorPage(response: ServerResponse, status: number, requestI
     ...((status === 413 || status === 400 || status === 408) && !isHttp2Response(response) ? { connection: "close" } : {}),
   });
   response.end(body);
+}
+
+/** writeHead, with the headers kept readable by getHeader (the access log reads the body's length there). */
+function writeHeadKept(response: ServerResponse, status: number, headers: OutgoingHttpHeaders): void {
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) response.setHeader(name, value);
+  response.writeHead(status);
 }
 
 function escapeHtml(text: string): string {

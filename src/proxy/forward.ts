@@ -1,4 +1,5 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Dispatcher } from "undici";
 import { formatBytes } from "../util/format-bytes.js";
 import { sendErrorPage } from "./error-pages.js";
@@ -21,9 +22,10 @@ export interface ForwardRequest {
   headers: string[];
   limits: ProxyLimits;
   requestId: string;
-  /** Extra headers for the client (HSTS, request id). */
-  responseHeaders: OutgoingHttpHeaders;
-  onFinish: (status: number, upstream: string | null) => void;
+  /** Extra headers for the client (HSTS, request id), as a raw array with lower-case names. */
+  responseHeaders: string[];
+  /** `bodyBytes`: of the app's answer, as relayed (undefined for the proxy's own pages). */
+  onFinish: (status: number, upstream: string | null, bodyBytes?: number) => void;
 }
 
 interface RequestShape {
@@ -43,7 +45,7 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
   }
   const hasBody = (declaredLength !== undefined && declaredLength !== "0") || request.headers["transfer-encoding"] !== undefined || hasHttp2Body(request);
   const holdUntil = performance.now() + (forward.limits.holdMs ?? 0);
-  attempt(request, response, forward, { hasBody, idempotent: IDEMPOTENT_METHODS.has(request.method ?? "GET"), holdUntil }, new Set());
+  attempt(request, response, forward, { hasBody, idempotent: IDEMPOTENT_METHODS.has(request.method ?? "GET"), holdUntil }, null);
 }
 
 /**
@@ -51,19 +53,19 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
  * `proxy.hold` after it arrived, for a table with a replica in the pool, then tries again from
  * scratch: a one-replica app restarting after a crash costs its clients a delay, not an error.
  */
-function holdThenRetry(request: IncomingMessage, response: ServerResponse, forward: ForwardRequest, shape: RequestShape, failed: Set<string>): void {
+function holdThenRetry(request: IncomingMessage, response: ServerResponse, forward: ForwardRequest, shape: RequestShape, failed: Set<string> | null): void {
   void forward.upstreams.waitForTargets(forward.pool, shape.holdUntil, response).then((outcome) => {
     if (outcome === "gone") return;
-    if (outcome === "found") return attempt(request, response, forward, shape, new Set());
-    const status = failed.size > 0 ? 502 : 503;
+    if (outcome === "found") return attempt(request, response, forward, shape, null);
+    const status = failed !== null ? 502 : 503;
     sendErrorPage(response, status, forward.requestId);
     forward.onFinish(status, null);
   });
 }
 
-/** One try on one replica (see Exchange). */
-function attempt(request: IncomingMessage, response: ServerResponse, forward: ForwardRequest, shape: RequestShape, failed: Set<string>): void {
-  const target = forward.upstreams.pick(forward.pool, failed);
+/** One try on one replica (see Exchange); `failed`: the replicas this request was refused by, if any. */
+function attempt(request: IncomingMessage, response: ServerResponse, forward: ForwardRequest, shape: RequestShape, failed: Set<string> | null): void {
+  const target = forward.upstreams.pick(forward.pool, failed ?? undefined);
   if (!target) return holdThenRetry(request, response, forward, shape, failed);
   const upstreamName = targetKey(target);
   const exchange = new Exchange(request, response, forward, shape, failed, upstreamName, forward.upstreams.trackRequest(target));
@@ -104,21 +106,30 @@ class Exchange implements Dispatcher.DispatchHandler {
   private relaying = false;
   /** Whether a body chunk (or the end) came after the headers: then they went out with it. */
   private bodySeen = false;
+  private bodyBytes = 0;
   private resumeUpstream: (() => void) | null = null;
   constructor(
     private readonly request: IncomingMessage,
     private readonly response: ServerResponse,
     private readonly forward: ForwardRequest,
     private readonly shape: RequestShape,
-    private readonly failed: Set<string>,
+    private readonly failed: Set<string> | null,
     private readonly upstreamName: string,
     private readonly release: () => void,
   ) {
-    response.once("close", () => {
-      if (response.writableFinished) return;
-      this.abandoned = true;
-      this.abort?.();
-    });
+    watchClient(request, response, this);
+  }
+
+  /** The client has its whole answer. */
+  get settled(): boolean {
+    return this.response.writableFinished;
+  }
+
+  /** The client closed its connection (or reset its HTTP/2 stream) before its answer was sent. */
+  clientGone(): void {
+    if (this.response.writableFinished) return;
+    this.abandoned = true;
+    this.abort?.();
   }
 
   onConnect(abort: (error?: Error) => void): void {
@@ -134,23 +145,32 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.status = status;
     const response = this.response;
     const raw = new Array<string>(rawHeaders.length);
-    for (let index = 0; index < rawHeaders.length; index++) raw[index] = rawHeaders[index]!.toString("latin1");
+    let sized = false;
+    for (let index = 0; index < rawHeaders.length; index += 2) {
+      const name = rawHeaders[index]!.toString("latin1");
+      raw[index] = name;
+      raw[index + 1] = rawHeaders[index + 1]!.toString("latin1");
+      if (name.length === 14 && name.toLowerCase() === "content-length") sized = true;
+    }
     // HTTP/2 responses take the object form, which keeps repeated Set-Cookie fields apart.
-    if (isHttp2Response(response)) response.writeHead(status, { ...clientResponseHeaders(headerObject(raw)), ...this.forward.responseHeaders });
+    if (isHttp2Response(response)) response.writeHead(status, { ...clientResponseHeaders(headerObject(raw)), ...headerObject(this.forward.responseHeaders) });
     else response.writeHead(status, clientResponseRawHeaders(raw, this.forward.responseHeaders));
-    // Server-sent events and long polls must not wait for a first body chunk, but flushing headers
-    // unconditionally costs a second write (and a second wake-up of the client) per request:
-    // flush only if no body came in the same read from the upstream (undici parses it all before
-    // the microtask runs).
     this.resumeUpstream = resume;
-    queueMicrotask(() => {
-      if (!this.bodySeen && !response.destroyed) response.flushHeaders();
-    });
+    // Server-sent events and long polls (no Content-Length) must not wait for a first body chunk,
+    // but flushing headers on their own costs a second write (and a second wake-up of the client):
+    // flush only if no body came in the same read from the upstream (undici parses it all before
+    // the microtask runs). A sized body is on its way and takes the headers with it.
+    if (!sized) {
+      queueMicrotask(() => {
+        if (!this.bodySeen && !response.destroyed) response.flushHeaders();
+      });
+    }
     return true;
   }
 
   onData(chunk: Buffer): boolean {
     this.bodySeen = true;
+    this.bodyBytes += chunk.length;
     const response = this.response;
     // Writing after our own page ended the response would be an unhandled error.
     if (!this.relaying || response.writableEnded || response.destroyed) return true;
@@ -165,7 +185,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.release();
     if (this.abandoned || !this.relaying) return;
     this.response.end();
-    this.forward.onFinish(this.status, this.upstreamName);
+    this.forward.onFinish(this.status, this.upstreamName, this.bodyBytes);
   }
 
   onError(error: NodeJS.ErrnoException): void {
@@ -189,8 +209,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     const nothingSent = this.abort === null;
     const staleAndRepeatable = this.shape.idempotent && !this.shape.hasBody && STALE_CONNECTION_ERRORS.has(error.code ?? "");
     if (!this.body?.started && (nothingSent || staleAndRepeatable)) {
-      this.failed.add(this.upstreamName);
-      attempt(this.request, response, this.forward, this.shape, this.failed);
+      const failed = this.failed ?? new Set<string>();
+      failed.add(this.upstreamName);
+      attempt(this.request, response, this.forward, this.shape, failed);
       return;
     }
     this.answered = true;
@@ -225,4 +246,32 @@ class Exchange implements Dispatcher.DispatchHandler {
 function refuseTooLarge(response: ServerResponse, forward: ForwardRequest): void {
   sendErrorPage(response, 413, forward.requestId, `The limit is ${formatBytes(forward.limits.maxBodyBytes)}.`);
   forward.onFinish(413, null);
+}
+
+const EXCHANGES = Symbol("berth.exchanges");
+type WatchedSocket = Socket & { [EXCHANGES]?: Exchange[] };
+
+/**
+ * Tells `exchange` when its client goes away. An HTTP/1.1 client can only give up on a request by
+ * closing the connection, so one listener per connection serves every request on it (a listener
+ * per response was a measurable cost); an HTTP/2 client may reset one stream and keep the others.
+ */
+function watchClient(request: IncomingMessage, response: ServerResponse, exchange: Exchange): void {
+  if (isHttp2Response(response)) {
+    response.once("close", () => exchange.clientGone());
+    return;
+  }
+  const socket = request.socket as WatchedSocket;
+  const watched = socket[EXCHANGES];
+  if (watched === undefined) {
+    socket[EXCHANGES] = [exchange];
+    socket.once("close", () => {
+      for (const each of socket[EXCHANGES]!) each.clientGone();
+    });
+  } else if (watched.length === 1 && watched[0]!.settled) {
+    watched[0] = exchange;
+  } else {
+    // Pipelined requests (or a retry) share the connection: each one still open is told.
+    socket[EXCHANGES] = [...watched.filter((each) => !each.settled), exchange];
+  }
 }

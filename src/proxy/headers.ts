@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 // header the Connection header names. Proxy-Connection is the pre-standard spelling some clients send.
 export const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
 
-export const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip"];
+export const FORWARDING_HEADERS: ReadonlySet<string> = new Set(["forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip"]);
 
 // CGI-style gateways (WSGI, Rack, PHP) turn both "-" and "_" into "_": `X_Forwarded_For` and
 // `X-Forwarded-For` both become HTTP_X_FORWARDED_FOR, and whichever comes last wins. The proxy
@@ -31,7 +31,7 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, context: F
   for (const [name, value] of Object.entries(incoming)) {
     // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) are not headers of the HTTP/1.1 request to the app.
     if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || hasUnderscore(name) || name.startsWith(":")) continue;
-    if (!context.peerTrusted && FORWARDING_HEADERS.includes(name)) continue;
+    if (!context.peerTrusted && FORWARDING_HEADERS.has(name)) continue;
     headers[name] = value;
   }
   if (keepUpgrade && incoming.upgrade) {
@@ -61,8 +61,10 @@ export function clientResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHt
   return headers;
 }
 
-export function connectionTokens(connection: string | undefined): Set<string> {
-  if (!connection) return new Set();
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+export function connectionTokens(connection: string | undefined): ReadonlySet<string> {
+  if (!connection) return NO_TOKENS;
   return new Set(connection.split(",").map((token) => token.trim().toLowerCase()).filter(Boolean));
 }
 

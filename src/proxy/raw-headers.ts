@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import { connectionTokens, FORWARDING_HEADERS, forwardedNode, hasUnderscore, HOP_BY_HOP, quoteIfNeeded, type ForwardingContext } from "./headers.js";
 
 // The rules of headers.ts on node's flat raw header arrays ([name, value, name, value, …]), for
@@ -7,21 +7,17 @@ import { connectionTokens, FORWARDING_HEADERS, forwardedNode, hasUnderscore, HOP
 
 /** Request headers for the upstream, as a raw array; the same rules as upstreamRequestHeaders (plain requests, not upgrades). */
 export function upstreamRequestRawHeaders(raw: readonly string[], context: ForwardingContext, dropAuthorization = false): string[] {
-  let connection: string | undefined;
-  for (let index = 0; index < raw.length; index += 2) {
-    if (raw[index]!.length === 10 && raw[index]!.toLowerCase() === "connection") connection = connection === undefined ? raw[index + 1] : `${connection}, ${raw[index + 1]}`;
-  }
-  const named = connectionTokens(connection);
+  const named = connectionTokens(joinedField(raw, "connection"));
   const out: string[] = [];
-  const prior: Record<string, string[]> = {};
+  const prior: Record<string, string[]> | null = context.peerTrusted ? {} : null;
   let sawHost = false;
   for (let index = 0; index < raw.length; index += 2) {
     const original = raw[index]!;
     const name = original.toLowerCase();
     const value = raw[index + 1]!;
     if (HOP_BY_HOP.has(name) || named.has(name) || hasUnderscore(name) || name.charCodeAt(0) === 58 /* ":" pseudo-header */) continue;
-    if (FORWARDING_HEADERS.includes(name) || name === "x-request-id") {
-      if (context.peerTrusted) (prior[name] ??= []).push(value);
+    if (FORWARDING_HEADERS.has(name) || name === "x-request-id") {
+      if (prior) (prior[name] ??= []).push(value);
       continue;
     }
     if (dropAuthorization && name === "authorization") continue;
@@ -35,39 +31,59 @@ export function upstreamRequestRawHeaders(raw: readonly string[], context: Forwa
     out.push(original, value);
   }
   if (!sawHost && context.host !== "") out.push("host", context.host);
-  const trusted = (name: string): string | undefined => (context.peerTrusted && prior[name] ? prior[name]!.join(", ") : undefined);
+  const trusted = (name: string): string | undefined => (prior?.[name] ? prior[name]!.join(", ") : undefined);
   const priorFor = trusted("x-forwarded-for");
   out.push("x-forwarded-for", priorFor ? `${priorFor}, ${context.clientAddress}` : context.clientAddress);
   out.push("x-forwarded-proto", trusted("x-forwarded-proto") ?? context.protocol);
   out.push("x-forwarded-host", trusted("x-forwarded-host") ?? context.host);
   out.push("x-real-ip", trusted("x-real-ip") ?? context.clientAddress);
-  const element = `for=${forwardedNode(context.clientAddress)};host=${quoteIfNeeded(context.host)};proto=${context.protocol}`;
+  const element = forwardedElement(context);
   const priorForwarded = trusted("forwarded");
   out.push("forwarded", priorForwarded ? `${priorForwarded}, ${element}` : element);
   out.push("x-request-id", trusted("x-request-id") ?? context.requestId);
   return out;
 }
 
-/** Response headers for the client as a raw array: hop-by-hop ones removed, then `extra` (request id, HSTS) replacing the app's own. */
-export function clientResponseRawHeaders(raw: readonly string[], extra: OutgoingHttpHeaders): string[] {
-  let connection: string | undefined;
-  for (let index = 0; index < raw.length; index += 2) {
-    if (raw[index]!.length === 10 && raw[index]!.toLowerCase() === "connection") connection = connection === undefined ? raw[index + 1] : `${connection}, ${raw[index + 1]}`;
-  }
-  const named = connectionTokens(connection);
+let lastElement = { clientAddress: "", host: "", protocol: "", text: "" };
+
+/** RFC 7239's element for this hop; a keep-alive client sends the same one request after request, so the last is kept. */
+function forwardedElement(context: ForwardingContext): string {
+  const last = lastElement;
+  if (last.clientAddress === context.clientAddress && last.host === context.host && last.protocol === context.protocol) return last.text;
+  const text = `for=${forwardedNode(context.clientAddress)};host=${quoteIfNeeded(context.host)};proto=${context.protocol}`;
+  lastElement = { clientAddress: context.clientAddress, host: context.host, protocol: context.protocol, text };
+  return text;
+}
+
+/**
+ * Response headers for the client as a raw array: hop-by-hop ones removed, then `extra` (the
+ * proxy's own, as a raw array with lower-case names: request id, HSTS) replacing the app's.
+ */
+export function clientResponseRawHeaders(raw: readonly string[], extra: readonly string[]): string[] {
+  const named = connectionTokens(joinedField(raw, "connection"));
   const out: string[] = [];
   for (let index = 0; index < raw.length; index += 2) {
     const name = raw[index]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || named.has(name) || extra[name] !== undefined) continue;
+    if (HOP_BY_HOP.has(name) || named.has(name) || namesField(extra, name)) continue;
     out.push(raw[index]!, raw[index + 1]!);
   }
-  for (const name in extra) {
-    const value = extra[name];
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) out.push(name, item);
-    else out.push(name, String(value));
-  }
+  for (let index = 0; index < extra.length; index++) out.push(extra[index]!);
   return out;
+}
+
+/** The values of every `name` field (lower-case, not a pseudo-header) joined by ", ", or undefined. */
+function joinedField(raw: readonly string[], name: string): string | undefined {
+  let joined: string | undefined;
+  for (let index = 0; index < raw.length; index += 2) {
+    const field = raw[index]!;
+    if (field.length === name.length && field.toLowerCase() === name) joined = joined === undefined ? raw[index + 1] : `${joined}, ${raw[index + 1]}`;
+  }
+  return joined;
+}
+
+function namesField(raw: readonly string[], name: string): boolean {
+  for (let index = 0; index < raw.length; index += 2) if (raw[index] === name) return true;
+  return false;
 }
 
 /** A raw list as node's header object: names lower-cased, Set-Cookie as a list, other repeats joined by ", ". */

@@ -7,7 +7,7 @@ import { sendErrorPage, sendMaintenancePage } from "./error-pages.js";
 import { forwardRequest } from "./forward.js";
 import { upstreamRequestHeaders } from "./headers.js";
 import { findHostHeaderProblem } from "./host-header.js";
-import { upstreamRequestRawHeaders } from "./raw-headers.js";
+import { headerObject, upstreamRequestRawHeaders } from "./raw-headers.js";
 import { findRedirect } from "./redirects.js";
 import { findOwnSite, findSite, hostWithoutPort, matchRoute } from "./router.js";
 import { StaticFiles } from "./static-files.js";
@@ -63,8 +63,8 @@ export class ProxyRequestHandler {
     }
     const path = request.url ?? "/";
     const site = this.siteFor(request, owner);
-    const finish = (status: number, upstream: string | null) => {
-      if (site) this.logAccess(site, request, requestId, status, upstream, startedAt, response);
+    const finish = (status: number, upstream: string | null, bodyBytes?: number) => {
+      if (site) this.logAccess(site, request, requestId, status, upstream, startedAt, bodyBytes ?? declaredLength(response));
     };
 
     if (protocol === "http" && path.startsWith(ACME_CHALLENGE_PREFIX)) {
@@ -102,7 +102,7 @@ export class ProxyRequestHandler {
     const responseHeaders = this.responseHeaders(site, protocol, requestId);
     const match = matchRoute(site, pathOnly(path));
     if (match.kind === "static") {
-      for (const [name, value] of Object.entries(responseHeaders)) if (value !== undefined) response.setHeader(name, value);
+      for (let index = 0; index < responseHeaders.length; index += 2) response.setHeader(responseHeaders[index]!, responseHeaders[index + 1]!);
       this.serveStatic(match.mount, match.pathBelowPrefix, request, response, requestId).then(
         () => finish(response.statusCode, null),
         () => {
@@ -151,8 +151,8 @@ export class ProxyRequestHandler {
       headers: this.upstreamHeaders(site, protocol, request, requestId, true),
       upstreamTimeoutMs: site.limits.upstreamTimeoutMs,
       holdMs: site.limits.holdMs ?? 0,
-      responseHeaders: this.responseHeaders(site, protocol, requestId),
-      onFinish: (status, upstream) => this.logAccess(site, request, requestId, status, upstream, startedAt, null),
+      responseHeaders: headerObject(this.responseHeaders(site, protocol, requestId)),
+      onFinish: (status, upstream) => this.logAccess(site, request, requestId, status, upstream, startedAt, 0),
     });
   }
 
@@ -185,12 +185,12 @@ export class ProxyRequestHandler {
     return headers;
   }
 
-  private responseHeaders(site: SiteEntry, protocol: Protocol, requestId: string): OutgoingHttpHeaders {
-    const headers: OutgoingHttpHeaders = { "x-request-id": requestId };
+  /** The proxy's own headers on every answer of the site, as a raw array with lower-case names. */
+  private responseHeaders(site: SiteEntry, protocol: Protocol, requestId: string): string[] {
     if (protocol === "https" && site.hstsMaxAgeSeconds !== null) {
-      headers["strict-transport-security"] = `max-age=${site.hstsMaxAgeSeconds}; includeSubDomains`;
+      return ["x-request-id", requestId, "strict-transport-security", `max-age=${site.hstsMaxAgeSeconds}; includeSubDomains`];
     }
-    return headers;
+    return ["x-request-id", requestId];
   }
 
   private answerRedirect(site: SiteEntry, protocol: Protocol, request: IncomingMessage, response: ServerResponse, requestId: string, owner: string | undefined): boolean {
@@ -232,7 +232,7 @@ export class ProxyRequestHandler {
     status: number,
     upstream: string | null,
     startedAt: number,
-    response: ServerResponse | null,
+    bodyBytes: number,
   ): void {
     this.accessLogs.write(site.accessLogPath, {
       time: isoNow(),
@@ -242,12 +242,17 @@ export class ProxyRequestHandler {
       host: request.headers.host ?? "",
       path: request.url ?? "",
       status,
-      bytes: response ? Number(response.getHeader("content-length") ?? 0) : 0,
+      bytes: bodyBytes,
       durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
       upstream,
       userAgent: request.headers["user-agent"] ?? null,
     }, site.accessLogPolicy);
   }
+}
+
+/** What the proxy's own answers (pages, redirects, static files) declare as their body's length. */
+function declaredLength(response: ServerResponse): number {
+  return Number(response.getHeader("content-length") ?? 0);
 }
 
 function pathOnly(url: string): string {

@@ -46,8 +46,16 @@ async function closeWebsocketGoingAway({ client, stopRelaying }: WebsocketTunnel
   clearTimeout(cut);
 }
 
+const targetKeys = new WeakMap<UpstreamTarget, string>();
+
+/** "host:port", made once per target of a table (a string built per request showed in profiles). */
 function targetKey(target: UpstreamTarget): string {
-  return `${target.host}:${target.port}`;
+  let key = targetKeys.get(target);
+  if (key === undefined) {
+    key = `${target.host}:${target.port}`;
+    targetKeys.set(target, key);
+  }
+  return key;
 }
 
 /**
@@ -92,13 +100,13 @@ export class Upstreams {
   }
 
   /** Round robin over the pool's targets, skipping those in `exclude` (already failed for this request). */
-  pick(pool: string, exclude: ReadonlySet<string> = new Set()): UpstreamTarget | undefined {
+  pick(pool: string, exclude?: ReadonlySet<string>): UpstreamTarget | undefined {
     const targets = this.pools[pool];
     if (!targets || targets.length === 0) return undefined;
     const start = this.cursors.get(pool) ?? 0;
     for (let offset = 0; offset < targets.length; offset++) {
       const target = targets[(start + offset) % targets.length]!;
-      if (exclude.has(targetKey(target))) continue;
+      if (exclude?.has(targetKey(target))) continue;
       this.cursors.set(pool, (start + offset + 1) % targets.length);
       return target;
     }

@@ -110,6 +110,8 @@ test("the proxy serves a stack over HTTPS with berth's CA: routing, redirects, 4
   const record = JSON.parse(log[0]!) as Record<string, unknown>;
   assert.equal(record.host, "app.test");
   assert.equal(typeof record.requestId, "string");
+  const homeRecord = log.map((line) => JSON.parse(line) as Record<string, unknown>).find((each) => each.requestId === home.headers["x-request-id"]);
+  assert.deepEqual({ status: homeRecord?.status, bytes: homeRecord?.bytes }, { status: 200, bytes: Buffer.byteLength(home.text) }, "the app's body as relayed");
 });
 
 test("server-sent events stream through the proxy unbuffered, websockets echo, and no ready replica gives a clear 503", async (t) => {
