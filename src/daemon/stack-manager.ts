@@ -11,7 +11,7 @@ import { PortAllocator } from "../supervisor/ports.js";
 import { readWorkingDirectory } from "../supervisor/procfs.js";
 import { DEFAULT_READY_TIMEOUT_MS, readinessTarget, waitUntilStackReady, type ReadinessTarget } from "../supervisor/readiness.js";
 import { StackSupervisor, type ProgressReporter } from "../supervisor/stack-supervisor.js";
-import type { Replica } from "../supervisor/replica.js";
+import { portsOf, type Replica } from "../supervisor/replica.js";
 import type { Logger } from "../util/logger.js";
 import { stackPaths } from "../util/paths.js";
 import { EventJournal } from "../events/event-journal.js";
@@ -287,7 +287,7 @@ export class StackManager {
   private async drainBeforeStopping(stack: Stack, serviceName: string, replicas: Replica[]): Promise<void> {
     const proxy = stack.proxy;
     if (!proxy || !proxy.routes.some((route) => route.service === serviceName)) return;
-    const ports = replicas.flatMap((replica) => (replica.port === null ? [] : [replica.port]));
+    const ports = portsOf(replicas);
     if (ports.length === 0) return;
     await this.frontDoor.refresh();
     await this.frontDoor.drain(ports, proxy.drainTimeoutMs);

@@ -98,12 +98,10 @@ function attempt(request: IncomingMessage, response: ServerResponse, forward: Fo
 class Exchange implements Dispatcher.DispatchHandler {
   body: RequestBody | null = null;
   private abort: ((error?: Error) => void) | null = null;
-  /** The client has an answer (the app's, or our own 408/413/504 page). */
-  private answered = false;
+  /** What the client gets: nothing yet, the app's answer, or the proxy's own page (408/413/502/504). */
+  private answer: "none" | "app" | "own" = "none";
   private abandoned = false;
   private status = 502;
-  /** The app's answer is what the client gets (not our own 408/413 page). */
-  private relaying = false;
   /** Whether a body chunk (or the end) came after the headers: then they went out with it. */
   private bodySeen = false;
   private bodyBytes = 0;
@@ -139,9 +137,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
     // Informational answers (103 Early Hints) are not passed on; the final one follows.
-    if (this.answered || status < 200) return true;
-    this.answered = true;
-    this.relaying = true;
+    if (this.answer !== "none" || status < 200) return true;
+    this.answer = "app";
     this.status = status;
     const response = this.response;
     const raw = new Array<string>(rawHeaders.length);
@@ -173,7 +170,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.bodyBytes += chunk.length;
     const response = this.response;
     // Writing after our own page ended the response would be an unhandled error.
-    if (!this.relaying || response.writableEnded || response.destroyed) return true;
+    if (this.answer !== "app" || response.writableEnded || response.destroyed) return true;
     if (response.write(chunk)) return true;
     // The client reads slower than the app writes: the upstream socket waits until it catches up.
     response.once("drain", this.resumeUpstream!);
@@ -183,7 +180,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onComplete(): void {
     this.bodySeen = true;
     this.release();
-    if (this.abandoned || !this.relaying) return;
+    if (this.abandoned || this.answer !== "app") return;
     this.response.end();
     this.forward.onFinish(this.status, this.upstreamName, this.bodyBytes);
   }
@@ -194,14 +191,14 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.body?.stop();
     const response = this.response;
     if (this.abandoned) return;
-    if (this.answered) {
+    if (this.answer !== "none") {
       // The app's response broke off midway, or our own 408/413 page is on its way: the client gets what it got.
       if (response.headersSent && !response.writableEnded) response.destroy();
       return;
     }
     if (error.code === "UND_ERR_INVALID_ARG" || error.code === "UND_ERR_NOT_SUPPORTED") {
       // A request undici will not send (a header it refuses): no replica would take it.
-      this.answered = true;
+      this.answer = "own";
       sendErrorPage(response, 502, this.forward.requestId);
       this.forward.onFinish(502, null);
       return;
@@ -214,7 +211,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       attempt(this.request, response, this.forward, this.shape, failed);
       return;
     }
-    this.answered = true;
+    this.answer = "own";
     const status = error.code === "UND_ERR_HEADERS_TIMEOUT" ? 504 : 502;
     sendErrorPage(response, status, this.forward.requestId);
     this.forward.onFinish(status, this.upstreamName);
@@ -226,8 +223,8 @@ class Exchange implements Dispatcher.DispatchHandler {
    */
   abandon(status: 408 | 413, idleTimeoutMs: number): void {
     const response = this.response;
-    const alreadyAnswered = this.answered;
-    this.answered = true;
+    const alreadyAnswered = this.answer !== "none";
+    if (!alreadyAnswered) this.answer = "own";
     this.abort?.();
     if (!alreadyAnswered && !response.headersSent) {
       if (status === 413) refuseTooLarge(response, this.forward);

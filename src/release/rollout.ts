@@ -1,7 +1,7 @@
 import type { Service, Stack } from "../config/types.js";
 import { EXIT_STACK_FAILED, UserError } from "../errors.js";
 import { throwIfCancelled } from "../daemon/operation-queue.js";
-import type { Replica } from "../supervisor/replica.js";
+import { portsOf, type Replica } from "../supervisor/replica.js";
 import { readinessTarget, waitUntilStackReady, type ReadinessTarget } from "../supervisor/readiness.js";
 import type { AdoptionRecordFor, ProgressReporter, StackSupervisor } from "../supervisor/stack-supervisor.js";
 import type { Plan } from "./plan.js";
@@ -103,7 +103,7 @@ export async function applyPlan(supervisor: StackSupervisor, next: Stack, plan: 
 
 /** Old replicas get no new requests after the switch; those they have run to their end, up to proxy.drain_timeout. */
 async function drainRetired(retiring: Replica[], next: Stack, context: RolloutContext, progress: ProgressReporter): Promise<void> {
-  const ports = retiring.flatMap((replica) => (replica.port === null ? [] : [replica.port]));
+  const ports = portsOf(retiring);
   if (!context.drainTraffic || !next.proxy || ports.length === 0) return;
   progress(`letting the old replicas finish their requests (up to ${Math.round(next.proxy.drainTimeoutMs / 1000)} s)`);
   await context.drainTraffic(ports, next.proxy.drainTimeoutMs);

@@ -447,3 +447,8 @@ export class Replica {
     return null;
   }
 }
+
+/** The ports of those replicas that listen on one (what the proxy routes to and drains). */
+export function portsOf(replicas: readonly Replica[]): number[] {
+  return replicas.flatMap((replica) => (replica.port === null ? [] : [replica.port]));
+}
