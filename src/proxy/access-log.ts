@@ -51,28 +51,40 @@ export class AccessLogs {
   write(path: string, record: AccessRecord, policy: LogPolicy = DEFAULT_POLICY): void {
     let batch = this.pending.get(path);
     if (!batch) {
-      batch = new PendingLines(policy);
+      batch = new PendingLines();
       this.pending.set(path, batch);
     }
+    batch.policy = policy;
     batch.add(accessLine(record));
     this.timer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
   }
 
   flush(): void {
     this.timer = null;
-    const pending = [...this.pending];
-    this.pending.clear();
-    for (const [path, batch] of pending) {
+    for (const [path, batch] of this.pending) {
+      if (batch.length === 0) continue;
       // A late flush (a busy worker) may hold more than a whole file: one write per max_size at most.
       const chunks = chunksOf(batch.bytes(), batch.policy.maxSizeBytes);
+      let written = 0;
       try {
-        const written = chunks.findIndex((chunk) => !this.append(path, chunk, batch.policy));
-        if (written >= 0) this.keepForNextFlush(path, chunks.slice(written), batch.policy);
+        for (const chunk of chunks) {
+          // Another worker holds the lock: the rest waits for the next flush.
+          if (!this.append(path, chunk, batch.policy)) break;
+          written += chunk.length;
+        }
       } catch {
         // A full disk loses access lines, never requests.
         this.forget(path);
+        written = batch.length;
       }
+      batch.dropWritten(written);
+      if (batch.length > 0) this.timer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
     }
+  }
+
+  private hasPending(): boolean {
+    for (const batch of this.pending.values()) if (batch.length > 0) return true;
+    return false;
   }
 
   /** Writes what is pending and closes the files (a worker stopping). */
@@ -80,7 +92,7 @@ export class AccessLogs {
     if (this.timer) clearTimeout(this.timer);
     const deadline = Date.now() + CLOSE_WAIT_MS;
     this.flush();
-    while (this.pending.size > 0 && Date.now() < deadline) {
+    while (this.hasPending() && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
       if (this.timer) clearTimeout(this.timer);
       this.flush();
@@ -91,18 +103,10 @@ export class AccessLogs {
     for (const path of [...this.files.keys()]) this.forget(path);
   }
 
-  private keepForNextFlush(path: string, chunks: Buffer[], policy: LogPolicy): void {
-    const kept = new PendingLines(policy);
-    for (const chunk of chunks) kept.addBytes(chunk);
-    const newer = this.pending.get(path);
-    if (newer) kept.addBytes(newer.bytes());
-    this.pending.set(path, kept);
-    this.timer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS).unref();
-  }
-
   /** The lock held past CLOSE_WAIT_MS (a worker that died holding it): lines matter more than the bound. */
   private writeAnyway(): void {
     for (const [path, batch] of this.pending) {
+      if (batch.length === 0) continue;
       try {
         const bytes = batch.bytes();
         const fd = this.current(path).fd;
@@ -173,10 +177,9 @@ export class AccessLogs {
  * kept as one long string at flush time cost more than the lines themselves (bench/proxy).
  */
 class PendingLines {
-  private buffer = Buffer.allocUnsafe(16 * 1024);
-  private length = 0;
-
-  constructor(readonly policy: LogPolicy) {}
+  private buffer = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
+  length = 0;
+  policy: LogPolicy = DEFAULT_POLICY;
 
   add(text: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
@@ -184,13 +187,18 @@ class PendingLines {
     this.length += this.buffer.write(text, this.length);
   }
 
-  addBytes(bytes: Buffer): void {
-    this.reserve(bytes.length);
-    this.length += bytes.copy(this.buffer, this.length);
-  }
-
   bytes(): Buffer {
     return this.buffer.subarray(0, this.length);
+  }
+
+  /**
+   * Forgets the first `count` bytes (written out). The buffer is kept for the next batch: a new one
+   * per flush, hundreds of kilobytes under load, made V8 run full garbage collections (bench/proxy).
+   */
+  dropWritten(count: number): void {
+    if (count < this.length) this.buffer.copyWithin(0, count, this.length);
+    this.length -= Math.min(count, this.length);
+    if (this.length === 0 && this.buffer.length > MAX_KEPT_BATCH_BYTES) this.buffer = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
   }
 
   private reserve(extra: number): void {
@@ -200,6 +208,10 @@ class PendingLines {
     this.buffer = grown;
   }
 }
+
+const INITIAL_BATCH_BYTES = 16 * 1024;
+/** A batch buffer grown past this (a burst) is not kept once empty. */
+const MAX_KEPT_BATCH_BYTES = 4 * 1024 * 1024;
 
 /** `bytes` (whole lines) cut at line ends into pieces of at most `maxBytes` (a longer single line stands alone). */
 export function chunksOf(bytes: Buffer, maxBytes: number): Buffer[] {
