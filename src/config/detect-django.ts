@@ -43,6 +43,9 @@ export function readDjangoFacts(directory: string, projectPackage: string, setti
   const staticMounts: Record<string, string> = {};
   const staticRoot = pathSetting(settings, "STATIC_ROOT");
   if (staticRoot) staticMounts[urlPrefix(settings, "STATIC_URL", "/static/")] = staticRoot;
+  else if (/django\.contrib\.staticfiles/.test(settings)) {
+    warnings.push("settings.py sets no STATIC_ROOT: behind gunicorn the admin's and your own CSS and JS answer 404; add STATIC_ROOT = BASE_DIR / \"staticfiles\" and run `berth init` again (berth then runs collectstatic and its proxy serves them)");
+  }
   const mediaRoot = pathSetting(settings, "MEDIA_ROOT");
   if (mediaRoot) staticMounts[urlPrefix(settings, "MEDIA_URL", "/media/")] = mediaRoot;
 

@@ -41,9 +41,12 @@ describe("detectProject + renderBerthYml", () => {
     assert.deepEqual(stack.proxy?.static.map((mount) => mount.prefix), ["/static/"]);
   });
 
-  it("skips collectstatic when settings have no STATIC_ROOT", () => {
+  it("skips collectstatic when settings have no STATIC_ROOT, and says why the CSS would be missing", () => {
     const { stack } = initAndLoad({ "manage.py": MANAGE_PY, "pixel/settings/__init__.py": "DEBUG = True\n" });
     assert.deepEqual(stack.release, ["python3 manage.py migrate --noinput"]);
+    const withStaticFiles = initAndLoad({ "manage.py": MANAGE_PY, "pixel/settings.py": "INSTALLED_APPS = ['django.contrib.admin', 'django.contrib.staticfiles']\n" });
+    assert.match(withStaticFiles.detection.warnings.join("\n"), /sets no STATIC_ROOT: .*STATIC_ROOT = BASE_DIR \/ "staticfiles"/);
+    assert.match(withStaticFiles.text, /# WARNING: settings\.py sets no STATIC_ROOT/);
   });
 
   it("detects a Node app: npm start, or node <main>", () => {
