@@ -49,6 +49,23 @@ describe("detectProject + renderBerthYml", () => {
     assert.match(withStaticFiles.text, /# WARNING: settings\.py sets no STATIC_ROOT/);
   });
 
+  it("runs a Django project's commands with its virtualenv's python, and a Procfile's Python commands too", () => {
+    const venv = { ".venv/pyvenv.cfg": "home = /usr/bin\n", ".venv/bin/python": "" };
+    const { stack, text } = initAndLoad({ ...venv, "manage.py": MANAGE_PY, "pixel/settings.py": 'STATIC_ROOT = BASE_DIR / "static"\n', "pixel/celery.py": "app = Celery('pixel')\n" });
+    assert.deepEqual(stack.release, [".venv/bin/python manage.py migrate --noinput", ".venv/bin/python manage.py collectstatic --noinput"]);
+    assert.deepEqual(stack.services.map((service) => service.command), [
+      ".venv/bin/python -m gunicorn pixel.wsgi --bind 127.0.0.1:$PORT --workers 2",
+      ".venv/bin/python -m celery -A pixel worker --loglevel info",
+      ".venv/bin/python -m celery -A pixel beat --loglevel info",
+    ]);
+    assert.match(text, /# build: \["python3 -m venv \.venv", "\.venv\/bin\/pip install -r requirements\.txt"\]/);
+    const procfile = initAndLoad({ ...venv, Procfile: "web: gunicorn pixel.wsgi --bind 0.0.0.0:$PORT\nworker: celery -A pixel worker\nrelease: python manage.py migrate\nclock: ./clock.sh\n" });
+    assert.deepEqual(procfile.stack.services.map((service) => service.command), [".venv/bin/python -m gunicorn pixel.wsgi --bind 127.0.0.1:$PORT", ".venv/bin/python -m celery -A pixel worker", "./clock.sh"]);
+    assert.deepEqual(procfile.stack.release, [".venv/bin/python manage.py migrate"]);
+    const withoutVirtualenv = initAndLoad({ "venv/bin/python": "", "manage.py": MANAGE_PY, "pixel/settings.py": "" });
+    assert.equal(withoutVirtualenv.stack.services[0]?.command, "gunicorn pixel.wsgi --bind 127.0.0.1:$PORT --workers 2", "a directory without pyvenv.cfg is not a virtualenv");
+  });
+
   it("detects a Node app: npm start, or node <main>", () => {
     const withStart = initAndLoad({ "package.json": JSON.stringify({ name: "@acme/shop", scripts: { start: "node server.js" } }) });
     assert.equal(withStart.detection.kind, "node");

@@ -102,11 +102,12 @@ function detectProcfile(directory: string, base: Base): Detection | undefined {
   if (text === undefined) return undefined;
   const services: DetectedService[] = [];
   const release: string[] = [];
+  const python = pythonOf(directory);
   for (const line of text.split(/\r?\n/)) {
     const match = PROCFILE_LINE.exec(line.trim());
     if (!match || line.trim().startsWith("#")) continue;
     // A Procfile holds shell commands: keep `$$` and `${...}` for the shell, not for berth.
-    const command = escapeInterpolation(bindToLoopback((match[2] ?? "").trim()), isRuntimeVariable);
+    const command = inVirtualenv(escapeInterpolation(bindToLoopback((match[2] ?? "").trim()), isRuntimeVariable), python);
     if (match[1] === "release") release.push(command);
     else services.push({ name: toServiceName(match[1] ?? ""), command, notes: [] });
   }
@@ -121,6 +122,7 @@ function detectProcfile(directory: string, base: Base): Detection | undefined {
     ...base,
     ...(app ? { proxy: app.proxy, warnings: app.warnings, secrets: app.secrets, shared: app.shared } : {}),
     kind: "procfile",
+    notes: python.virtualenv ? virtualenvNotes(python.virtualenv) : base.notes,
     summary: `Procfile with ${services.map((s) => s.name).join(", ")}`,
     services: withWebKnowledge,
     release,
@@ -152,12 +154,14 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
   if (/whitenoise/i.test(settings)) notes.push("WhiteNoise is in the settings: the proxy serves /static/ itself, faster; WhiteNoise stays as a fallback.");
   const probeHost = facts.hosts.includes("localhost") ? undefined : facts.hosts.find((host) => !host.startsWith("*."));
   const health = facts.healthPath ? { http: facts.healthPath, ...(probeHost ? { host: probeHost } : {}) } : { tcp: true as const };
+  const python = pythonOf(directory);
+  if (python.virtualenv) notes.push(...virtualenvNotes(python.virtualenv));
   const webCommand =
     facts.asgiServer === "daphne"
-      ? `daphne -b 127.0.0.1 -p $PORT ${projectPackage}.asgi:application`
+      ? `${python.program("daphne")} -b 127.0.0.1 -p $PORT ${projectPackage}.asgi:application`
       : facts.asgiServer === "uvicorn"
-        ? `uvicorn ${projectPackage}.asgi:application --host 127.0.0.1 --port $PORT`
-        : `gunicorn ${projectPackage}.wsgi --bind 127.0.0.1:$PORT --workers 2`;
+        ? `${python.program("uvicorn")} ${projectPackage}.asgi:application --host 127.0.0.1 --port $PORT`
+        : `${python.program("gunicorn")} ${projectPackage}.wsgi --bind 127.0.0.1:$PORT --workers 2`;
   const services: DetectedService[] = [
     {
       name: "web",
@@ -173,8 +177,8 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
   ];
   if (facts.celery) {
     services.push(
-      { name: "worker", command: `python3 -m celery -A ${projectPackage} worker --loglevel info`, notes: [`Celery found: a worker and (one) beat, with berth's Redis as the broker.`] },
-      { name: "beat", command: `python3 -m celery -A ${projectPackage} beat --loglevel info`, replicas: 1, notes: ["A scheduler must run exactly once: keep replicas at 1."] },
+      { name: "worker", command: `${python.interpreter} -m celery -A ${projectPackage} worker --loglevel info`, notes: [`Celery found: a worker and (one) beat, with berth's Redis as the broker.`] },
+      { name: "beat", command: `${python.interpreter} -m celery -A ${projectPackage} beat --loglevel info`, replicas: 1, notes: ["A scheduler must run exactly once: keep replicas at 1."] },
     );
   }
   return {
@@ -190,11 +194,51 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
     env: facts.celery ? { CELERY_BROKER_URL: "${REDIS_URL}", CELERY_RESULT_BACKEND: "${REDIS_URL}" } : {},
     shared: facts.mediaDirectory ? [facts.mediaDirectory] : [],
     release: [
-      "python3 manage.py migrate --noinput",
-      ...(facts.hasStaticRoot ? ["python3 manage.py collectstatic --noinput"] : []),
+      `${python.interpreter} manage.py migrate --noinput`,
+      ...(facts.hasStaticRoot ? [`${python.interpreter} manage.py collectstatic --noinput`] : []),
     ],
     services,
   };
+}
+
+/** Where `python -m venv`, virtualenv, Poetry and uv put a project's own environment. */
+const VIRTUALENV_DIRECTORIES = [".venv", "venv", "env", ".virtualenv", "virtualenv"];
+
+interface Python {
+  /** The virtualenv's directory, relative to the project, if it has one. */
+  virtualenv: string | undefined;
+  interpreter: string;
+  /** How to start a Python server program (gunicorn, daphne, celery…). */
+  program: (name: string) => string;
+}
+
+/**
+ * The project's Python: its virtualenv's when it has one, run as `python -m <program>` (which
+ * finds the program whether it is installed in the virtualenv or visible to it, and keeps working
+ * in a copied release, where the scripts' #! lines would point at the old directory); else the
+ * system's python3 and the programs on PATH.
+ */
+function pythonOf(directory: string): Python {
+  const virtualenv = VIRTUALENV_DIRECTORIES.find((name) => isFile(join(directory, name, "pyvenv.cfg")) && existsSync(join(directory, name, "bin", "python")));
+  if (!virtualenv) return { virtualenv, interpreter: "python3", program: (name) => name };
+  const interpreter = `${virtualenv}/bin/python`;
+  return { virtualenv, interpreter, program: (name) => `${interpreter} -m ${name}` };
+}
+
+function virtualenvNotes(virtualenv: string): string[] {
+  return [
+    `The virtualenv ${virtualenv}/ runs every command (${virtualenv}/bin/python). \`berth deploy\` copies it with the`,
+    `directory; to deploy a git ref (where ${virtualenv}/ is not committed), build it in each release:`,
+    `build: ["python3 -m venv ${virtualenv}", "${virtualenv}/bin/pip install -r requirements.txt"]`,
+  ];
+}
+
+/** A Procfile's Python commands, run by the project's virtualenv (see pythonOf). */
+function inVirtualenv(command: string, python: Python): string {
+  if (!python.virtualenv) return command;
+  return command.replace(/^(?:python3?|(gunicorn|daphne|uvicorn|celery|hypercorn|waitress-serve))(?=\s|$)/, (whole, program: string | undefined) =>
+    program ? python.program(program) : python.interpreter,
+  );
 }
 
 function detectNode(directory: string, base: Base): Detection | undefined {

@@ -1,5 +1,6 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { berthOk, makeHome, tempDir, type BerthOptions } from "../helpers/berth-cli.js";
@@ -53,6 +54,19 @@ test("berth init + berth up -d serves a Django project with Celery, an Express-s
     assert.match(css.text, /DJANGO Admin styles/i);
     const services = (await berthOk(["ps", "--json"], options)).stdout;
     for (const service of ["redis", "web", "worker", "beat"]) assert.match(services, new RegExp(`"service": "${service}"`));
+  });
+
+  await t.test("Django in a virtualenv: every command runs the virtualenv's python", async (t) => {
+    const cwd = createDjangoProject(t);
+    // --system-site-packages: the virtualenv sees Debian's Django and gunicorn (no package index here).
+    execFileSync("/usr/bin/python3", ["-m", "venv", "--system-site-packages", join(cwd, ".venv")]);
+    const { options, get, file } = await initAndUp(t, home, cwd, httpsPort!, env);
+    assert.match(file, /command: \.venv\/bin\/python -m gunicorn mysite\.wsgi --bind 127\.0\.0\.1:\$PORT/);
+    assert.match(file, /- \.venv\/bin\/python manage\.py migrate --noinput/);
+    assert.equal((await get("/admin/login/")).status, 200);
+    const web = (JSON.parse((await berthOk(["ps", "--json"], options)).stdout) as { service: string; pid: number }[]).find((row) => row.service === "web")!;
+    const commandLine = readFileSync(`/proc/${web.pid}/cmdline`, "utf8").split("\0");
+    assert.deepEqual(commandLine.slice(0, 3), [".venv/bin/python", "-m", "gunicorn"], "the replica is the virtualenv's python");
   });
 
   await t.test("Express-style Node app: npm start, its prefixed static directory from the proxy", async (t) => {
