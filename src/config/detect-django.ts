@@ -20,6 +20,12 @@ export interface DjangoFacts {
   asgiServer: "daphne" | "uvicorn" | null;
   /** The project needs Redis (Celery, channels_redis). */
   redis: boolean;
+  /** The database berth should run: the engine the settings or requirements name, else SQLite. */
+  database: DatabaseKind;
+  /** The settings read DATABASE_URL (directly, dj-database-url or django-environ's env.db()). */
+  readsDatabaseUrl: boolean;
+  /** Variables the DATABASES setting reads (POSTGRES_DB…) → berth's libpq variable that fills each. */
+  databaseEnv: Record<string, string>;
   warnings: string[];
 }
 
@@ -31,6 +37,50 @@ const QUOTED = /["']([^"']+)["']/g;
 /** The last quoted path of the assignment, as in `BASE_DIR / "staticfiles"` or os.path.join(BASE_DIR, "static"). */
 const settingPath = (name: string) => new RegExp(`^${name}\\s*=\\s*(.*)$`, "m");
 const HOST_NAME = /^(?:\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+
+export type DatabaseKind = "sqlite" | "postgres" | "mariadb";
+
+/** dj-database-url and django-environ read DATABASE_URL when given no other name. */
+const READS_DATABASE_URL = /DATABASE_URL|dj_database_url\.config\(\s*(?![^)]*\benv\s*=)|\benv\.db(?:_url)?\(\s*\)/;
+/** `"USER": os.environ.get("POSTGRES_USER", …)`, `env("DB_USER")`, decouple's `config("DB_USER")`… */
+const DATABASE_FIELD_FROM_ENV = /["'](NAME|USER|PASSWORD|HOST|PORT)["']\s*:\s*(?:int\(\s*)?(?:os\.)?(?:environ\.get\(|environ\[|getenv\(|env(?:\.str|\.int)?\(|config\()\s*["']([A-Za-z_][A-Za-z0-9_]*)["']/g;
+const LIBPQ_VARIABLE: Record<string, string> = { NAME: "PGDATABASE", USER: "PGUSER", PASSWORD: "PGPASSWORD", HOST: "PGHOST", PORT: "PGPORT" };
+
+function databaseKind(settings: string, requirements: string): DatabaseKind {
+  if (/django\.db\.backends\.postgresql|postgis|["']postgres(?:ql)?:\/\//.test(settings) || /^\s*psycopg/im.test(requirements)) return "postgres";
+  if (/django\.db\.backends\.mysql|["']mysql:\/\//.test(settings) || /^\s*(?:mysqlclient|pymysql)\b/im.test(requirements)) return "mariadb";
+  return "sqlite";
+}
+
+/** Each assignment of DATABASES in the settings (to its closing brace): a later one may override startproject's. */
+function databasesBlocks(settings: string): string[] {
+  const blocks: string[] = [];
+  for (const start of settings.matchAll(/^DATABASES\s*=\s*\{/gm)) {
+    let depth = 0;
+    let end = settings.length;
+    for (let index = start.index! + start[0].length - 1; index < settings.length; index++) {
+      if (settings[index] === "{") depth++;
+      else if (settings[index] === "}" && --depth === 0) {
+        end = index + 1;
+        break;
+      }
+    }
+    blocks.push(settings.slice(start.index, end));
+  }
+  return blocks;
+}
+
+/** For a PostgreSQL project that names its connection fields by variable: each variable from berth's libpq one. */
+function databaseEnvironment(settings: string, kind: DatabaseKind): Record<string, string> {
+  if (kind !== "postgres") return {};
+  const env: Record<string, string> = {};
+  for (const match of databasesBlocks(settings).join("\n").matchAll(DATABASE_FIELD_FROM_ENV)) {
+    const variable = match[2]!;
+    if (variable === "DATABASE_URL" || variable.startsWith("PG")) continue;
+    env[variable] = `\${${LIBPQ_VARIABLE[match[1]!]!}}`;
+  }
+  return env;
+}
 
 export function readDjangoFacts(directory: string, projectPackage: string, settings: string): DjangoFacts {
   const warnings: string[] = [];
@@ -54,6 +104,7 @@ export function readDjangoFacts(directory: string, projectPackage: string, setti
   const celery = existsSync(join(packageDir, "celery.py")) || /\bCelery\s*\(/.test(packageSources);
   const channels = /["']channels["']/.test(settings) || /ProtocolTypeRouter/.test(readText(join(packageDir, "asgi.py")));
   const requirements = readRequirements(directory);
+  const database = databaseKind(settings, requirements);
   const asgiServer = !channels ? null : /["']daphne["']/.test(settings) || /^daphne\b/im.test(requirements) ? "daphne" : "uvicorn";
   return {
     hosts: allowedHosts(settings),
@@ -64,6 +115,9 @@ export function readDjangoFacts(directory: string, projectPackage: string, setti
     celery,
     asgiServer,
     redis: celery || /channels_redis/.test(settings),
+    database,
+    readsDatabaseUrl: READS_DATABASE_URL.test(settings),
+    databaseEnv: databaseEnvironment(settings, database),
     warnings,
   };
 }

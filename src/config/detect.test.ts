@@ -66,6 +66,39 @@ describe("detectProject + renderBerthYml", () => {
     assert.equal(withoutVirtualenv.stack.services[0]?.command, "gunicorn pixel.wsgi --bind 127.0.0.1:$PORT --workers 2", "a directory without pyvenv.cfg is not a virtualenv");
   });
 
+  it("runs the database the settings use, and maps the variables their DATABASES reads to berth's", () => {
+    const postgresSettings = [
+      "import os",
+      "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': BASE_DIR / 'db.sqlite3'}}",
+      "DATABASES = {",
+      '    "default": {',
+      '        "ENGINE": "django.db.backends.postgresql",',
+      '        "NAME": os.environ.get("POSTGRES_DB", "app"),',
+      '        "USER": os.getenv("POSTGRES_USER"),',
+      '        "PASSWORD": os.environ["POSTGRES_PASSWORD"],',
+      '        "HOST": env("DB_HOST", default="localhost"),',
+      '        "PORT": int(os.environ.get("DB_PORT", "5432")),',
+      "    }",
+      "}",
+      'CACHES = {"default": {"LOCATION": os.environ.get("CACHE_HOST")}}',
+    ].join("\n");
+    const postgres = initAndLoad({ "manage.py": MANAGE_PY, "pixel/settings.py": postgresSettings });
+    assert.equal(postgres.stack.database.engine, "postgres");
+    assert.deepEqual(
+      Object.fromEntries(["POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD", "DB_HOST", "DB_PORT", "CACHE_HOST"].map((name) => [name, postgres.detection.env[name]])),
+      { POSTGRES_DB: "${PGDATABASE}", POSTGRES_USER: "${PGUSER}", POSTGRES_PASSWORD: "${PGPASSWORD}", DB_HOST: "${PGHOST}", DB_PORT: "${PGPORT}", CACHE_HOST: undefined },
+    );
+    assert.match(postgres.text, /# settings\.py reads its database from POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD, DB_HOST, DB_PORT/);
+    assert.doesNotMatch(postgres.text, /does not read DATABASE_URL/);
+
+    const fromRequirements = initAndLoad({ "manage.py": MANAGE_PY, "requirements.txt": "Django>=4.2\nmysqlclient==2.2\n", "pixel/settings.py": 'import dj_database_url\nDATABASES = {"default": dj_database_url.config(conn_max_age=60)}\n' });
+    assert.equal(fromRequirements.stack.database.engine, "mariadb");
+    assert.doesNotMatch(fromRequirements.text, /does not read DATABASE_URL/, "dj_database_url.config() reads DATABASE_URL");
+    const plain = initAndLoad({ "manage.py": MANAGE_PY, "pixel/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3'}}\n" });
+    assert.equal(plain.stack.database.engine, "sqlite");
+    assert.match(plain.text, /does not read DATABASE_URL/);
+  });
+
   it("detects a Node app: npm start, or node <main>", () => {
     const withStart = initAndLoad({ "package.json": JSON.stringify({ name: "@acme/shop", scripts: { start: "node server.js" } }) });
     assert.equal(withStart.detection.kind, "node");

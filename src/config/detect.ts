@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isRuntimeVariable } from "./defaults.js";
-import { readDjangoFacts } from "./detect-django.js";
+import { readDjangoFacts, type DatabaseKind } from "./detect-django.js";
 import { escapeInterpolation } from "./interpolate.js";
 import { stackNameFromDirectory, toStackName } from "./resolve.js";
 
@@ -45,6 +45,8 @@ export interface Detection {
   warnings: string[];
   proxy: DetectedProxy;
   redis: boolean;
+  /** The database berth runs for the stack. */
+  database: DatabaseKind;
   env: Record<string, string>;
   shared: string[];
 }
@@ -59,6 +61,7 @@ export function detectProject(directory: string): Detection {
     warnings: [],
     proxy: { hosts: ["localhost"], static: {} },
     redis: false,
+    database: "sqlite",
     env: {},
     shared: [],
   };
@@ -120,7 +123,7 @@ function detectProcfile(directory: string, base: Base): Detection | undefined {
   );
   return {
     ...base,
-    ...(app ? { proxy: app.proxy, warnings: app.warnings, secrets: app.secrets, shared: app.shared } : {}),
+    ...(app ? { proxy: app.proxy, warnings: app.warnings, secrets: app.secrets, shared: app.shared, database: app.database, env: app.env, redis: app.redis } : {}),
     kind: "procfile",
     notes: python.virtualenv ? virtualenvNotes(python.virtualenv) : base.notes,
     summary: `Procfile with ${services.map((s) => s.name).join(", ")}`,
@@ -148,7 +151,10 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
   const notes = secrets.length
     ? []
     : ["settings.py does not read its SECRET_KEY from the environment; to let berth keep one, add", "secrets: [DJANGO_SECRET_KEY] and read os.environ[\"DJANGO_SECRET_KEY\"] in settings.py."];
-  if (!settings.includes("DATABASE_URL")) {
+  const databaseVariables = Object.keys(facts.databaseEnv);
+  if (databaseVariables.length > 0) {
+    notes.push(`settings.py reads its database from ${databaseVariables.join(", ")}: env: below sets them from berth's PostgreSQL.`);
+  } else if (!facts.readsDatabaseUrl) {
     notes.push("settings.py does not read DATABASE_URL; to use berth's database, set e.g.", "DATABASES = {\"default\": dj_database_url.config()} (package dj-database-url).");
   }
   if (/whitenoise/i.test(settings)) notes.push("WhiteNoise is in the settings: the proxy serves /static/ itself, faster; WhiteNoise stays as a fallback.");
@@ -191,7 +197,8 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
     proxy: { hosts: facts.hosts, static: facts.static },
     redis: facts.redis,
     // Celery reads these variables itself when the app does not set a broker.
-    env: facts.celery ? { CELERY_BROKER_URL: "${REDIS_URL}", CELERY_RESULT_BACKEND: "${REDIS_URL}" } : {},
+    env: { ...(facts.celery ? { CELERY_BROKER_URL: "${REDIS_URL}", CELERY_RESULT_BACKEND: "${REDIS_URL}" } : {}), ...facts.databaseEnv },
+    database: facts.database,
     shared: facts.mediaDirectory ? [facts.mediaDirectory] : [],
     release: [
       `${python.interpreter} manage.py migrate --noinput`,

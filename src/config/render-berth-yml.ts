@@ -23,8 +23,7 @@ export function renderBerthYml(detection: Detection): string {
     "# bytes); kept readable only by you, given to every process, never printed. See docs/secrets.md.",
     detection.secrets.length ? `secrets: ${flowList(detection.secrets)}` : "# secrets: [SECRET_KEY]",
     "",
-    "# Every process gets DATABASE_URL (sqlite:////path/to/db.sqlite3) pointing at the stack's data directory.",
-    "database: sqlite",
+    ...renderDatabase(detection),
     ...(detection.redis ? ["", "# A Redis server for the stack: every process gets REDIS_URL.", "redis: true"] : []),
     "",
     ...renderRelease(detection.release),
@@ -47,6 +46,16 @@ export function renderBerthYml(detection: Detection): string {
     "# alerts: { webhook: https://hooks.slack.com/services/XXX }",
   ];
   return lines.join("\n") + "\n";
+}
+
+function renderDatabase(detection: Detection): string[] {
+  if (detection.database === "postgres") {
+    return ["# A PostgreSQL server for the stack (the settings use it): every process gets DATABASE_URL and PGHOST,", "# PGPORT, PGUSER, PGPASSWORD, PGDATABASE. Backed up by `berth backup`; see docs/backing.md.", "database: postgres"];
+  }
+  if (detection.database === "mariadb") {
+    return ["# A MariaDB server for the stack (the settings use MySQL): every process gets DATABASE_URL.", "# Backed up by `berth backup`; see docs/backing.md.", "database: mariadb"];
+  }
+  return ["# Every process gets DATABASE_URL (sqlite:////path/to/db.sqlite3) pointing at the stack's data directory.", "database: sqlite"];
 }
 
 function renderRelease(release: string[]): string[] {

@@ -69,6 +69,35 @@ test("berth init + berth up -d serves a Django project with Celery, an Express-s
     assert.deepEqual(commandLine.slice(0, 3), [".venv/bin/python", "-m", "gunicorn"], "the replica is the virtualenv's python");
   });
 
+  await t.test("Django on PostgreSQL named by POSTGRES_* variables: berth's PostgreSQL fills them", async (t) => {
+    const cwd = createDjangoProject(t);
+    const settingsPath = join(cwd, "mysite", "settings.py");
+    const settings = readFileSync(settingsPath, "utf8").replace(
+      'DATABASES = {"default": dj_database_url.config(conn_max_age=60)}',
+      [
+        "DATABASES = {",
+        '    "default": {',
+        '        "ENGINE": "django.db.backends.postgresql",',
+        '        "NAME": os.environ.get("POSTGRES_DB", "mysite"),',
+        '        "USER": os.environ.get("POSTGRES_USER", "mysite"),',
+        '        "PASSWORD": os.environ.get("POSTGRES_PASSWORD", ""),',
+        '        "HOST": os.environ.get("POSTGRES_HOST", "localhost"),',
+        '        "PORT": os.environ.get("POSTGRES_PORT", "5432"),',
+        "    }",
+        "}",
+      ].join("\n"),
+    );
+    assert.ok(settings.includes("django.db.backends.postgresql"), "the test project's DATABASES line was replaced");
+    writeFileSync(settingsPath, settings);
+    const { options, get, file } = await initAndUp(t, home, cwd, httpsPort!, env);
+    assert.match(file, /^database: postgres$/m);
+    assert.match(file, /POSTGRES_HOST: "\$\{PGHOST\}"/);
+    assert.equal((await get("/admin/login/")).status, 200);
+    const vendor = await berthOk(["run", "/usr/bin/python3", "manage.py", "shell", "-c", "from django.db import connection; connection.ensure_connection(); print(connection.vendor, connection.settings_dict['PORT'])"], options);
+    const backing = (JSON.parse((await berthOk(["ps", "--json"], options)).stdout) as { service: string; port: number | null }[]).find((row) => row.service === "postgres");
+    assert.equal(vendor.stdout.trim(), `postgresql ${backing?.port}`, "the migrated database is berth's PostgreSQL");
+  });
+
   await t.test("Express-style Node app: npm start, its prefixed static directory from the proxy", async (t) => {
     const cwd = tempDir(t, "berth-init-node-");
     writeFileSync(join(cwd, "package.json"), JSON.stringify({ name: "expressish", main: "server.js", scripts: { start: "node server.js" } }));
