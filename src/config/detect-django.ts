@@ -18,6 +18,8 @@ export interface DjangoFacts {
   celery: boolean;
   /** ASGI server for a Channels project, or null for WSGI. */
   asgiServer: "daphne" | "uvicorn" | null;
+  /** The variable ALLOWED_HOSTS is read from, with the hosts to put in it (Django's spelling, its separator). */
+  allowedHostsEnv: Record<string, string>;
   /** The project needs Redis (Celery, channels_redis). */
   redis: boolean;
   /** The database berth should run: the engine the settings or requirements name, else SQLite. */
@@ -32,7 +34,9 @@ export interface DjangoFacts {
 const DEBUG_TRUE = /^DEBUG\s*=\s*True\b/m;
 const EMPTY_ALLOWED_HOSTS = /^ALLOWED_HOSTS\s*=\s*\[\s*\]/m;
 const ALLOWED_HOSTS_LIST = /^ALLOWED_HOSTS\s*=\s*\[([^\]]*)\]/m;
-const ALLOWED_HOSTS_FROM_ENV = /^ALLOWED_HOSTS\s*=.*?["']ALLOWED_HOSTS["']\s*,\s*(?:default\s*=\s*)?["']([^"']*)["']/m;
+const ALLOWED_HOSTS_FROM_ENV = /^ALLOWED_HOSTS\s*=.*?["'][A-Z][A-Z0-9_]*["']\s*,\s*(?:default\s*=\s*)?["']([^"']*)["']/m;
+/** `ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", …).split(",")`, `env.list("ALLOWED_HOSTS")`, decouple's `config("ALLOWED_HOSTS", cast=Csv())`… */
+const ALLOWED_HOSTS_VARIABLE = /^ALLOWED_HOSTS\s*=.*?(?:environ\.get\(|environ\[|getenv\(|env(?:\.list|\.str)?\(|config\()\s*["']([A-Z][A-Z0-9_]*)["'](.*)$/m;
 const QUOTED = /["']([^"']+)["']/g;
 /** The last quoted path of the assignment, as in `BASE_DIR / "staticfiles"` or os.path.join(BASE_DIR, "static"). */
 const settingPath = (name: string) => new RegExp(`^${name}\\s*=\\s*(.*)$`, "m");
@@ -106,8 +110,10 @@ export function readDjangoFacts(directory: string, projectPackage: string, setti
   const requirements = readRequirements(directory);
   const database = databaseKind(settings, requirements);
   const asgiServer = !channels ? null : /["']daphne["']/.test(settings) || /^daphne\b/im.test(requirements) ? "daphne" : "uvicorn";
+  const hosts = allowedHosts(settings);
   return {
-    hosts: allowedHosts(settings),
+    hosts,
+    allowedHostsEnv: allowedHostsEnvironment(settings, hosts),
     static: staticMounts,
     mediaDirectory: mediaRoot,
     hasStaticRoot: staticRoot !== null,
@@ -120,6 +126,19 @@ export function readDjangoFacts(directory: string, projectPackage: string, setti
     databaseEnv: databaseEnvironment(settings, database),
     warnings,
   };
+}
+
+/**
+ * A project that reads ALLOWED_HOSTS from a variable gets it set to the hosts the proxy serves
+ * (and localhost, which health checks use): without it Django answers 400 to every request, or
+ * does not start when the variable has no default.
+ */
+function allowedHostsEnvironment(settings: string, hosts: string[]): Record<string, string> {
+  const match = ALLOWED_HOSTS_VARIABLE.exec(settings);
+  if (!match) return {};
+  const separator = /\.split\(\s*\)|\.split\(\s*["'] ["']\s*\)/.test(match[2]!) ? " " : ",";
+  const djangoHosts = [...new Set([...hosts, "localhost"])].map((host) => (host.startsWith("*.") ? host.slice(1) : host));
+  return { [match[1]!]: djangoHosts.join(separator) };
 }
 
 function allowedHosts(settings: string): string[] {

@@ -99,6 +99,18 @@ describe("detectProject + renderBerthYml", () => {
     assert.match(plain.text, /does not read DATABASE_URL/);
   });
 
+  it("sets the variable ALLOWED_HOSTS is read from to the hosts it serves, unless the project's .env does", () => {
+    const load = (settings: string, extra: Record<string, string> = {}) => initAndLoad({ "manage.py": MANAGE_PY, "pixel/settings.py": settings, ...extra }).detection.env;
+    assert.deepEqual(load('ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")\n'), { DJANGO_ALLOWED_HOSTS: "localhost" });
+    assert.deepEqual(load('ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "app.example.org,.example.net").split(",")\n'), {
+      DJANGO_ALLOWED_HOSTS: "app.example.org,example.net,.example.net,localhost",
+    });
+    assert.deepEqual(load('ALLOWED_HOSTS = os.getenv("HOSTS", "").split()\n'), { HOSTS: "localhost" });
+    assert.deepEqual(load("ALLOWED_HOSTS = config('ALLOWED_HOSTS', cast=Csv())\n"), { ALLOWED_HOSTS: "localhost" });
+    assert.deepEqual(load('ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")\n', { ".env": "DEBUG=0\nDJANGO_ALLOWED_HOSTS=shop.example.org\n" }), {});
+    assert.deepEqual(load("ALLOWED_HOSTS = ['pixel.example.org']\n"), {});
+  });
+
   it("detects a Node app: npm start, or node <main>", () => {
     const withStart = initAndLoad({ "package.json": JSON.stringify({ name: "@acme/shop", scripts: { start: "node server.js" } }) });
     assert.equal(withStart.detection.kind, "node");

@@ -197,7 +197,7 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
     proxy: { hosts: facts.hosts, static: facts.static },
     redis: facts.redis,
     // Celery reads these variables itself when the app does not set a broker.
-    env: { ...(facts.celery ? { CELERY_BROKER_URL: "${REDIS_URL}", CELERY_RESULT_BACKEND: "${REDIS_URL}" } : {}), ...facts.databaseEnv },
+    env: { ...withoutEnvFileNames(facts.allowedHostsEnv, directory), ...(facts.celery ? { CELERY_BROKER_URL: "${REDIS_URL}", CELERY_RESULT_BACKEND: "${REDIS_URL}" } : {}), ...facts.databaseEnv },
     database: facts.database,
     shared: facts.mediaDirectory ? [facts.mediaDirectory] : [],
     release: [
@@ -206,6 +206,12 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
     ],
     services,
   };
+}
+
+/** The project's .env sets these itself (the user's own hosts): berth.yml's env: would override it. */
+function withoutEnvFileNames(env: Record<string, string>, directory: string): Record<string, string> {
+  const envFile = isFile(join(directory, ".env")) ? (readText(join(directory, ".env")) ?? "") : "";
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !new RegExp(`^\\s*(?:export\\s+)?${name}\\s*=`, "m").test(envFile)));
 }
 
 /** Where `python -m venv`, virtualenv, Poetry and uv put a project's own environment. */
