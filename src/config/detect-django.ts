@@ -185,15 +185,18 @@ function readPythonFiles(directory: string): string {
   }
 }
 
+/** requirements*.txt, requirements/*.txt (base.txt, production.txt…), pyproject.toml, Pipfile. */
 function readRequirements(directory: string): string {
-  try {
-    return readdirSync(directory)
-      .filter((name) => /^requirements.*\.txt$|^pyproject\.toml$|^Pipfile$/.test(name))
-      .map((name) => readText(join(directory, name)))
-      .join("\n");
-  } catch {
-    return "";
-  }
+  const filesIn = (folder: string, pattern: RegExp) => {
+    try {
+      return readdirSync(folder)
+        .filter((name) => pattern.test(name))
+        .map((name) => readText(join(folder, name)));
+    } catch {
+      return [];
+    }
+  };
+  return [...filesIn(directory, /^requirements.*\.txt$|^pyproject\.toml$|^Pipfile$/), ...filesIn(join(directory, "requirements"), /\.txt$/)].join("\n");
 }
 
 function readText(path: string): string {

@@ -93,6 +93,8 @@ describe("detectProject + renderBerthYml", () => {
 
     const fromRequirements = initAndLoad({ "manage.py": MANAGE_PY, "requirements.txt": "Django>=4.2\nmysqlclient==2.2\n", "pixel/settings.py": 'import dj_database_url\nDATABASES = {"default": dj_database_url.config(conn_max_age=60)}\n' });
     assert.equal(fromRequirements.stack.database.engine, "mariadb");
+    const requirementsFolder = initAndLoad({ "manage.py": MANAGE_PY, "requirements/base.txt": "django\n", "requirements/production.txt": "-r base.txt\npsycopg[binary]==3.1\n", "pixel/settings.py": "" });
+    assert.equal(requirementsFolder.stack.database.engine, "postgres", "requirements/production.txt");
     assert.doesNotMatch(fromRequirements.text, /does not read DATABASE_URL/, "dj_database_url.config() reads DATABASE_URL");
     const plain = initAndLoad({ "manage.py": MANAGE_PY, "pixel/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3'}}\n" });
     assert.equal(plain.stack.database.engine, "sqlite");
