@@ -113,6 +113,27 @@ describe("detectProject + renderBerthYml", () => {
     assert.deepEqual(load("ALLOWED_HOSTS = ['pixel.example.org']\n"), {});
   });
 
+  it("warns about variables the settings need and nothing provides", () => {
+    const settings = [
+      "import environ, os",
+      "env = environ.Env(DEBUG=(bool, False))",
+      'SECRET_KEY = env("DJANGO_SECRET_KEY")',
+      'DEBUG = env("DEBUG")',
+      'ADMIN_URL = env("DJANGO_ADMIN_URL")',
+      'SENTRY_DSN = os.environ["SENTRY_DSN"]',
+      'EMAIL_HOST = env("EMAIL_HOST", default="localhost")',
+      "TIMEOUT = config('TIMEOUT', '30')",
+      'MAILGUN_KEY = config("MAILGUN_API_KEY", cast=str)',
+      'ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")',
+      'DATABASES = {"default": env.db("DATABASE_URL")}',
+      'REDIS = env("REDIS_URL")',
+    ].join("\n");
+    const { detection, text } = initAndLoad({ "manage.py": MANAGE_PY, "pixel/settings.py": settings, ".env": "SENTRY_DSN=https://x\n" });
+    const warning = detection.warnings.find((each) => each.includes("with no default"));
+    assert.match(warning ?? "", /^settings\.py needs DJANGO_ADMIN_URL, MAILGUN_API_KEY, with no default/);
+    assert.match(text, /# WARNING: settings\.py needs DJANGO_ADMIN_URL/);
+  });
+
   it("detects a Node app: npm start, or node <main>", () => {
     const withStart = initAndLoad({ "package.json": JSON.stringify({ name: "@acme/shop", scripts: { start: "node server.js" } }) });
     assert.equal(withStart.detection.kind, "node");

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isRuntimeVariable } from "./defaults.js";
+import { POSTGRES_VARIABLES } from "./interpolation-sources.js";
 import { readDjangoFacts, type DatabaseKind } from "./detect-django.js";
 import { escapeInterpolation } from "./interpolate.js";
 import { stackNameFromDirectory, toStackName } from "./resolve.js";
@@ -187,17 +188,24 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
       { name: "beat", command: `${python.interpreter} -m celery -A ${projectPackage} beat --loglevel info`, replicas: 1, notes: ["A scheduler must run exactly once: keep replicas at 1."] },
     );
   }
+  const env = { ...withoutEnvFileNames(facts.allowedHostsEnv, directory), ...(facts.celery ? { CELERY_BROKER_URL: "${REDIS_URL}", CELERY_RESULT_BACKEND: "${REDIS_URL}" } : {}), ...facts.databaseEnv };
+  const unset = requiredVariables(settings).filter((name) => !secrets.includes(name) && !(name in env) && !isRuntimeVariable(name) && !POSTGRES_VARIABLES.includes(name));
+  const envFile = isFile(join(directory, ".env")) ? (readText(join(directory, ".env")) ?? "") : "";
+  const missing = unset.filter((name) => !definesVariable(envFile, name));
+  const warnings = missing.length
+    ? [...facts.warnings, `settings.py needs ${missing.join(", ")}, with no default: the app stops at start without ${missing.length > 1 ? "them" : "it"}; set ${missing.length > 1 ? "them" : "it"} in env: or .env (a secret with \`berth secret set NAME\`)`]
+    : facts.warnings;
   return {
     ...base,
     kind: "django",
     summary: `Django project \`${projectPackage}\` (manage.py)`,
     secrets,
     notes,
-    warnings: facts.warnings,
+    warnings,
     proxy: { hosts: facts.hosts, static: facts.static },
     redis: facts.redis,
     // Celery reads these variables itself when the app does not set a broker.
-    env: { ...withoutEnvFileNames(facts.allowedHostsEnv, directory), ...(facts.celery ? { CELERY_BROKER_URL: "${REDIS_URL}", CELERY_RESULT_BACKEND: "${REDIS_URL}" } : {}), ...facts.databaseEnv },
+    env,
     database: facts.database,
     shared: facts.mediaDirectory ? [facts.mediaDirectory] : [],
     release: [
@@ -211,7 +219,24 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
 /** The project's .env sets these itself (the user's own hosts): berth.yml's env: would override it. */
 function withoutEnvFileNames(env: Record<string, string>, directory: string): Record<string, string> {
   const envFile = isFile(join(directory, ".env")) ? (readText(join(directory, ".env")) ?? "") : "";
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !new RegExp(`^\\s*(?:export\\s+)?${name}\\s*=`, "m").test(envFile)));
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !definesVariable(envFile, name)));
+}
+
+function definesVariable(envFile: string, name: string): boolean {
+  return new RegExp(`^\\s*(?:export\\s+)?${name}\\s*=`, "m").test(envFile);
+}
+
+/** `os.environ["X"]`, and django-environ's or decouple's `env("X")` / `config("X")` with no default (here or in environ.Env(X=…)). */
+function requiredVariables(settings: string): string[] {
+  const declared = new Set([...(/environ\.Env\(([\s\S]*?)\)\s*$/m.exec(settings)?.[1] ?? "").matchAll(/\b([A-Z][A-Z0-9_]*)\s*=/g)].map((match) => match[1]!));
+  const names = [
+    ...[...settings.matchAll(/environ\[\s*["']([A-Z][A-Z0-9_]*)["']\s*\]/g)].map((match) => match[1]!),
+    ...[...settings.matchAll(/(?<![\w.])(?:env(?:\.\w+)?|config)\(\s*["']([A-Z][A-Z0-9_]*)["']([^)]*)\)/g)]
+      // A default by name, or decouple's second argument: config("X", "fallback").
+      .filter((match) => !/\bdefault\s*=|^\s*,\s*(?:["'\d[]|True|False|None)/.test(match[2]!) && !declared.has(match[1]!))
+      .map((match) => match[1]!),
+  ];
+  return [...new Set(names)];
 }
 
 /** Where `python -m venv`, virtualenv, Poetry and uv put a project's own environment. */
