@@ -20,8 +20,10 @@ export interface DjangoFacts {
   asgiServer: "daphne" | "uvicorn" | null;
   /** The variable ALLOWED_HOSTS is read from, with the hosts to put in it (Django's spelling, its separator). */
   allowedHostsEnv: Record<string, string>;
-  /** The project needs Redis (Celery, channels_redis). */
+  /** The project needs Redis (Celery, channels_redis, settings reading REDIS_URL or CELERY_BROKER_URL). */
   redis: boolean;
+  /** The settings read Celery's broker from CELERY_BROKER_URL. */
+  brokerFromEnv: boolean;
   /** The database berth should run: the engine the settings or requirements name, else SQLite. */
   database: DatabaseKind;
   /** The settings read DATABASE_URL (directly, dj-database-url or django-environ's env.db()). */
@@ -120,7 +122,8 @@ export function readDjangoFacts(directory: string, projectPackage: string, setti
     healthPath: healthPath(directory, projectPackage),
     celery,
     asgiServer,
-    redis: celery || /channels_redis/.test(settings),
+    redis: celery || /channels_redis|["'](?:REDIS_URL|CELERY_BROKER_URL)["']/.test(settings),
+    brokerFromEnv: /["']CELERY_BROKER_URL["']/.test(settings),
     database,
     readsDatabaseUrl: READS_DATABASE_URL.test(settings),
     databaseEnv: databaseEnvironment(settings, database),

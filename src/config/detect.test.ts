@@ -134,6 +134,24 @@ describe("detectProject + renderBerthYml", () => {
     assert.match(text, /# WARNING: settings\.py needs DJANGO_ADMIN_URL/);
   });
 
+  it("reads the settings the server runs, with what they import, and runs release tasks with them", () => {
+    const { detection, stack } = initAndLoad({
+      "manage.py": MANAGE_PY.replace("pixel.settings", "config.settings.local"),
+      "config/wsgi.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")\n',
+      "config/settings/__init__.py": "",
+      "config/settings/base.py": 'import environ\nenv = environ.Env()\nSTATIC_ROOT = str(BASE_DIR / "staticfiles")\nCELERY_BROKER_URL = env("CELERY_BROKER_URL")\n',
+      "config/settings/local.py": "from .base import *  # noqa\nDEBUG = True\n",
+      "config/settings/production.py": 'from .base import *  # noqa\nSECRET_KEY = env("DJANGO_SECRET_KEY")\n',
+    });
+    assert.equal(detection.env.DJANGO_SETTINGS_MODULE, "config.settings.production");
+    assert.deepEqual(detection.warnings, [], "local.py's DEBUG = True is not what the server runs");
+    assert.deepEqual(detection.secrets, ["DJANGO_SECRET_KEY"]);
+    assert.deepEqual(stack.release, ["python3 manage.py migrate --noinput", "python3 manage.py collectstatic --noinput"], "STATIC_ROOT from the imported base.py");
+    assert.equal(stack.services[0]?.command, "gunicorn config.wsgi --bind 127.0.0.1:$PORT --workers 2");
+    assert.equal(stack.redis, true, "the settings read CELERY_BROKER_URL");
+    assert.equal(detection.env.CELERY_BROKER_URL, "${REDIS_URL}");
+  });
+
   it("detects a Node app: npm start, or node <main>", () => {
     const withStart = initAndLoad({ "package.json": JSON.stringify({ name: "@acme/shop", scripts: { start: "node server.js" } }) });
     assert.equal(withStart.detection.kind, "node");

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { isRuntimeVariable } from "./defaults.js";
 import { POSTGRES_VARIABLES } from "./interpolation-sources.js";
 import { readDjangoFacts, type DatabaseKind } from "./detect-django.js";
@@ -144,14 +144,24 @@ const SECRET_FROM_ENV = /(?:environ(?:\.get)?\s*[[(]\s*|getenv\s*\(\s*|env(?:\.s
 function detectDjango(directory: string, base: Base): Detection | undefined {
   const manage = readText(join(directory, "manage.py"));
   if (manage === undefined) return undefined;
-  const settingsModule = SETTINGS_MODULE.exec(manage)?.[1] ?? findWsgiPackage(directory)?.concat(".settings");
-  const projectPackage = settingsModule?.split(".")[0] ?? base.name.replace(/-/g, "_");
-  const settings = settingsModule ? readSettings(directory, settingsModule) : "";
+  const manageModule = SETTINGS_MODULE.exec(manage)?.[1];
+  const projectPackage = manageModule?.split(".")[0] ?? findWsgiPackage(directory) ?? base.name.replace(/-/g, "_");
+  // The server's entry point may name other settings than manage.py (cookiecutter-django: production
+  // in wsgi.py, local in manage.py): the server's are the ones to read, and to run release tasks with.
+  const entryPoint = readText(join(directory, projectPackage, "wsgi.py")) ?? readText(join(directory, projectPackage, "asgi.py")) ?? "";
+  const serverModule = SETTINGS_MODULE.exec(entryPoint)?.[1];
+  const settingsModule = serverModule ?? manageModule ?? `${projectPackage}.settings`;
+  const settings = readSettings(directory, settingsModule);
   const facts = readDjangoFacts(directory, projectPackage, settings);
   const secrets = [...new Set([...settings.matchAll(SECRET_FROM_ENV)].map((match) => match[1] ?? ""))];
   const notes = secrets.length
     ? []
     : ["settings.py does not read its SECRET_KEY from the environment; to let berth keep one, add", "secrets: [DJANGO_SECRET_KEY] and read os.environ[\"DJANGO_SECRET_KEY\"] in settings.py."];
+  const settingsEnv: Record<string, string> = {};
+  if (serverModule && manageModule && serverModule !== manageModule) {
+    settingsEnv.DJANGO_SETTINGS_MODULE = serverModule;
+    notes.push(`The server runs ${serverModule} (manage.py defaults to ${manageModule}): every process gets DJANGO_SETTINGS_MODULE=${serverModule}, so release tasks use the server's settings.`);
+  }
   const databaseVariables = Object.keys(facts.databaseEnv);
   if (databaseVariables.length > 0) {
     notes.push(`settings.py reads its database from ${databaseVariables.join(", ")}: env: below sets them from berth's PostgreSQL.`);
@@ -188,7 +198,12 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
       { name: "beat", command: `${python.interpreter} -m celery -A ${projectPackage} beat --loglevel info`, replicas: 1, notes: ["A scheduler must run exactly once: keep replicas at 1."] },
     );
   }
-  const env = { ...withoutEnvFileNames(facts.allowedHostsEnv, directory), ...(facts.celery ? { CELERY_BROKER_URL: "${REDIS_URL}", CELERY_RESULT_BACKEND: "${REDIS_URL}" } : {}), ...facts.databaseEnv };
+  const env = {
+    ...settingsEnv,
+    ...withoutEnvFileNames(facts.allowedHostsEnv, directory),
+    ...(facts.celery || facts.brokerFromEnv ? { CELERY_BROKER_URL: "${REDIS_URL}", CELERY_RESULT_BACKEND: "${REDIS_URL}" } : {}),
+    ...facts.databaseEnv,
+  };
   const unset = requiredVariables(settings).filter((name) => !secrets.includes(name) && !(name in env) && !isRuntimeVariable(name) && !POSTGRES_VARIABLES.includes(name));
   const envFile = isFile(join(directory, ".env")) ? (readText(join(directory, ".env")) ?? "") : "";
   const missing = unset.filter((name) => !definesVariable(envFile, name));
@@ -331,13 +346,32 @@ function findWsgiPackage(directory: string): string | undefined {
   return entries.find((entry) => entry.isDirectory() && existsSync(join(directory, entry.name, "wsgi.py")))?.name;
 }
 
-/** The settings module and, for a settings package (settings/base.py...), its siblings. */
+/**
+ * The settings module's text with what it imports from the project (`from .base import *`,
+ * `from config.settings.base import *`), followed through. A settings package whose chosen file
+ * imports nothing of its own (an empty __init__.py) is read whole.
+ */
 function readSettings(directory: string, settingsModule: string): string {
   const modulePath = join(directory, ...settingsModule.split("."));
-  const texts = [readText(`${modulePath}.py`) ?? ""];
-  for (const folder of [modulePath, join(modulePath, "..")]) {
-    if (!folder.endsWith("settings") || !existsSync(folder)) continue;
-    for (const file of readdirSync(folder).filter((name) => name.endsWith(".py"))) texts.push(readText(join(folder, file)) ?? "");
+  const texts: string[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readText(file);
+    if (text === undefined) return;
+    texts.push(text);
+    for (const match of text.matchAll(/^from\s+(\.*)([\w.]*)\s+import\b/gm)) {
+      const dots = match[1]!.length;
+      const parts = match[2] ? match[2].split(".") : [];
+      const root = dots > 0 ? join(dirname(file), ...Array<string>(dots - 1).fill("..")) : directory;
+      const target = join(root, ...parts);
+      visit(isFile(`${target}.py`) ? `${target}.py` : join(target, "__init__.py"));
+    }
+  };
+  visit(isFile(`${modulePath}.py`) ? `${modulePath}.py` : join(modulePath, "__init__.py"));
+  if (texts.length <= 1 && isDirectory(modulePath)) {
+    for (const file of readdirSync(modulePath).filter((name) => name.endsWith(".py"))) texts.push(readText(join(modulePath, file)) ?? "");
   }
   return texts.join("\n");
 }
@@ -350,6 +384,14 @@ function toServiceName(processType: string): string {
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
   } catch {
     return false;
   }
