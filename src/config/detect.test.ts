@@ -152,6 +152,27 @@ describe("detectProject + renderBerthYml", () => {
     assert.equal(detection.env.CELERY_BROKER_URL, "${REDIS_URL}");
   });
 
+  it("finds a Django project one folder down and runs every command there", () => {
+    const { detection, stack } = initAndLoad({
+      "package.json": JSON.stringify({ name: "frontend-tooling", scripts: { build: "vite build" } }),
+      ".venv/pyvenv.cfg": "home = /usr/bin\n",
+      ".venv/bin/python": "",
+      "backend/manage.py": MANAGE_PY,
+      "backend/pixel/settings.py": 'STATIC_ROOT = BASE_DIR / "staticfiles"\nMEDIA_ROOT = BASE_DIR / "media"\n',
+      "backend/pixel/urls.py": "urlpatterns = [path('admin/', admin.site.urls)]\n",
+      "backend/staticfiles/.keep": "",
+      "docs/manage.py": "",
+    });
+    assert.equal(detection.kind, "django");
+    assert.match(detection.summary, /\(backend\/manage\.py\)/);
+    assert.deepEqual(stack.release, ["cd backend && ../.venv/bin/python manage.py migrate --noinput", "cd backend && ../.venv/bin/python manage.py collectstatic --noinput"]);
+    assert.equal(stack.services[0]?.command, "cd backend && exec ../.venv/bin/python -m gunicorn pixel.wsgi --bind 127.0.0.1:$PORT --workers 2");
+    assert.deepEqual(stack.proxy?.static.map((mount) => [mount.prefix, mount.directory.replace(/^.*\/(backend\/)/, "$1")]), [["/static/", "backend/staticfiles"], ["/media/", "backend/media"]]);
+    assert.deepEqual(stack.shared, ["backend/media"]);
+    const two = detectProject(fixtureDir({ "a/manage.py": MANAGE_PY, "b/manage.py": MANAGE_PY }));
+    assert.equal(two.kind, "generic", "two projects: berth does not guess");
+  });
+
   it("detects a Node app: npm start, or node <main>", () => {
     const withStart = initAndLoad({ "package.json": JSON.stringify({ name: "@acme/shop", scripts: { start: "node server.js" } }) });
     assert.equal(withStart.detection.kind, "node");

@@ -69,6 +69,7 @@ export function detectProject(directory: string): Detection {
   const detected =
     detectProcfile(directory, base) ??
     detectDjango(directory, base) ??
+    detectDjangoBelow(directory, base) ??
     detectNode(directory, base) ?? {
       ...base,
       kind: "generic",
@@ -117,7 +118,7 @@ function detectProcfile(directory: string, base: Base): Detection | undefined {
   }
   if (services.length === 0) return undefined;
   // What the app is (Django, Node) still tells the hosts, static files and the page to probe.
-  const app = detectDjango(directory, base) ?? detectNode(directory, base);
+  const app = detectDjango(directory, base) ?? detectDjangoBelow(directory, base) ?? detectNode(directory, base);
   const appWeb = app?.services.find((service) => service.name === "web");
   const withWebKnowledge = services.map((service) =>
     service.name === "web" ? { ...service, port: "auto" as const, health: appWeb?.health ?? { http: "/" } } : service,
@@ -126,7 +127,7 @@ function detectProcfile(directory: string, base: Base): Detection | undefined {
     ...base,
     ...(app ? { proxy: app.proxy, warnings: app.warnings, secrets: app.secrets, shared: app.shared, database: app.database, env: app.env, redis: app.redis } : {}),
     kind: "procfile",
-    notes: python.virtualenv ? virtualenvNotes(python.virtualenv) : base.notes,
+    notes: python.virtualenv ? virtualenvNotes(python.virtualenv, "requirements.txt") : base.notes,
     summary: `Procfile with ${services.map((s) => s.name).join(", ")}`,
     services: withWebKnowledge,
     release,
@@ -141,7 +142,41 @@ export function bindToLoopback(command: string): string {
 const SETTINGS_MODULE = /DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']/;
 const SECRET_FROM_ENV = /(?:environ(?:\.get)?\s*[[(]\s*|getenv\s*\(\s*|env(?:\.str)?\s*\(\s*)["']([A-Z][A-Z0-9_]*SECRET[A-Z0-9_]*)["']/g;
 
-function detectDjango(directory: string, base: Base): Detection | undefined {
+/** Folders that hold tools or dependencies, never the project. */
+const NOT_PROJECT_FOLDERS = new Set(["node_modules", "venv", "env", "virtualenv", "site-packages", "docs", "tests", "test"]);
+
+/**
+ * A repository whose Django project sits one folder down (backend/manage.py, src/manage.py): the
+ * same detection there, every command run in that folder, its paths relative to berth.yml.
+ */
+function detectDjangoBelow(directory: string, base: Base): Detection | undefined {
+  let folders: string[];
+  try {
+    folders = readdirSync(directory, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith(".") && !NOT_PROJECT_FOLDERS.has(entry.name) && isFile(join(directory, entry.name, "manage.py")))
+      .map((entry) => entry.name);
+  } catch {
+    return undefined;
+  }
+  if (folders.length !== 1) return undefined;
+  const folder = folders[0]!;
+  const detection = detectDjango(join(directory, folder), base, folder, pythonOf(directory, { fromCommands: "../" }));
+  if (!detection) return undefined;
+  const inFolder = (command: string) => `cd ${folder} && ${command}`;
+  return {
+    ...detection,
+    summary: detection.summary.replace("(manage.py)", `(${folder}/manage.py)`),
+    notes: [...detection.notes, `manage.py is in ${folder}/: every command runs there (cd ${folder}); paths below are from this file's directory.`],
+    release: detection.release.map(inFolder),
+    // exec: the replica is the server itself, which gets berth's signals.
+    services: detection.services.map((service) => ({ ...service, command: inFolder(`exec ${service.command}`) })),
+    proxy: { ...detection.proxy, static: Object.fromEntries(Object.entries(detection.proxy.static).map(([prefix, path]) => [prefix, `${folder}/${path}`])) },
+    shared: detection.shared.map((path) => `${folder}/${path}`),
+  };
+}
+
+/** `folder`: where the project is below berth.yml's directory ("" for the same); `outerPython`: a virtualenv in berth.yml's directory. */
+function detectDjango(directory: string, base: Base, folder = "", outerPython?: Python): Detection | undefined {
   const manage = readText(join(directory, "manage.py"));
   if (manage === undefined) return undefined;
   const manageModule = SETTINGS_MODULE.exec(manage)?.[1];
@@ -171,8 +206,9 @@ function detectDjango(directory: string, base: Base): Detection | undefined {
   if (/whitenoise/i.test(settings)) notes.push("WhiteNoise is in the settings: the proxy serves /static/ itself, faster; WhiteNoise stays as a fallback.");
   const probeHost = facts.hosts.includes("localhost") ? undefined : facts.hosts.find((host) => !host.startsWith("*."));
   const health = facts.healthPath ? { http: facts.healthPath, ...(probeHost ? { host: probeHost } : {}) } : { tcp: true as const };
-  const python = pythonOf(directory);
-  if (python.virtualenv) notes.push(...virtualenvNotes(python.virtualenv));
+  const own = pythonOf(directory, { fromBerthYml: folder ? `${folder}/` : "" });
+  const python = own.virtualenv || !outerPython?.virtualenv ? own : outerPython;
+  if (python.virtualenv) notes.push(...virtualenvNotes(python.virtualenv, folder ? `${folder}/requirements.txt` : "requirements.txt"));
   const webCommand =
     facts.asgiServer === "daphne"
       ? `${python.program("daphne")} -b 127.0.0.1 -p $PORT ${projectPackage}.asgi:application`
@@ -258,7 +294,7 @@ function requiredVariables(settings: string): string[] {
 const VIRTUALENV_DIRECTORIES = [".venv", "venv", "env", ".virtualenv", "virtualenv"];
 
 interface Python {
-  /** The virtualenv's directory, relative to the project, if it has one. */
+  /** The virtualenv's directory, relative to berth.yml's, if there is one. */
   virtualenv: string | undefined;
   interpreter: string;
   /** How to start a Python server program (gunicorn, daphne, celery…). */
@@ -271,18 +307,19 @@ interface Python {
  * in a copied release, where the scripts' #! lines would point at the old directory); else the
  * system's python3 and the programs on PATH.
  */
-function pythonOf(directory: string): Python {
-  const virtualenv = VIRTUALENV_DIRECTORIES.find((name) => isFile(join(directory, name, "pyvenv.cfg")) && existsSync(join(directory, name, "bin", "python")));
-  if (!virtualenv) return { virtualenv, interpreter: "python3", program: (name) => name };
-  const interpreter = `${virtualenv}/bin/python`;
+function pythonOf(directory: string, { fromCommands = "", fromBerthYml = "" } = {}): Python {
+  const found = VIRTUALENV_DIRECTORIES.find((name) => isFile(join(directory, name, "pyvenv.cfg")) && existsSync(join(directory, name, "bin", "python")));
+  if (!found) return { virtualenv: undefined, interpreter: "python3", program: (name) => name };
+  const virtualenv = `${fromBerthYml}${found}`;
+  const interpreter = `${fromCommands}${found}/bin/python`;
   return { virtualenv, interpreter, program: (name) => `${interpreter} -m ${name}` };
 }
 
-function virtualenvNotes(virtualenv: string): string[] {
+function virtualenvNotes(virtualenv: string, requirements: string): string[] {
   return [
     `The virtualenv ${virtualenv}/ runs every command (${virtualenv}/bin/python). \`berth deploy\` copies it with the`,
     `directory; to deploy a git ref (where ${virtualenv}/ is not committed), build it in each release:`,
-    `build: ["python3 -m venv ${virtualenv}", "${virtualenv}/bin/pip install -r requirements.txt"]`,
+    `build: ["python3 -m venv ${virtualenv}", "${virtualenv}/bin/pip install -r ${requirements}"]`,
   ];
 }
 

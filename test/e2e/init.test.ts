@@ -1,7 +1,7 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { berthOk, makeHome, tempDir, type BerthOptions } from "../helpers/berth-cli.js";
 import { addCeleryApp } from "../helpers/django-backing.js";
@@ -96,6 +96,18 @@ test("berth init + berth up -d serves a Django project with Celery, an Express-s
     const vendor = await berthOk(["run", "/usr/bin/python3", "manage.py", "shell", "-c", "from django.db import connection; connection.ensure_connection(); print(connection.vendor, connection.settings_dict['PORT'])"], options);
     const backing = (JSON.parse((await berthOk(["ps", "--json"], options)).stdout) as { service: string; port: number | null }[]).find((row) => row.service === "postgres");
     assert.equal(vendor.stdout.trim(), `postgresql ${backing?.port}`, "the migrated database is berth's PostgreSQL");
+  });
+
+  await t.test("a repository with the Django project in backend/ and the virtualenv at its root", async (t) => {
+    const root = tempDir(t, "berth-init-below-");
+    cpSync(createDjangoProject(t), join(root, "backend"), { recursive: true });
+    execFileSync("/usr/bin/python3", ["-m", "venv", "--system-site-packages", join(root, ".venv")]);
+    const { get, file } = await initAndUp(t, home, root, httpsPort!, env);
+    assert.match(file, /command: cd backend && exec \.\.\/\.venv\/bin\/python -m gunicorn mysite\.wsgi/);
+    const login = await get("/admin/login/");
+    assert.equal(login.status, 200);
+    const css = login.text.match(/href="(\/static\/admin\/css\/base\.[0-9a-f]{12}\.css)"/)?.[1];
+    assert.equal((await get(css ?? "/static/admin/css/base.css")).status, 200, "collectstatic ran in backend/ and the proxy serves backend/staticfiles");
   });
 
   await t.test("Express-style Node app: npm start, its prefixed static directory from the proxy", async (t) => {
