@@ -13,6 +13,17 @@ function load(yaml: string, directoryPrefix?: string, files: Record<string, stri
 }
 
 describe("resolveStack", () => {
+  it("has the HTTP probe of a service the proxy serves over HTTPS say X-Forwarded-Proto: https, as the proxy does", () => {
+    const services = "services:\n  web: { command: x, health: { http: /up } }\n  admin: { command: y, health: { http: /up } }\n  api: { command: z, health: { tcp: true } }\n";
+    const routed = (tls: string) => load(`${services}proxy: { hosts: [a.test], routes: { /: web, /api/: api }${tls} }\n`).services;
+    const [web, admin, api] = routed("");
+    assert.equal(web?.health?.kind === "http" && web.health.forwardedProto, "https");
+    assert.equal(admin?.health?.kind === "http" && admin.health.forwardedProto, undefined, "not routed by the proxy");
+    assert.equal(api?.health?.kind, "tcp");
+    const [plainWeb] = routed(", tls: off");
+    assert.equal(plainWeb?.health?.kind === "http" && plainWeb.health.forwardedProto, undefined, "no TLS: requests come as http");
+  });
+
   it("fills every default", () => {
     const stack = load("services:\n  worker: { command: celery -A app worker }\n");
     const [worker] = stack.services;

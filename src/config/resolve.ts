@@ -1,7 +1,7 @@
 import { basename, dirname, resolve } from "node:path";
 import { DEFAULTS } from "./defaults.js";
 import type { BerthFile, HealthEntry, ServiceEntry } from "./schema.js";
-import type { HealthCheck, PortPolicy, Service, Stack } from "./types.js";
+import type { HealthCheck, PortPolicy, ProxyConfig, Service, Stack } from "./types.js";
 import { resolveBackup, resolveDatabase } from "./resolve-backing.js";
 import { durationToMs, sizeToBytes } from "./units.js";
 import type { WatchEntry } from "./watch-schema.js";
@@ -20,7 +20,9 @@ export interface ResolveContext {
 export function resolveStack(config: BerthFile, context: ResolveContext): Stack {
   const file = resolve(context.file);
   const root = dirname(file);
-  const services = Object.entries(config.services).map(([name, entry]) => resolveService(name, entry, root, config.user));
+  const resolvedServices = Object.entries(config.services).map(([name, entry]) => resolveService(name, entry, root, config.user));
+  const proxy = resolveProxy(config.proxy, resolvedServices, root);
+  const services = proxy && proxy.tls.mode !== "off" ? resolvedServices.map((service) => probedAsProxied(service, proxy)) : resolvedServices;
   return {
     name: config.name ?? stackNameFromDirectory(root),
     file,
@@ -34,7 +36,7 @@ export function resolveStack(config: BerthFile, context: ResolveContext): Stack 
     release: typeof config.release === "string" ? [config.release] : [...(config.release ?? [])],
     services,
     logs: resolveLogs(config.logs),
-    proxy: resolveProxy(config.proxy, services, root),
+    proxy,
     build: buildCommandsOf(config.build),
     buildOutputs: buildOutputsOf(config.build),
     shared: unique(config.shared ?? []),
@@ -44,6 +46,16 @@ export function resolveStack(config: BerthFile, context: ResolveContext): Stack 
     jobs: resolveJobs(config.jobs),
     alerts: resolveAlerts(config.alerts),
   };
+}
+
+/**
+ * A service the proxy serves over HTTPS sees its requests with X-Forwarded-Proto: https; its HTTP
+ * health probe says the same, or an app that redirects plain HTTP to HTTPS (Django's
+ * SECURE_SSL_REDIRECT behind SECURE_PROXY_SSL_HEADER) would answer the probe 301 and never be healthy.
+ */
+function probedAsProxied(service: Service, proxy: ProxyConfig): Service {
+  if (service.health?.kind !== "http" || !proxy.routes.some((route) => route.service === service.name)) return service;
+  return { ...service, health: { ...service.health, forwardedProto: "https" } };
 }
 
 /** The default stack name: the directory's name, made valid. */

@@ -6,7 +6,15 @@ import type { AlertPolicy, Job, LogPolicyExtras } from "./operations-types.js";
 export type RestartPolicy = "always" | "on-failure" | "no";
 
 export type HealthCheck =
-  | { kind: "http"; path: string; status: number; host: string | null; probe: ProbeTiming }
+  | {
+      kind: "http";
+      path: string;
+      status: number;
+      host: string | null;
+      /** "https" when the proxy serves the service over TLS: the probe says so as the proxy does (X-Forwarded-Proto). */
+      forwardedProto?: "https";
+      probe: ProbeTiming;
+    }
   | { kind: "tcp"; probe: ProbeTiming }
   | { kind: "command"; command: string; probe: ProbeTiming };
 

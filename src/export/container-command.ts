@@ -53,11 +53,14 @@ export function healthProbeCommand(health: HealthCheck, port: number | null, kin
   }
   const host = health.host ?? "localhost";
   const url = `http://127.0.0.1:${port}${health.path}`;
+  const proto = health.forwardedProto;
   if (kind === "node") {
-    return `node -e "fetch('${url}',{headers:{host:'${host}'},redirect:'manual'}).then(r=>process.exit(r.status===${health.status}?0:1),()=>process.exit(1))"`;
+    const headers = `{host:'${host}'${proto ? `,'x-forwarded-proto':'${proto}'` : ""}}`;
+    return `node -e "fetch('${url}',{headers:${headers},redirect:'manual'}).then(r=>process.exit(r.status===${health.status}?0:1),()=>process.exit(1))"`;
   }
   if (kind === "django" || kind === "procfile") {
-    return `python3 -c "import http.client as h; c=h.HTTPConnection('127.0.0.1', ${port}, timeout=${seconds}); c.request('GET', '${health.path}', headers={'Host': '${host}'}); exit(0 if c.getresponse().status == ${health.status} else 1)"`;
+    const headers = `{'Host': '${host}'${proto ? `, 'X-Forwarded-Proto': '${proto}'` : ""}}`;
+    return `python3 -c "import http.client as h; c=h.HTTPConnection('127.0.0.1', ${port}, timeout=${seconds}); c.request('GET', '${health.path}', headers=${headers}); exit(0 if c.getresponse().status == ${health.status} else 1)"`;
   }
-  return `test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: ${host}' ${url})" = ${health.status}`;
+  return `test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: ${host}'${proto ? ` -H 'X-Forwarded-Proto: ${proto}'` : ""} ${url})" = ${health.status}`;
 }

@@ -20,7 +20,8 @@ function probeHandler(health: HealthCheck, port: number | null): Record<string, 
   if (health.kind === "command") return { exec: { command: ["sh", "-c", health.command] } };
   if (port === null) return null;
   if (health.kind === "tcp") return { tcpSocket: { port } };
-  return { httpGet: { path: health.path, port, ...(health.host ? { httpHeaders: [{ name: "Host", value: health.host }] } : {}) } };
+  const headers = [...(health.host ? [{ name: "Host", value: health.host }] : []), ...(health.forwardedProto ? [{ name: "X-Forwarded-Proto", value: health.forwardedProto }] : [])];
+  return { httpGet: { path: health.path, port, ...(headers.length > 0 ? { httpHeaders: headers } : {}) } };
 }
 
 function wholeSeconds(ms: number): number {

@@ -24,7 +24,7 @@ describe("exportKubernetes", () => {
     const web = manifest("deployment-web.yaml");
     const container = web.spec.template.spec.containers[0];
     assert.equal(web.spec.replicas, 2);
-    assert.deepEqual(container.readinessProbe.httpGet, { path: "/accounts/login/", port: 8000, httpHeaders: [{ name: "Host", value: "pixel.example.org" }] });
+    assert.deepEqual(container.readinessProbe.httpGet, { path: "/accounts/login/", port: 8000, httpHeaders: [{ name: "Host", value: "pixel.example.org" }, { name: "X-Forwarded-Proto", value: "https" }] }, "the probe comes as the Ingress forwards, over HTTPS");
     assert.equal(container.livenessProbe.periodSeconds, 2);
     assert.equal(container.startupProbe.failureThreshold, 18);
     assert.equal(web.spec.revisionHistoryLimit, 4);

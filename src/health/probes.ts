@@ -21,7 +21,7 @@ const MAX_COMMAND_OUTPUT = 2048;
 export function runProbe(check: HealthCheck, target: ProbeTarget): Promise<ProbeResult> {
   switch (check.kind) {
     case "http":
-      return probeHttp(check.path, check.status, check.host ?? "localhost", target.port, check.probe.timeoutMs);
+      return probeHttp(check.path, check.status, check.host ?? "localhost", target.port, check.probe.timeoutMs, check.forwardedProto);
     case "tcp":
       return probeTcp(target.port, check.probe.timeoutMs);
     case "command":
@@ -35,12 +35,20 @@ export function probeHttp(
   hostHeader: string,
   port: number | null,
   timeoutMs: number,
+  forwardedProto?: "https",
 ): Promise<ProbeResult> {
   if (port === null) return Promise.resolve({ ok: false, detail: "the service has no port to probe" });
   return new Promise((resolve) => {
     // The Host header matters: Django answers 400 to hosts outside ALLOWED_HOSTS.
     const req = request(
-      { host: PROBE_HOST, port, path, method: "GET", headers: { host: hostHeader, "user-agent": "berth-health" }, agent: false },
+      {
+        host: PROBE_HOST,
+        port,
+        path,
+        method: "GET",
+        headers: { host: hostHeader, "user-agent": "berth-health", ...(forwardedProto ? { "x-forwarded-proto": forwardedProto } : {}) },
+        agent: false,
+      },
       (res) => {
         res.resume();
         const ok = res.statusCode === expectedStatus;

@@ -1,7 +1,7 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { berthOk, makeHome, tempDir, type BerthOptions } from "../helpers/berth-cli.js";
 import { addCeleryApp } from "../helpers/django-backing.js";
@@ -56,8 +56,10 @@ test("berth init + berth up -d serves a Django project with Celery, an Express-s
     for (const service of ["redis", "web", "worker", "beat"]) assert.match(services, new RegExp(`"service": "${service}"`));
   });
 
-  await t.test("Django in a virtualenv: every command runs the virtualenv's python", async (t) => {
+  await t.test("Django in a virtualenv, redirecting plain HTTP to HTTPS: every command runs the virtualenv's python, the probe comes as HTTPS", async (t) => {
     const cwd = createDjangoProject(t);
+    // Production settings behind a TLS proxy: a request the proxy did not mark as HTTPS gets 301.
+    appendFileSync(join(cwd, "mysite", "settings.py"), 'SECURE_SSL_REDIRECT = True\nSECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")\n');
     // --system-site-packages: the virtualenv sees Debian's Django and gunicorn (no package index here).
     execFileSync("/usr/bin/python3", ["-m", "venv", "--system-site-packages", join(cwd, ".venv")]);
     const { options, get, file } = await initAndUp(t, home, cwd, httpsPort!, env);
@@ -67,6 +69,8 @@ test("berth init + berth up -d serves a Django project with Celery, an Express-s
     const web = (JSON.parse((await berthOk(["ps", "--json"], options)).stdout) as { service: string; pid: number }[]).find((row) => row.service === "web")!;
     const commandLine = readFileSync(`/proc/${web.pid}/cmdline`, "utf8").split("\0");
     assert.deepEqual(commandLine.slice(0, 3), [".venv/bin/python", "-m", "gunicorn"], "the replica is the virtualenv's python");
+    const plain = await proxyRequest({ port: httpPort!, host: "localhost", path: "/admin/login/" });
+    assert.equal(plain.status, 308, "plain HTTP is the proxy's to redirect");
   });
 
   await t.test("Django on PostgreSQL named by POSTGRES_* variables: berth's PostgreSQL fills them", async (t) => {
