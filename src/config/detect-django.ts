@@ -96,6 +96,9 @@ export function readDjangoFacts(directory: string, projectPackage: string, setti
   if (EMPTY_ALLOWED_HOSTS.test(settings)) {
     warnings.push("settings.py has ALLOWED_HOSTS = []: with DEBUG off Django answers 400 to every request; list your domains (berth serves localhost meanwhile)");
   }
+  if (!/SECURE_PROXY_SSL_HEADER/.test(settings)) {
+    warnings.push("settings.py does not set SECURE_PROXY_SSL_HEADER: behind berth's HTTPS proxy Django takes every request for plain HTTP, and Django 4 and later refuse forms posted from the HTTPS page (\"CSRF verification failed: Origin checking failed\"), the admin's login included; add SECURE_PROXY_SSL_HEADER = (\"HTTP_X_FORWARDED_PROTO\", \"https\") (berth's proxy sets that header on every request and replaces one a client sends)");
+  }
   const staticMounts: Record<string, string> = {};
   const staticRoot = pathSetting(settings, "STATIC_ROOT");
   if (staticRoot) staticMounts[urlPrefix(settings, "STATIC_URL", "/static/")] = staticRoot;

@@ -141,7 +141,7 @@ describe("detectProject + renderBerthYml", () => {
       "config/settings/__init__.py": "",
       "config/settings/base.py": 'import environ\nenv = environ.Env()\nSTATIC_ROOT = str(BASE_DIR / "staticfiles")\nCELERY_BROKER_URL = env("CELERY_BROKER_URL")\n',
       "config/settings/local.py": "from .base import *  # noqa\nDEBUG = True\n",
-      "config/settings/production.py": 'from .base import *  # noqa\nSECRET_KEY = env("DJANGO_SECRET_KEY")\n',
+      "config/settings/production.py": 'from .base import *  # noqa\nSECRET_KEY = env("DJANGO_SECRET_KEY")\nSECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")\n',
     });
     assert.equal(detection.env.DJANGO_SETTINGS_MODULE, "config.settings.production");
     assert.deepEqual(detection.warnings, [], "local.py's DEBUG = True is not what the server runs");
@@ -214,6 +214,7 @@ describe("detectProject + renderBerthYml", () => {
       "pixel/settings.py": [
         "DEBUG = True",
         "ALLOWED_HOSTS = ['pixel.example.org', '.example.net', '*', '127.0.0.1']",
+        "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')",
         "INSTALLED_APPS = ['django.contrib.admin', 'whitenoise.runserver_nostatic']",
         "STATIC_URL = 'assets/'",
         "STATIC_ROOT = BASE_DIR / 'staticfiles'",
@@ -256,6 +257,7 @@ describe("detectProject + renderBerthYml", () => {
     assert.equal(stack.redis, true);
     assert.deepEqual(stack.proxy?.hosts, ["localhost"]);
     assert.match(detection.warnings.join("\n"), /ALLOWED_HOSTS = \[\]/);
+    assert.match(detection.warnings.join("\n"), /does not set SECURE_PROXY_SSL_HEADER: .*Origin checking failed.*add SECURE_PROXY_SSL_HEADER = \("HTTP_X_FORWARDED_PROTO", "https"\)/);
     const uvicorn = initAndLoad({ ...files, "pixel/settings.py": "INSTALLED_APPS = ['channels']\n" });
     assert.equal(uvicorn.stack.services[0]?.command, "uvicorn pixel.asgi:application --host 127.0.0.1 --port $PORT");
   });
