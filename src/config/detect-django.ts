@@ -102,7 +102,9 @@ export function readDjangoFacts(directory: string, projectPackage: string, setti
   const staticMounts: Record<string, string> = {};
   const staticRoot = pathSetting(settings, "STATIC_ROOT");
   if (staticRoot) staticMounts[urlPrefix(settings, "STATIC_URL", "/static/")] = staticRoot;
-  else if (/django\.contrib\.staticfiles/.test(settings)) {
+  else if (settingPath("STATIC_ROOT").test(settings)) {
+    warnings.push("settings.py sets STATIC_ROOT outside the project (or from a variable): berth's proxy serves static files only from a folder inside it, and runs collectstatic only for one; set STATIC_ROOT = BASE_DIR / \"staticfiles\" and run `berth init` again");
+  } else if (/django\.contrib\.staticfiles/.test(settings)) {
     warnings.push("settings.py sets no STATIC_ROOT: behind gunicorn the admin's and your own CSS and JS answer 404; add STATIC_ROOT = BASE_DIR / \"staticfiles\" and run `berth init` again (berth then runs collectstatic and its proxy serves them)");
   }
   const mediaRoot = pathSetting(settings, "MEDIA_ROOT");

@@ -47,6 +47,9 @@ describe("detectProject + renderBerthYml", () => {
     const withStaticFiles = initAndLoad({ "manage.py": MANAGE_PY, "pixel/settings.py": "INSTALLED_APPS = ['django.contrib.admin', 'django.contrib.staticfiles']\n" });
     assert.match(withStaticFiles.detection.warnings.join("\n"), /sets no STATIC_ROOT: .*STATIC_ROOT = BASE_DIR \/ "staticfiles"/);
     assert.match(withStaticFiles.text, /# WARNING: settings\.py sets no STATIC_ROOT/);
+    const absolute = initAndLoad({ "manage.py": MANAGE_PY, "pixel/settings.py": "INSTALLED_APPS = ['django.contrib.staticfiles']\nSTATIC_ROOT = '/var/www/static'\n" });
+    assert.match(absolute.detection.warnings.join("\n"), /sets STATIC_ROOT outside the project/);
+    assert.doesNotMatch(absolute.detection.warnings.join("\n"), /sets no STATIC_ROOT/);
   });
 
   it("runs a Django project's commands with its virtualenv's python, and a Procfile's Python commands too", () => {
