@@ -234,15 +234,17 @@ function detectDjango(directory: string, base: Base, folder = "", outerPython?: 
       { name: "beat", command: `${python.interpreter} -m celery -A ${projectPackage} beat --loglevel info`, replicas: 1, notes: ["A scheduler must run exactly once: keep replicas at 1."] },
     );
   }
+  const envFile = isFile(join(directory, ".env")) ? (readText(join(directory, ".env")) ?? "") : "";
   const env = {
     ...settingsEnv,
-    ...withoutEnvFileNames(facts.allowedHostsEnv, directory),
+    // The project's .env sets the hosts itself (the user's own): env: would override it.
+    ...Object.fromEntries(Object.entries(facts.allowedHostsEnv).filter(([name]) => !definesVariable(envFile, name))),
     ...(facts.celery || facts.brokerFromEnv ? { CELERY_BROKER_URL: "${REDIS_URL}", CELERY_RESULT_BACKEND: "${REDIS_URL}" } : {}),
     ...facts.databaseEnv,
   };
-  const unset = requiredVariables(settings).filter((name) => !secrets.includes(name) && !(name in env) && !isRuntimeVariable(name) && !POSTGRES_VARIABLES.includes(name));
-  const envFile = isFile(join(directory, ".env")) ? (readText(join(directory, ".env")) ?? "") : "";
-  const missing = unset.filter((name) => !definesVariable(envFile, name));
+  const missing = requiredVariables(settings).filter(
+    (name) => !secrets.includes(name) && !(name in env) && !isRuntimeVariable(name) && !POSTGRES_VARIABLES.includes(name) && !definesVariable(envFile, name),
+  );
   const warnings = missing.length
     ? [...facts.warnings, `settings.py needs ${missing.join(", ")}, with no default: the app stops at start without ${missing.length > 1 ? "them" : "it"}; set ${missing.length > 1 ? "them" : "it"} in env: or .env (a secret with \`berth secret set NAME\`)`]
     : facts.warnings;
@@ -265,12 +267,6 @@ function detectDjango(directory: string, base: Base, folder = "", outerPython?: 
     ],
     services,
   };
-}
-
-/** The project's .env sets these itself (the user's own hosts): berth.yml's env: would override it. */
-function withoutEnvFileNames(env: Record<string, string>, directory: string): Record<string, string> {
-  const envFile = isFile(join(directory, ".env")) ? (readText(join(directory, ".env")) ?? "") : "";
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !definesVariable(envFile, name)));
 }
 
 function definesVariable(envFile: string, name: string): boolean {
@@ -326,7 +322,7 @@ function virtualenvNotes(virtualenv: string, requirements: string): string[] {
 /** A Procfile's Python commands, run by the project's virtualenv (see pythonOf). */
 function inVirtualenv(command: string, python: Python): string {
   if (!python.virtualenv) return command;
-  return command.replace(/^(?:python3?|(gunicorn|daphne|uvicorn|celery|hypercorn|waitress-serve))(?=\s|$)/, (whole, program: string | undefined) =>
+  return command.replace(/^(?:python3?|(gunicorn|daphne|uvicorn|celery|hypercorn|waitress-serve))(?=\s|$)/, (_whole, program: string | undefined) =>
     program ? python.program(program) : python.interpreter,
   );
 }
