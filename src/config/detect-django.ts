@@ -53,8 +53,8 @@ const DATABASE_FIELD_FROM_ENV = /["'](NAME|USER|PASSWORD|HOST|PORT)["']\s*:\s*(?
 const LIBPQ_VARIABLE: Record<string, string> = { NAME: "PGDATABASE", USER: "PGUSER", PASSWORD: "PGPASSWORD", HOST: "PGHOST", PORT: "PGPORT" };
 
 function databaseKind(settings: string, requirements: string): DatabaseKind {
-  if (/django\.db\.backends\.postgresql|postgis|["']postgres(?:ql)?:\/\//.test(settings) || /^\s*psycopg/im.test(requirements)) return "postgres";
-  if (/django\.db\.backends\.mysql|["']mysql:\/\//.test(settings) || /^\s*(?:mysqlclient|pymysql)\b/im.test(requirements)) return "mariadb";
+  if (/django\.db\.backends\.postgresql|postgis|["']postgres(?:ql)?:\/\//.test(settings) || /^\s*["']?psycopg/im.test(requirements)) return "postgres";
+  if (/django\.db\.backends\.mysql|["']mysql:\/\//.test(settings) || /^\s*["']?(?:mysqlclient|pymysql)\b/im.test(requirements)) return "mariadb";
   return "sqlite";
 }
 

@@ -98,6 +98,8 @@ describe("detectProject + renderBerthYml", () => {
     assert.equal(fromRequirements.stack.database.engine, "mariadb");
     const requirementsFolder = initAndLoad({ "manage.py": MANAGE_PY, "requirements/base.txt": "django\n", "requirements/production.txt": "-r base.txt\npsycopg[binary]==3.1\n", "pixel/settings.py": "" });
     assert.equal(requirementsFolder.stack.database.engine, "postgres", "requirements/production.txt");
+    const pyproject = initAndLoad({ "manage.py": MANAGE_PY, "pyproject.toml": '[project]\ndependencies = [\n  "django>=5",\n  "PyMySQL>=1.1",\n]\n', "pixel/settings.py": "" });
+    assert.equal(pyproject.stack.database.engine, "mariadb", "a quoted dependency in pyproject.toml");
     assert.doesNotMatch(fromRequirements.text, /does not read DATABASE_URL/, "dj_database_url.config() reads DATABASE_URL");
     const plain = initAndLoad({ "manage.py": MANAGE_PY, "pixel/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3'}}\n" });
     assert.equal(plain.stack.database.engine, "sqlite");
