@@ -35,6 +35,14 @@ function getWithoutServerName(port: number, ca: string): Promise<NoServerNameAns
   });
 }
 
+/** Asks again (connection errors while the proxy starts count as "not yet") until an answer passes `accepted`. */
+function waitForAnswerWithoutServerName(port: number, ca: string, accepted: (answer: NoServerNameAnswer) => boolean, what: string): Promise<NoServerNameAnswer> {
+  return waitFor(async () => {
+    const reply = await getWithoutServerName(port, ca).catch(() => undefined);
+    return reply && accepted(reply) ? reply : undefined;
+  }, what);
+}
+
 function writeStack(t: TestContext, name: string, host: string): string {
   const cwd = tempDir(t, `berth-${name}-`);
   mkdirSync(cwd, { recursive: true });
@@ -60,10 +68,7 @@ test("a TLS client that sends no server name gets the only stack's certificate, 
   await berthOk(["up", "-d"], { home, cwd, env });
   const ca = readFileSync(join(home, "ca", "ca.crt"), "utf8");
 
-  const answer = await waitFor(async () => {
-    const reply = await getWithoutServerName(httpsPort!, ca).catch(() => undefined);
-    return reply?.status === 200 ? reply : undefined;
-  }, "https://127.0.0.1/ answered without SNI");
+  const answer = await waitForAnswerWithoutServerName(httpsPort!, ca, (reply) => reply.status === 200, "https://127.0.0.1/ answered without SNI");
   assert.equal(answer.sentServerName, false, "the client sent no server name");
   assert.match(answer.body, /^ok pid=/);
   assert.match(answer.certificate.subjectaltname ?? "", /DNS:solo\.test/, "the stack's own certificate");
@@ -78,10 +83,12 @@ test("with two stacks on TLS, a client without a server name gets the local CA's
   await berthOk(["up", "-d"], { home, cwd: writeStack(t, "second", "second.test"), env });
   const ca = readFileSync(join(home, "ca", "ca.crt"), "utf8");
 
-  const answer = await waitFor(async () => {
-    const reply = await getWithoutServerName(httpsPort!, ca).catch(() => undefined);
-    return reply && !/first\.test|second\.test/.test(reply.certificate.subjectaltname ?? "") ? reply : undefined;
-  }, "the host certificate served without SNI");
+  const answer = await waitForAnswerWithoutServerName(
+    httpsPort!,
+    ca,
+    (reply) => !/first\.test|second\.test/.test(reply.certificate.subjectaltname ?? ""),
+    "the host certificate served without SNI",
+  );
   assert.equal(answer.status, 200, "127.0.0.1 still reaches the first stack");
   assert.match(answer.certificate.subjectaltname ?? "", /IP Address:127\.0\.0\.1/);
   assert.match(answer.certificate.subjectaltname ?? "", /IP Address:0:0:0:0:0:0:0:1|IP Address:::1/);
@@ -96,18 +103,17 @@ test("a stack's own TLS port gives clients without a server name its current cer
   writeFileSync(stackFile, readFileSync(stackFile, "utf8") + `  listen_tls: [${ownPort}]\n`);
   await berthOk(["up", "-d"], { home, cwd, env });
   const ca = readFileSync(join(home, "ca", "ca.crt"), "utf8");
-  const first = await waitFor(async () => {
-    const reply = await getWithoutServerName(ownPort!, ca).catch(() => undefined);
-    return reply?.status === 200 ? reply : undefined;
-  }, "the own TLS port answered without SNI");
+  const first = await waitForAnswerWithoutServerName(ownPort!, ca, (reply) => reply.status === 200, "the own TLS port answered without SNI");
   assert.match(first.certificate.subjectaltname ?? "", /DNS:own\.test/);
   assert.doesNotMatch(first.certificate.subjectaltname ?? "", /DNS:www\.own\.test/);
 
   writeFileSync(stackFile, readFileSync(stackFile, "utf8").replace("hosts: [own.test]", "hosts: [own.test, www.own.test]"));
   await berthOk(["up", "-d"], { home, cwd, env });
-  const second = await waitFor(async () => {
-    const reply = await getWithoutServerName(ownPort!, ca).catch(() => undefined);
-    return reply?.status === 200 && /DNS:www\.own\.test/.test(reply.certificate.subjectaltname ?? "") ? reply : undefined;
-  }, "the reissued certificate on the own TLS port, without SNI");
+  const second = await waitForAnswerWithoutServerName(
+    ownPort!,
+    ca,
+    (reply) => reply.status === 200 && /DNS:www\.own\.test/.test(reply.certificate.subjectaltname ?? ""),
+    "the reissued certificate on the own TLS port, without SNI",
+  );
   assert.match(second.certificate.subjectaltname ?? "", /DNS:own\.test/);
 });
